@@ -1,0 +1,82 @@
+"""`acon-check`: a short end-to-end check of the LLM layer on the configured endpoints.
+
+For each role: a plain chat completion and a JSON-schema constrained one; then a DSPy
+program through the same layer. Prints per-role usage and writes it to the run folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import dspy
+import hydra
+import pandas as pd
+
+from acon.cli.entry import run_verb
+from acon.config import register_schemas
+from acon.llm import LLMSession
+from acon.llm.dspy_bridge import dspy_lm
+
+log = logging.getLogger("acon.check")
+
+_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string"},
+        "country": {"type": "string"},
+    },
+    "required": ["city", "country"],
+    "additionalProperties": False,
+}
+
+
+class CapitalOf(dspy.Signature):
+    """Name the capital city of the country."""
+
+    country: str = dspy.InputField()
+    capital: str = dspy.OutputField()
+
+
+def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
+    with LLMSession(cfg, run_dir) as llms:
+        for role in cfg.check.roles:
+            client = llms.client(role)
+            log.info("%s: %s at %s", role, client.config.model, client.config.base_url)
+            reply = client.chat([{"role": "user", "content": "Say hello in five words or fewer."}])
+            log.info("%s chat: %r (%d+%d tokens, %.2f s%s)", role, reply.text.strip(),
+                     reply.usage.prompt, reply.usage.completion, reply.latency_s,
+                     ", cached" if reply.cache_hit else "")
+            structured = client.chat(
+                [{"role": "user", "content": "Which city is the capital of France? Answer in JSON."}],
+                response_format={"type": "json_schema",
+                                 "json_schema": {"name": "capital", "schema": _SCHEMA,
+                                                 "strict": True}},
+            )
+            log.info("%s json: %s", role, json.dumps(structured.json()))
+        with dspy.context(lm=dspy_lm(llms.client("optimizer"))):
+            answer = dspy.Predict(CapitalOf)(country="Japan")
+        log.info("optimizer via DSPy: capital of Japan -> %r", answer.capital)
+        summary = llms.ledger.summary()
+    (run_dir / "usage.json").write_text(json.dumps(summary, indent=2))
+    table = pd.DataFrame(summary).T[
+        ["calls", "cache_hits", "prompt_tokens", "cached_prompt_tokens", "completion_tokens",
+         "prompt_tokens_cl100k", "latency_s", "cost_usd"]
+    ]
+    print("\nLLM usage per role:\n" + table.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"\nRun folder: {run_dir} (llm_calls.jsonl, usage.json, llama-server logs)")
+    return summary
+
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path="../../conf", config_name="config")
+def main(cfg: Any) -> None:
+    run_verb(check, cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Hydra configuration: schema registration and composition outside `@hydra.main`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig
+
+from acon.llm.config import LLMConfig
+from acon.paths import CONF_DIR
+
+
+def register_schemas() -> None:
+    """Make `llm/schema` available, so every `llm/*.yaml` is typed by `LLMConfig`."""
+    ConfigStore.instance().store(group="llm", name="schema", node=LLMConfig)
+
+
+def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """The same config `@hydra.main` would build, for tools, tests and notebooks."""
+    register_schemas()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides))
+
+
+def to_plain(cfg: Any) -> Any:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+register_schemas()

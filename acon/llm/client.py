@@ -1,0 +1,242 @@
+"""One OpenAI-compatible chat client per role, with accounting, caching, retries and a
+concurrency limit. Every role (agent, compressor, optimizer, judge) calls through it.
+
+Retries with exponential backoff (honouring Retry-After) are the `openai` SDK's own, on
+429, 5xx, time-outs and connection errors, bounded by `max_retries`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from acon.errors import AconError
+from acon.llm.cache import ResponseCache, cache_key
+from acon.llm.config import RoleConfig
+from acon.llm.pricing import PriceTable
+from acon.llm.usage import Usage, UsageLedger
+from acon.tokens import count_messages, count_text
+
+Message = Mapping[str, Any]
+
+
+class LLMCallError(AconError):
+    """A call that failed for good (after retries, or not retryable)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    text: str
+    usage: Usage
+    latency_s: float
+    cache_hit: bool
+    model: str
+    finish_reason: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    response: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def json(self) -> Any:
+        """The reply parsed as JSON (a surrounding Markdown code fence is tolerated)."""
+        match = _FENCE.search(self.text)
+        return json.loads(match.group(1) if match else self.text)
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
+
+
+class LLMClient:
+    """Chat with one role's endpoint. `base_url` is where requests go (for a local model,
+    the running server's address); the cache key uses the configured endpoint instead,
+    so a local server's random port does not defeat the cache."""
+
+    def __init__(
+        self,
+        role: str,
+        config: RoleConfig,
+        *,
+        ledger: UsageLedger,
+        prices: PriceTable,
+        cache: ResponseCache | None = None,
+        base_url: str | None = None,
+    ):
+        self.role = role
+        self.config = config
+        self.base_url = base_url or config.base_url
+        self._ledger = ledger
+        self._prices = prices
+        self._cache = cache
+        self._slots = threading.BoundedSemaphore(max(1, config.max_concurrency))
+        self._openai = openai.OpenAI(
+            base_url=self.base_url,
+            api_key=config.api_key(role),
+            max_retries=config.max_retries,
+            timeout=config.timeout_s,
+        )
+
+    def chat(
+        self,
+        messages: list[Message],
+        *,
+        sample: int = 0,
+        **params: Any,
+    ) -> ChatResult:
+        """One chat completion. `params` are OpenAI request fields (`response_format`,
+        `tools`, `stop`, `temperature`, `max_tokens`, ...) and override the role's
+        defaults; `sample` picks one of several independent samples of the same request
+        (its seed is `seed + sample`, and it has its own cache entry)."""
+        cfg = self.config
+        max_tokens = params.pop("max_tokens", cfg.max_tokens)
+        request: dict[str, Any] = {
+            "temperature": cfg.temperature,
+            cfg.max_tokens_param: max_tokens,
+            "seed": None if cfg.seed is None else cfg.seed + sample,
+            **params,
+        }
+        request = {k: v for k, v in request.items() if v is not None}
+        key = None
+        if self._cache is not None:
+            key = cache_key(cfg.base_url, cfg.model, list(messages), request, sample)
+            hit = self._cache.get(key)
+            if hit is not None:
+                return self._finish(messages, hit["response"], hit["latency_s"], True, 0)
+
+        start = time.perf_counter()
+        with self._slots:
+            try:
+                raw = self._openai.chat.completions.with_raw_response.create(
+                    model=cfg.model, messages=list(messages), **request
+                )
+            except openai.APIError as exc:
+                elapsed = time.perf_counter() - start
+                self._ledger.record_failure(
+                    self.role, cfg.model, latency_s=elapsed, retries=_retries_of(exc, cfg)
+                )
+                raise self._explain(exc) from exc
+        latency = time.perf_counter() - start
+        response = raw.http_response.json()
+        if self._cache is not None and key is not None:
+            self._cache.set(key, {"response": response, "latency_s": latency})
+        return self._finish(messages, response, latency, False, raw.retries_taken)
+
+    def _finish(
+        self,
+        messages: list[Message],
+        response: dict[str, Any],
+        latency: float,
+        cache_hit: bool,
+        retries: int,
+    ) -> ChatResult:
+        choice = (response.get("choices") or [{}])[0]
+        message = choice.get("message") or {}
+        text = message.get("content") or ""
+        tool_calls = message.get("tool_calls") or []
+        usage = _usage(response, messages, text, tool_calls)
+        model = response.get("model") or self.config.model
+        cost = self._prices.cost(
+            self.config.model, usage.prompt, usage.cached_prompt, usage.completion
+        )
+        self._ledger.record(
+            self.role,
+            self.config.model,
+            usage,
+            latency_s=latency,
+            cost_usd=cost,
+            cache_hit=cache_hit,
+            retries=retries,
+        )
+        return ChatResult(
+            text=text,
+            usage=usage,
+            latency_s=latency,
+            cache_hit=cache_hit,
+            model=model,
+            finish_reason=choice.get("finish_reason"),
+            tool_calls=tool_calls,
+            response=response,
+        )
+
+    def _explain(self, exc: openai.APIError) -> LLMCallError:
+        """Turn the SDK's exception into one sentence that names the fix."""
+        role, url, cfg = self.role, self.base_url, self.config
+        tries = f"after {cfg.max_retries} retries"
+        status = getattr(exc, "status_code", None)
+        if isinstance(exc, openai.APITimeoutError):
+            msg = (
+                f"The {role} endpoint {url} timed out {tries}: raise llm.{role}.timeout_s "
+                f"or check that the server is not overloaded."
+            )
+        elif isinstance(exc, openai.APIConnectionError):
+            msg = (
+                f"Could not reach the {role} endpoint {url} {tries}: start that server "
+                f"or fix llm.{role}.base_url."
+            )
+        elif isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            msg = (
+                f"The {role} endpoint {url} refused the API key from ${cfg.api_key_env} "
+                f"(HTTP {status}): export a valid key."
+            )
+        elif isinstance(exc, openai.NotFoundError):
+            msg = (
+                f"The {role} endpoint {url} has no model {cfg.model!r} (HTTP 404): "
+                f"fix llm.{role}.model or llm.{role}.base_url."
+            )
+        elif isinstance(exc, openai.RateLimitError):
+            msg = (
+                f"The {role} endpoint {url} was still rate-limiting {tries}: lower "
+                f"llm.{role}.max_concurrency or raise llm.{role}.max_retries."
+            )
+        elif isinstance(exc, openai.InternalServerError):
+            msg = (
+                f"The {role} endpoint {url} kept failing with HTTP {status} {tries}: "
+                f"check the server's log."
+            )
+        else:
+            detail = _error_detail(exc)
+            msg = f"The {role} endpoint {url} rejected the request (HTTP {status}): {detail}"
+        return LLMCallError(msg, status=status)
+
+
+def _usage(
+    response: dict[str, Any], messages: list[Message], text: str, tool_calls: list[Any]
+) -> Usage:
+    reported = response.get("usage") or {}
+    details = reported.get("prompt_tokens_details") or {}
+    cached = details.get("cached_tokens")
+    if cached is None:  # llama.cpp reports its prompt cache in `timings`
+        cached = (response.get("timings") or {}).get("cache_n", 0)
+    completion_text = text + "".join(
+        (c.get("function") or {}).get("name", "") + (c.get("function") or {}).get("arguments", "")
+        for c in tool_calls
+    )
+    return Usage(
+        prompt=int(reported.get("prompt_tokens") or 0),
+        cached_prompt=int(cached or 0),
+        completion=int(reported.get("completion_tokens") or 0),
+        prompt_cl100k=count_messages(messages),
+        completion_cl100k=count_text(completion_text),
+    )
+
+
+def _retries_of(exc: openai.APIError, cfg: RoleConfig) -> int:
+    retryable = isinstance(
+        exc, openai.APIConnectionError | openai.RateLimitError | openai.InternalServerError
+    )
+    return cfg.max_retries if retryable else 0
+
+
+def _error_detail(exc: openai.APIError) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("error") or body)
+    return str(exc.message if hasattr(exc, "message") else exc)

@@ -1,0 +1,140 @@
+"""The LLM layer's configuration: one endpoint description per role.
+
+Every role (agent, compressor, optimizer, judge) inherits `llm.common` and overrides
+any field in `llm.<role>`; a field left null inherits. The dataclasses double as
+Hydra's schema, so `llm.optimizer.model=o3` works from the command line and a wrong
+type is refused before anything runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from acon.errors import AconError
+
+ROLES = ("agent", "compressor", "optimizer", "judge")
+LOCAL_SCHEME = "local://"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class RoleConfig:
+    """How one role reaches its model. `base_url` is an OpenAI-compatible endpoint, or
+    `local://<model>` for a llama.cpp server the harness starts for that local model."""
+
+    base_url: str = "local://qwen2.5-coder-0.5b"
+    model: str = "qwen2.5-coder-0.5b"
+    api_key_env: str | None = None  # name of the environment variable holding the key
+    temperature: float = 0.0
+    seed: int | None = 42
+    max_tokens: int = 1024
+    # The request field for max_tokens: OpenAI's reasoning models need
+    # `max_completion_tokens`; llama.cpp knows only `max_tokens`.
+    max_tokens_param: str = "max_tokens"
+    timeout_s: float = 120.0
+    max_retries: int = 4
+    max_concurrency: int = 4
+
+    @property
+    def local_model(self) -> str | None:
+        """The local model's name when this role uses a harness-started server."""
+        if self.base_url.startswith(LOCAL_SCHEME):
+            return self.base_url[len(LOCAL_SCHEME) :]
+        return None
+
+    def api_key(self, role: str) -> str:
+        """The key from the environment; local and key-less endpoints get a placeholder."""
+        if not self.api_key_env:
+            return "no-key"
+        if not _ENV_NAME.match(self.api_key_env):
+            raise AconError(
+                f"llm.{role}.api_key_env must name an environment variable, not hold the key: "
+                f"export the key (e.g. OPENAI_API_KEY) and set llm.{role}.api_key_env=OPENAI_API_KEY."
+            )
+        key = os.environ.get(self.api_key_env, "")
+        if not key:
+            raise AconError(
+                f"The {role} role's endpoint {self.base_url} needs an API key: "
+                f"export {self.api_key_env}=... before running (or point llm.{role} at llm=local)."
+            )
+        return key
+
+
+@dataclass
+class RoleOverrides:
+    """`llm.<role>`: null fields inherit from `llm.common`."""
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key_env: str | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    max_tokens_param: str | None = None
+    timeout_s: float | None = None
+    max_retries: int | None = None
+    max_concurrency: int | None = None
+
+
+@dataclass
+class ServerConfig:
+    """The llama.cpp server started for each `local://` model."""
+
+    binary: str = "llama-server"
+    ctx_size: int = 16384  # per parallel slot
+    parallel: int = 1
+    threads: int = 2
+    port: int = 0  # 0: a free port on 127.0.0.1
+    startup_timeout_s: float = 180.0
+    flash_attn: bool = True
+    extra_args: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CacheConfig:
+    enabled: bool = True
+    dir: str = "${paths.cache_dir}/responses"
+
+
+@dataclass
+class LLMConfig:
+    common: RoleConfig = field(default_factory=RoleConfig)
+    agent: RoleOverrides = field(default_factory=RoleOverrides)
+    compressor: RoleOverrides = field(default_factory=RoleOverrides)
+    optimizer: RoleOverrides = field(default_factory=RoleOverrides)
+    judge: RoleOverrides = field(default_factory=RoleOverrides)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+
+
+def resolve_role(llm: Any, role: str) -> RoleConfig:
+    """`llm.common` with `llm.<role>`'s non-null fields on top."""
+    if role not in ROLES:
+        raise AconError(f"Unknown LLM role {role!r}: use one of {', '.join(ROLES)}.")
+    common = _as_dict(llm["common"])
+    overrides = {k: v for k, v in _as_dict(llm.get(role) or {}).items() if v is not None}
+    names = {f.name for f in dataclasses.fields(RoleConfig)}
+    unknown = sorted((set(common) | set(overrides)) - names)
+    if unknown:
+        raise AconError(
+            f"Unknown field(s) {', '.join(unknown)} in llm.{role}: valid fields are "
+            f"{', '.join(sorted(names))}."
+        )
+    return RoleConfig(**{**common, **overrides})
+
+
+def _as_dict(node: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(node):
+        return dataclasses.asdict(node)
+    try:
+        from omegaconf import OmegaConf
+
+        if OmegaConf.is_config(node):
+            return OmegaConf.to_container(node, resolve=True)  # type: ignore[return-value]
+    except ImportError:  # pragma: no cover - omegaconf ships with hydra-core
+        pass
+    return dict(node)

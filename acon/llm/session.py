@@ -1,0 +1,85 @@
+"""One run's LLM layer: a client per role, the local servers they need, one ledger.
+
+    with LLMSession(cfg, run_dir) as llms:
+        reply = llms.client("agent").chat(messages)
+        llms.ledger.summary()
+
+Local servers start lazily, one per distinct `local://` model, and stop when the
+session closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+from acon.llm.cache import ResponseCache
+from acon.llm.client import LLMClient
+from acon.llm.config import ROLES, RoleConfig, ServerConfig, resolve_role
+from acon.llm.models import ensure_model, find_binary, spec_for
+from acon.llm.pricing import PriceTable
+from acon.llm.server import LlamaServer
+from acon.llm.usage import UsageLedger
+
+
+class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
+    def __init__(self, cfg: Any, run_dir: str | Path):
+        """`cfg` is the composed config (it needs `llm`, `pricing`, `local_models`, `paths`)."""
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.ledger = UsageLedger(log_path=self.run_dir / "llm_calls.jsonl")
+        self.prices = PriceTable.from_config(cfg.get("pricing"))
+        cache_cfg = cfg.llm.cache
+        self.cache = ResponseCache(cache_cfg.dir) if cache_cfg.enabled else None
+        self.servers: dict[str, LlamaServer] = {}
+        self._clients: dict[str, LLMClient] = {}
+        self._lock = threading.Lock()
+
+    def role_config(self, role: str) -> RoleConfig:
+        return resolve_role(self.cfg.llm, role)
+
+    def client(self, role: str) -> LLMClient:
+        """The client for `role` (agent, compressor, optimizer, judge), made once."""
+        with self._lock:
+            if role not in self._clients:
+                config = self.role_config(role)
+                url = config.base_url
+                if config.local_model:
+                    url = self._server(config.local_model).base_url
+                self._clients[role] = LLMClient(
+                    role, config, ledger=self.ledger, prices=self.prices, cache=self.cache,
+                    base_url=url,
+                )
+            return self._clients[role]
+
+    def clients(self) -> dict[str, LLMClient]:
+        return {role: self.client(role) for role in ROLES}
+
+    def _server(self, name: str) -> LlamaServer:
+        if name not in self.servers:
+            spec = spec_for(self.cfg.local_models, name)
+            model_path = ensure_model(spec, Path(self.cfg.paths.models_dir))
+            server_cfg = ServerConfig(**dict(self.cfg.llm.server))
+            server = LlamaServer(
+                find_binary(server_cfg.binary),
+                model_path,
+                alias=name,
+                config=server_cfg,
+                log_path=self.run_dir / f"llama-server-{name}.log",
+            )
+            server.start()
+            self.servers[name] = server
+        return self.servers[name]
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.servers.clear()
+        self.ledger.close()
+        if self.cache is not None:
+            self.cache.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
