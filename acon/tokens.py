@@ -44,8 +44,8 @@ def message_text(message: Mapping[str, Any]) -> str:
 
 
 def count_message(message: Mapping[str, Any]) -> int:
-    return TOKENS_PER_MESSAGE + count_text(message.get("role", "")) + count_text(
-        message_text(message)
+    return (
+        TOKENS_PER_MESSAGE + count_text(message.get("role", "")) + count_text(message_text(message))
     )
 
 

@@ -19,6 +19,7 @@ from acon.cli.entry import run_verb
 from acon.config import register_schemas
 from acon.llm import LLMSession
 from acon.llm.dspy_bridge import dspy_lm
+from acon.paths import CONF_DIR
 
 log = logging.getLogger("acon.check")
 
@@ -46,14 +47,26 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
             client = llms.client(role)
             log.info("%s: %s at %s", role, client.config.model, client.config.base_url)
             reply = client.chat([{"role": "user", "content": "Say hello in five words or fewer."}])
-            log.info("%s chat: %r (%d+%d tokens, %.2f s%s)", role, reply.text.strip(),
-                     reply.usage.prompt, reply.usage.completion, reply.latency_s,
-                     ", cached" if reply.cache_hit else "")
+            log.info(
+                "%s chat: %r (%d+%d tokens, %.2f s%s)",
+                role,
+                reply.text.strip(),
+                reply.usage.prompt,
+                reply.usage.completion,
+                reply.latency_s,
+                ", cached" if reply.cache_hit else "",
+            )
             structured = client.chat(
-                [{"role": "user", "content": "Which city is the capital of France? Answer in JSON."}],
-                response_format={"type": "json_schema",
-                                 "json_schema": {"name": "capital", "schema": _SCHEMA,
-                                                 "strict": True}},
+                [
+                    {
+                        "role": "user",
+                        "content": "Which city is the capital of France? Answer in JSON.",
+                    }
+                ],
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "capital", "schema": _SCHEMA, "strict": True},
+                },
             )
             log.info("%s json: %s", role, json.dumps(structured.json()))
         with dspy.context(lm=dspy_lm(llms.client("optimizer"))):
@@ -62,10 +75,19 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
         summary = llms.ledger.summary()
     (run_dir / "usage.json").write_text(json.dumps(summary, indent=2))
     table = pd.DataFrame(summary).T[
-        ["calls", "cache_hits", "prompt_tokens", "cached_prompt_tokens", "completion_tokens",
-         "prompt_tokens_cl100k", "latency_s", "cost_usd"]
+        [
+            "calls",
+            "cache_hits",
+            "prompt_tokens",
+            "cached_prompt_tokens",
+            "completion_tokens",
+            "prompt_tokens_cl100k",
+            "latency_s",
+            "cost_usd",
+        ]
     ]
-    print("\nLLM usage per role:\n" + table.to_string(float_format=lambda v: f"{v:.3f}"))
+    table = table.astype({c: int for c in table.columns if c not in ("latency_s", "cost_usd")})
+    print("\nLLM usage per role:\n" + table.to_string(float_format=lambda v: f"{v:.4f}"))
     print(f"\nRun folder: {run_dir} (llm_calls.jsonl, usage.json, llama-server logs)")
     return summary
 
@@ -73,7 +95,7 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
 register_schemas()
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: Any) -> None:
     run_verb(check, cfg)
 

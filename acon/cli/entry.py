@@ -30,6 +30,8 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 
 def run_verb(verb: Callable[[Any, Path], Any], cfg: Any) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # One line per HTTP request drowns the progress lines; failures still surface.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     folder = run_dir()
     secrets = set()
     try:

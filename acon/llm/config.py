@@ -29,7 +29,7 @@ class RoleConfig:
     base_url: str = "local://qwen2.5-coder-0.5b"
     model: str = "qwen2.5-coder-0.5b"
     api_key_env: str | None = None  # name of the environment variable holding the key
-    temperature: float = 0.0
+    temperature: float | None = 0.0  # null: not sent (reasoning models refuse it)
     seed: int | None = 42
     max_tokens: int = 1024
     # The request field for max_tokens: OpenAI's reasoning models need
@@ -53,7 +53,8 @@ class RoleConfig:
         if not _ENV_NAME.match(self.api_key_env):
             raise AconError(
                 f"llm.{role}.api_key_env must name an environment variable, not hold the key: "
-                f"export the key (e.g. OPENAI_API_KEY) and set llm.{role}.api_key_env=OPENAI_API_KEY."
+                f"export the key (e.g. OPENAI_API_KEY) and set "
+                f"llm.{role}.api_key_env=OPENAI_API_KEY."
             )
         key = os.environ.get(self.api_key_env, "")
         if not key:
@@ -91,6 +92,9 @@ class ServerConfig:
     port: int = 0  # 0: a free port on 127.0.0.1
     startup_timeout_s: float = 180.0
     flash_attn: bool = True
+    # Weight repacking uses AMX where the CPU reports it; on VMs that report AMX
+    # without enabling it (these machines) llama.cpp then segfaults while loading.
+    repack: bool = False
     extra_args: list[str] = field(default_factory=list)
 
 

@@ -34,7 +34,8 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
         )
 
     @property
@@ -78,14 +79,16 @@ class FakeOpenAI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else 40 ms of delayed-ACK per reply
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 reply = fake._next(body)
                 if isinstance(reply, int):
-                    self._send(reply, {"error": {"message": f"scripted {reply}"}},
-                               {"retry-after-ms": "1"})
+                    self._send(
+                        reply, {"error": {"message": f"scripted {reply}"}}, {"retry-after-ms": "1"}
+                    )
                 else:
                     self._send(200, fake.completion(body, reply))
 

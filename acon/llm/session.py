@@ -49,7 +49,11 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                 if config.local_model:
                     url = self._server(config.local_model).base_url
                 self._clients[role] = LLMClient(
-                    role, config, ledger=self.ledger, prices=self.prices, cache=self.cache,
+                    role,
+                    config,
+                    ledger=self.ledger,
+                    prices=self.prices,
+                    cache=self.cache,
                     base_url=url,
                 )
             return self._clients[role]

@@ -15,9 +15,11 @@ def make_client(tmp_path):
     """A client for a scripted endpoint: make_client(fake, cache=True, **role_fields)."""
 
     def make(fake, *, cache=None, role="agent", ledger=None, **fields):
-        config = RoleConfig(base_url=fake.base_url, model=fields.pop("model", "gpt-4.1"),
-                            **{"max_retries": 3, **fields})
-        return LLMClient(role, config, ledger=ledger or UsageLedger(), prices=PRICES,
-                         cache=cache)
+        config = RoleConfig(
+            base_url=fake.base_url,
+            model=fields.pop("model", "gpt-4.1"),
+            **{"max_retries": 3, **fields},
+        )
+        return LLMClient(role, config, ledger=ledger or UsageLedger(), prices=PRICES, cache=cache)
 
     return make

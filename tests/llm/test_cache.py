@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from acon.llm.cache import ResponseCache, cache_key
+from acon.llm.client import LLMCallError
 from acon.llm.fake_server import FakeOpenAI
 from acon.llm.usage import UsageLedger
 
@@ -53,8 +56,14 @@ def test_a_local_server_on_a_new_port_still_hits_the_cache(tmp_path):
     replies = []
     for text in ("from the first server", "from the second server"):
         with FakeOpenAI([text]) as fake:
-            client = LLMClient("agent", config, ledger=UsageLedger(), prices=PriceTable({}),
-                               cache=ResponseCache(tmp_path / "c"), base_url=fake.base_url)
+            client = LLMClient(
+                "agent",
+                config,
+                ledger=UsageLedger(),
+                prices=PriceTable({}),
+                cache=ResponseCache(tmp_path / "c"),
+                base_url=fake.base_url,
+            )
             replies.append(client.chat(MSGS))
     assert [r.text for r in replies] == ["from the first server"] * 2
     assert replies[1].cache_hit
@@ -72,9 +81,7 @@ def test_sample_indices_are_separate_entries_with_their_own_seeds(tmp_path, make
 def test_failed_calls_are_not_cached(tmp_path, make_client):
     with FakeOpenAI([400, "fine"]) as fake:
         client = make_client(fake, cache=ResponseCache(tmp_path / "c"))
-        try:
+        with pytest.raises(LLMCallError):
             client.chat(MSGS)
-        except Exception:
-            pass
         assert client.chat(MSGS).text == "fine"
         assert len(fake.requests) == 2

