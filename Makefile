@@ -12,7 +12,8 @@ export MLFLOW_DISABLE_TELEMETRY ?= true
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	# No `pip install --upgrade pip`: pip 26.3 installs hydra-core 1.3.8 without its
+	# generated grammar (hydra/grammar/gen), and every override then fails to parse.
 	$(PY) -m pip install --quiet -e ".[local,dev]"
 	touch $@
 
