@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from acon.errors import AconError
 from acon.llm.client import ChatResult
+from acon.tokens import count_message
 
 
 class CompressionError(Exception):
@@ -31,6 +32,12 @@ class Turn:
     action: str
     observation: str
     tokens: int  # cl100k tokens of both messages, counted once when the turn is made
+
+    @classmethod
+    def make(cls, index: int, action: str, observation: str) -> Turn:
+        """A turn with its token count (cl100k, framing included)."""
+        turn = cls(index, action, observation, 0)
+        return cls(index, action, observation, sum(count_message(m) for m in turn.messages()))
 
     def messages(self) -> list[dict[str, str]]:
         return [

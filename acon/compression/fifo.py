@@ -15,5 +15,4 @@ class Fifo(HistoryStrategy):
     def compact(self, state: HistoryState) -> Compacted:
         keep = max(self.keep_turns, state.keep_last)
         kept = state.turns[-keep:] if keep else []
-        return Compacted(summary=None, turns=kept,
-                         detail={"dropped": len(state.turns) - len(kept)})
+        return Compacted(summary=None, turns=kept, detail={"dropped": len(state.turns) - len(kept)})

@@ -42,6 +42,7 @@ class ChatResult:
     latency_s: float
     cache_hit: bool
     model: str
+    cost_usd: float = 0.0
     finish_reason: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     response: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -161,6 +162,7 @@ class LLMClient:
             latency_s=latency,
             cache_hit=cache_hit,
             model=model,
+            cost_usd=cost,
             finish_reason=choice.get("finish_reason"),
             tool_calls=tool_calls,
             response=response,

@@ -1,0 +1,236 @@
+"""The ReAct loop: reply (thought and one action), observation, until the task ends.
+
+The environment supplies the tools; the agent answers in JSON constrained by a schema
+built from them (so small local models stay parseable), and native tool calls are
+accepted too. The task ends at the environment's finish action, at the step limit (the
+last step allows only the finish tool, so every episode ends with an answer), or at an
+error (an LLM call that failed for good, or the environment raising). Every call is
+recorded as it happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+from typing import Any, Protocol
+
+from acon.agent.context import AgentContext, ContextConfig
+from acon.compression.base import HistoryStrategy, ObservationStrategy
+from acon.environment import Action, Environment, Task, Tool
+from acon.llm.client import ChatResult, LLMCallError
+from acon.trajectory import AgentStep, TaskRecord, TrajectoryWriter
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class ChatClient(Protocol):
+    def chat(self, messages: list[dict[str, Any]], **params: Any) -> ChatResult: ...
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 30
+    max_tokens: int | None = None  # per reply; None: the agent role's default
+
+
+def render_tools(tools: list[Tool]) -> str:
+    lines = []
+    for tool in tools:
+        props = tool.parameters.get("properties", {})
+        args = ", ".join(f"{name}: {spec.get('type', 'any')}" for name, spec in props.items())
+        lines.append(f"- {tool.name}({args}): {tool.description}")
+    return "\n".join(lines)
+
+
+def system_prompt(tools: list[Tool], finish_tool: str) -> str:
+    template = Template((TEMPLATES / "system.md").read_text(encoding="utf-8"))
+    return template.substitute(tools=render_tools(tools), finish=finish_tool).strip()
+
+
+def action_schema(tools: list[Tool]) -> dict[str, Any]:
+    """A JSON schema that admits exactly one call of one of `tools`."""
+    choices = [
+        {
+            "type": "object",
+            "properties": {"name": {"enum": [tool.name]}, "arguments": tool.parameters},
+            "required": ["name", "arguments"],
+        }
+        for tool in tools
+    ]
+    schema = {
+        "type": "object",
+        "properties": {
+            "thought": {"type": "string"},
+            "action": choices[0] if len(choices) == 1 else {"anyOf": choices},
+        },
+        "required": ["thought", "action"],
+    }
+    return {"type": "json_schema", "json_schema": {"name": "step", "schema": schema}}
+
+
+def parse_action(result: ChatResult, tools: list[Tool]) -> Action:
+    """The action in a reply; ValueError (with a message for the agent) when there is none."""
+    names = {tool.name for tool in tools}
+    if result.tool_calls:
+        fn = result.tool_calls[0].get("function", {})
+        call = {"name": fn.get("name"), "arguments": json.loads(fn.get("arguments") or "{}")}
+    else:
+        try:
+            data = result.json()
+        except ValueError as exc:
+            raise ValueError(f"the reply is not JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ValueError("the reply is not a JSON object")
+        # Some models put the call itself at the top level.
+        call = data.get("action", data)
+    if not isinstance(call, dict) or call.get("name") not in names:
+        got = call.get("name") if isinstance(call, dict) else call
+        raise ValueError(f"unknown tool {got!r}; use one of {', '.join(sorted(names))}")
+    arguments = call.get("arguments") or {}
+    if not isinstance(arguments, dict):
+        raise ValueError("arguments must be a JSON object")
+    return Action(name=call["name"], arguments=arguments)
+
+
+class MessageIds:
+    """Numbers each distinct message once, so the trajectory stores each message once."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], int] = {}
+
+    def assign(self, messages: list[dict[str, Any]]) -> tuple[list[int], list[tuple[int, dict]]]:
+        ids, new = [], []
+        for message in messages:
+            key = (message["role"], message.get("content") or "")
+            if key not in self._ids:
+                self._ids[key] = len(self._ids)
+                new.append((self._ids[key], message))
+            ids.append(self._ids[key])
+        return ids, new
+
+
+def run_task(
+    env: Environment,
+    task: Task,
+    client: ChatClient,
+    *,
+    agent: AgentConfig | None = None,
+    context: ContextConfig | None = None,
+    history: HistoryStrategy | None = None,
+    observation: ObservationStrategy | None = None,
+    writer: TrajectoryWriter | None = None,
+) -> TaskRecord:
+    """Run one task to its end and return its record (score included)."""
+    agent = agent or AgentConfig()
+    writer = writer or TrajectoryWriter(None)
+    record = TaskRecord(task_id=task.id, difficulty=task.difficulty)
+    prompt = env.reset(task)
+    tools = env.tools()
+    finish_only = [t for t in tools if t.name == env.finish_tool]
+    ctx = AgentContext(
+        system_prompt(tools, env.finish_tool), prompt, context or ContextConfig(),
+        history, observation, record, writer,
+    )  # fmt: skip
+    last_step = {
+        "role": "user",
+        "content": Template((TEMPLATES / "last_step.md").read_text(encoding="utf-8"))
+        .substitute(finish=env.finish_tool)
+        .strip(),
+    }
+    schemas = {False: action_schema(tools), True: action_schema(finish_only or tools)}
+    ids = MessageIds()
+    writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
+    params: dict[str, Any] = {}
+    if agent.max_tokens:
+        params["max_tokens"] = agent.max_tokens
+
+    for step in range(1, agent.max_steps + 1):
+        final = step == agent.max_steps
+        messages = ctx.messages() + ([last_step] if final else [])
+        try:
+            result = client.chat(messages, response_format=schemas[final], **params)
+        except LLMCallError as exc:
+            _end_with_error(record, writer, step, f"agent call failed: {exc}")
+            break
+        context_ids, new = ids.assign(messages)
+        _record_call(record, writer, step, result, ctx.system_tokens, context_ids, new)
+        try:
+            action = parse_action(result, tools)
+        except ValueError as exc:
+            record.format_errors += 1
+            ctx.add(
+                step, result.text, f"Invalid reply: {exc}. Reply with one JSON object as described."
+            )
+            continue
+        try:
+            outcome = env.step(action)
+        except Exception as exc:  # the environment broke: end this task, keep the run going
+            _end_with_error(
+                record, writer, step, f"environment error: {exc!r}", traceback.format_exc()
+            )
+            break
+        if outcome.done:
+            record.end_reason = "finish"
+            break
+        ctx.add(step, result.text, outcome.observation)
+    else:
+        record.end_reason = "step_limit"
+
+    evaluation = env.evaluate()
+    record.score, record.success = evaluation.score, evaluation.success
+    writer.event(
+        "end",
+        task_id=task.id,
+        score=record.score,
+        success=record.success,
+        end_reason=record.end_reason,
+        error=record.error,
+        evaluation=evaluation.details,
+    )
+    return record
+
+
+def _record_call(
+    record: TaskRecord,
+    writer: TrajectoryWriter,
+    step: int,
+    result: ChatResult,
+    system_tokens: int,
+    context_ids: list[int],
+    new: list[tuple[int, dict]],
+) -> None:
+    usage = result.usage
+    entry = AgentStep(
+        step=step,
+        in_tokens=usage.prompt_cl100k,
+        system_tokens=system_tokens,
+        out_tokens=usage.completion_cl100k,
+        provider_in=usage.prompt,
+        provider_cached=usage.cached_prompt,
+        provider_out=usage.completion,
+        latency_s=result.latency_s,
+        cost_usd=result.cost_usd,
+        cache_hit=result.cache_hit,
+    )
+    record.steps.append(entry)
+    writer.event(
+        "agent_call",
+        **vars(entry),
+        context=context_ids,
+        new_messages=new,
+        reply=result.text,
+        tool_calls=result.tool_calls,
+    )
+
+
+def _end_with_error(
+    record: TaskRecord, writer: TrajectoryWriter, step: int, message: str, trace: str = ""
+) -> None:
+    log.warning("Task %s ended at step %d: %s", record.task_id, step, message)
+    record.end_reason, record.error = "error", message
+    writer.event("error", step=step, message=message, traceback=trace)

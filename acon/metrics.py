@@ -1,0 +1,87 @@
+"""Task metrics from trajectory records, exactly as the paper's reference code defines them.
+
+- steps: agent LLM calls until the task ended;
+- peak tokens: the largest agent input at any step, with and without the system prompt;
+- dependency: sum over steps of (n_in + 2 * n_out) * n_out / 2, n_in without the system
+  prompt (tables report it in millions);
+- cost per role: agent calls, and compressor calls.
+Tokens are cl100k_base counts, so runs on different models compare; the provider's own
+counts are kept beside them (`*_provider`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from acon.trajectory import TaskRecord
+
+
+def dependency(steps: list[tuple[int, int]]) -> float:
+    """`steps` as (n_in without system prompt, n_out) pairs."""
+    return sum((n_in + 2 * n_out) * n_out / 2 for n_in, n_out in steps)
+
+
+def task_metrics(record: TaskRecord) -> dict[str, Any]:
+    steps = record.steps
+    ok = [c for c in record.compressions if c.ok]
+    return {
+        "task_id": record.task_id,
+        "difficulty": record.difficulty,
+        "score": record.score,
+        "success": record.success,
+        "end_reason": record.end_reason,
+        "steps": len(steps),
+        "peak_tokens": max((s.in_tokens for s in steps), default=0),
+        "peak_tokens_no_system": max((s.in_tokens - s.system_tokens for s in steps), default=0),
+        "peak_tokens_provider": max((s.provider_in for s in steps), default=0),
+        "dependency": dependency([(s.in_tokens - s.system_tokens, s.out_tokens) for s in steps]),
+        "agent_in_tokens": sum(s.in_tokens for s in steps),
+        "agent_out_tokens": sum(s.out_tokens for s in steps),
+        "agent_cost_usd": sum(s.cost_usd for s in steps),
+        "compressor_calls": len(record.compressions),
+        "compressor_failures": len(record.compressions) - len(ok),
+        "history_compressions": sum(c.kind == "history" for c in ok),
+        "observation_compressions": sum(c.kind == "observation" for c in ok),
+        "compressor_in_tokens": sum(c.provider_in for c in record.compressions),
+        "compressor_out_tokens": sum(c.provider_out for c in record.compressions),
+        "compressor_cost_usd": sum(c.cost_usd for c in record.compressions),
+        "format_errors": record.format_errors,
+    }
+
+
+SUMMARY_COLUMNS = [
+    "score", "success", "steps", "peak_tokens", "peak_tokens_no_system", "dependency",
+    "compressor_calls", "compressor_failures", "agent_cost_usd", "compressor_cost_usd",
+]  # fmt: skip
+
+
+def summarize(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Means over tasks: one `all` row, then one per difficulty level (when there are
+    levels). Peak tokens are in thousands and dependency in millions, as in the paper's
+    tables; `tasks` counts the rows behind each mean."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=["tasks", *SUMMARY_COLUMNS])
+    frame = frame.assign(success=frame["success"].astype(float))
+    groups = {"all": frame}
+    if frame["difficulty"].notna().any():
+        for level, part in frame.groupby("difficulty", sort=True):
+            groups[f"level {level}"] = part
+    table = pd.DataFrame(
+        {
+            name: {"tasks": len(part), **part[SUMMARY_COLUMNS].mean()}
+            for name, part in groups.items()
+        }
+    ).T
+    table["peak_tokens"] /= 1000
+    table["peak_tokens_no_system"] /= 1000
+    table["dependency"] /= 1e6
+    return table.rename(
+        columns={
+            "peak_tokens": "peak_tokens_k",
+            "peak_tokens_no_system": "peak_tokens_no_system_k",
+            "dependency": "dependency_m",
+        }
+    )

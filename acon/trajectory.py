@@ -1,0 +1,102 @@
+"""The record of one task: every agent call and compressor call, as it happens.
+
+Each task gets a JSONL file of events (`start`, `agent_call`, `compression`, `error`,
+`end`), appended and flushed one line at a time, so a crash or Ctrl-C loses nothing.
+Agent calls store only the messages new since the previous call and which messages
+form the input (`context`), so the file grows linearly with the steps while any
+step's full input can be rebuilt (`replay_inputs`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class AgentStep:
+    step: int
+    in_tokens: int  # cl100k, the whole input
+    system_tokens: int  # cl100k, its system prompt
+    out_tokens: int  # cl100k, the reply
+    provider_in: int = 0
+    provider_cached: int = 0
+    provider_out: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    cache_hit: bool = False
+
+
+@dataclass(frozen=True)
+class CompressorCall:
+    kind: str  # "history" | "observation"
+    step: int
+    strategy: str
+    ok: bool
+    in_tokens: int  # cl100k of what was compressed (for history: the whole history)
+    out_tokens: int  # cl100k of the result (equal to in_tokens when it failed)
+    provider_in: int = 0
+    provider_cached: int = 0
+    provider_out: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class TaskRecord:
+    task_id: str
+    difficulty: str | None = None
+    steps: list[AgentStep] = field(default_factory=list)
+    compressions: list[CompressorCall] = field(default_factory=list)
+    format_errors: int = 0
+    score: float = 0.0
+    success: bool = False
+    end_reason: str = "running"  # finish | step_limit | error
+    error: str | None = None
+
+
+class TrajectoryWriter:
+    """Appends events to `<dir>/<task_id>.jsonl`; `None` path keeps them in memory only."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+
+    def event(self, name: str, /, **data: Any) -> None:
+        if self._file is not None:
+            self._file.write(json.dumps({"event": name, **data}, default=_plain) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return str(value)
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def replay_inputs(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The full input messages of every agent call, rebuilt from a task's events."""
+    messages: dict[int, dict[str, Any]] = {}
+    inputs = []
+    for event in events:
+        if event["event"] == "agent_call":
+            for mid, message in event["new_messages"]:
+                messages[mid] = message
+            inputs.append([messages[mid] for mid in event["context"]])
+    return inputs

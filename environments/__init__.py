@@ -1,0 +1,1 @@
+"""Benchmarks, one folder each, all implementing `acon.environment.Environment`."""

@@ -1,0 +1,63 @@
+"""The paper's metrics on a trajectory whose numbers are worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from acon.metrics import dependency, summarize, task_metrics
+from acon.trajectory import AgentStep, CompressorCall, TaskRecord
+
+
+def record(task_id="t1", difficulty="1", score=1.0):
+    steps = [
+        AgentStep(1, in_tokens=1000, system_tokens=200, out_tokens=50, provider_in=1100,
+                  cost_usd=0.01),
+        AgentStep(2, in_tokens=1500, system_tokens=200, out_tokens=100, provider_in=1650,
+                  cost_usd=0.02),
+        AgentStep(3, in_tokens=900, system_tokens=200, out_tokens=20, provider_in=990,
+                  cost_usd=0.005),
+    ]  # fmt: skip
+    compressions = [
+        CompressorCall("history", 2, "guideline", True, 1400, 600, provider_in=1500,
+                       provider_out=120, cost_usd=0.003),
+        CompressorCall("observation", 3, "guideline", False, 900, 900, error="bad"),
+    ]  # fmt: skip
+    return TaskRecord(task_id, difficulty, steps, compressions, score=score,
+                      success=score == 1.0, end_reason="finish")  # fmt: skip
+
+
+def test_task_metrics_by_hand():
+    m = task_metrics(record())
+    assert m["steps"] == 3
+    assert m["peak_tokens"] == 1500
+    assert m["peak_tokens_no_system"] == 1300
+    assert m["peak_tokens_provider"] == 1650
+    # (800 + 100) * 50 / 2 + (1300 + 200) * 100 / 2 + (700 + 40) * 20 / 2
+    assert m["dependency"] == 22_500 + 75_000 + 7_400
+    assert m["agent_cost_usd"] == pytest.approx(0.035)
+    assert m["compressor_cost_usd"] == pytest.approx(0.003)
+    assert (m["compressor_calls"], m["compressor_failures"]) == (2, 1)
+    assert (m["history_compressions"], m["observation_compressions"]) == (1, 0)
+
+
+def test_dependency_of_nothing_is_zero():
+    assert dependency([]) == 0
+    assert task_metrics(TaskRecord("empty"))["peak_tokens"] == 0
+
+
+def test_summary_means_overall_and_per_difficulty_in_paper_units():
+    rows = [task_metrics(record("a", "1", 1.0)), task_metrics(record("b", "2", 0.0))]
+    rows[1]["peak_tokens"] = 3500
+    table = summarize(rows)
+    assert list(table.index) == ["all", "level 1", "level 2"]
+    assert table.loc["all", "tasks"] == 2
+    assert table.loc["all", "score"] == 0.5 and table.loc["all", "success"] == 0.5
+    assert table.loc["all", "peak_tokens_k"] == pytest.approx(2.5)  # (1500 + 3500) / 2 / 1000
+    assert table.loc["level 2", "peak_tokens_k"] == pytest.approx(3.5)
+    assert table.loc["all", "dependency_m"] == pytest.approx(0.1049)
+
+
+def test_summary_without_levels_has_only_the_all_row():
+    rows = [task_metrics(record("a", None))]
+    assert list(summarize(rows).index) == ["all"]
+    assert summarize([]).empty
