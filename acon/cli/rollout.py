@@ -1,0 +1,37 @@
+"""`acon-rollout`: run the agent on a benchmark split with the configured compression.
+
+acon-rollout env=facts compression/history=guideline rollout.limit=5
+acon-rollout hydra.run.dir=runs/my-run   # again, to resume an interrupted run
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hydra
+
+from acon.cli.entry import run_verb
+from acon.config import register_schemas
+from acon.llm import LLMSession
+from acon.paths import CONF_DIR
+from acon.rollout import rollout
+
+
+def run(cfg: Any, run_dir: Path) -> None:
+    with LLMSession(cfg, run_dir) as llms:
+        table = rollout(cfg, run_dir, llms)
+    print("\n" + table.to_markdown(floatfmt=".3f"))
+    print(f"\nRun folder: {run_dir} (results.jsonl, summary.md, trajectories/)")
+
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def main(cfg: Any) -> None:
+    run_verb(run, cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The real local model as agent and compressor, history compression on (see conftest)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from acon.config import compose
+from acon.llm import LLMSession
+from acon.rollout import rollout
+
+pytestmark = pytest.mark.integration
+
+
+def test_history_compression_with_the_local_model_drops_the_context(local_llm_ready, tmp_path):
+    cfg = compose([
+        f"llm.cache.dir={tmp_path / 'responses'}",
+        "compression/history=guideline",
+        "compression.history.threshold_tokens=450",
+        "env.filler_lines=8",
+        "agent.max_steps=3",
+        "llm.common.max_tokens=120",
+        "rollout.task_ids=[test-002]",  # three facts: the agent has to look several up
+    ])  # fmt: skip
+    with LLMSession(cfg, tmp_path) as llms:
+        table = rollout(cfg, tmp_path, llms)
+    events = [json.loads(line) for line in (tmp_path / "trajectories/test-002.jsonl").open()]
+    calls = {e["step"]: e for e in events if e["event"] == "agent_call"}
+    compressions = [e for e in events if e["event"] == "compression" and e["ok"]]
+    assert compressions, "the history passed its threshold but was never compressed"
+    first = compressions[0]
+    assert first["kind"] == "history" and first["summary"]
+    assert first["out_tokens"] < first["in_tokens"]
+    # the agent's next input is smaller than the history it replaced
+    assert calls[first["step"] + 1]["in_tokens"] < first["in_tokens"]
+    assert first["provider_in"] > 0 and first["latency_s"] > 0
+    row = json.loads((tmp_path / "results.jsonl").read_text())
+    assert row["history_compressions"] >= 1 and 0.0 <= row["score"] <= 1.0
+    assert table.loc["all", "tasks"] == 1
