@@ -7,6 +7,10 @@ PY := $(VENV)/bin/python
 export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
 export LLAMA_CPP_BUILD_JOBS ?= 2
 export MLFLOW_DISABLE_TELEMETRY ?= true
+# The retrieval extra's torch, CPU-only. Here pip's find-links (/opt/wheels) holds the CPU
+# wheel; elsewhere use TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu".
+TORCH_VERSION ?= 2.13.0
+TORCH_PIP_ARGS ?=
 
 .PHONY: setup run test lint bench clean-runs
 
@@ -14,7 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	# No `pip install --upgrade pip`: pip 26.3 installs hydra-core 1.3.8 without its
 	# generated grammar (hydra/grammar/gen), and every override then fails to parse.
-	$(PY) -m pip install --quiet -e ".[local,dev]"
+	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
+	# would otherwise pull the CUDA build (about 6 GB).
+	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval]"
 	touch $@
 
 setup: $(VENV)/.installed

@@ -1,0 +1,74 @@
+"""`retrieval`: keep the past turns most similar to the current step (the paper's
+retrieval baseline).
+
+The query is the latest turn's text. Every earlier turn since the start of the episode
+(`state.all_turns`, so a turn dropped by an earlier compaction can come back when it
+becomes relevant again) is a candidate; the `k` most similar by embedding cosine
+similarity are kept, together with the last `keep_last` turns (at least the last one),
+all verbatim and in their original order. No summary is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from acon.compression.base import Compacted, HistoryState, HistoryStrategy, Turn, register
+from acon.compression.embeddings import Embedder, make_embedder
+from acon.errors import AconError
+
+
+@register("history", "retrieval")
+class Retrieval(HistoryStrategy):
+    def __init__(self, params: Any, services: Any = None, embedder: Embedder | None = None):
+        self.k = int(params.get("k", 4))
+        if self.k < 0:
+            raise AconError(f"compression.history.k must be 0 or more, not {self.k}.")
+        # Built here so a missing extra or key fails when the run starts, not mid-episode;
+        # the local model itself still loads on the first embed.
+        self.embedder = embedder or make_embedder(params.get("embedding"))
+        self._cache: dict[str, np.ndarray] = {}  # turn text -> normalized vector
+
+    def _vectors(self, texts: list[str]) -> tuple[np.ndarray, int]:
+        """Rows for `texts`, embedding only those not seen before; also the count embedded."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if new:
+            for text, vector in zip(new, self.embedder.embed(new), strict=True):
+                self._cache[text] = vector
+        return np.stack([self._cache[t] for t in texts]), len(new)
+
+    def compact(self, state: HistoryState) -> Compacted:
+        tail = state.turns[-max(1, state.keep_last) :]
+        # Candidates come from the whole episode so far, minus the raw tail.
+        first_kept = tail[0].index if tail else None
+        pool = state.all_turns or state.turns
+        candidates = [t for t in pool if first_kept is not None and t.index < first_kept]
+        selected: list[Turn] = []
+        sims: list[float] = []
+        embedded = 0
+        if candidates and self.k > 0:
+            texts = [t.text() for t in candidates] + [tail[-1].text()]
+            vectors, embedded = self._vectors(texts)
+            scores = vectors[:-1] @ vectors[-1]
+            # Highest similarity first; on a tie the more recent turn wins.
+            order = sorted(range(len(candidates)), key=lambda i: (-float(scores[i]), -i))
+            chosen = sorted(order[: self.k])
+            selected = [candidates[i] for i in chosen]
+            sims = [round(float(scores[i]), 4) for i in chosen]
+        kept = selected + list(tail)
+        in_context = {t.index for t in state.turns}
+        kept_ids = {t.index for t in kept}
+        return Compacted(
+            summary=None,
+            turns=kept,
+            detail={
+                "selected": [t.index for t in selected],
+                "similarities": sims,
+                "kept_last": [t.index for t in tail],
+                "candidates": len(candidates),
+                "embedded": embedded,  # texts embedded by this call (the rest were cached)
+                "dropped": len(in_context - kept_ids),
+                "restored": sorted(kept_ids - in_context),  # brought back from all_turns
+            },
+        )
