@@ -5,8 +5,10 @@ A scorer turns a text into its tokens, each with an information score: its
 self-information -log p(token | preceding tokens) under a small causal LM. Compression
 keeps the highest-scoring tokens up to `keep_ratio` of the tokens, in their original
 order. By default (`unit: word`) the tokens of one word (and the whitespace before it)
-are kept or dropped together, scored by their mean, so the output reads as words with
-gaps rather than word fragments; `unit: token` selects single tokens.
+are kept or dropped together, scored by their most surprising token, so the output reads
+as words with gaps rather than word fragments; `unit: token` selects single tokens.
+`keep_digits` (default on) ranks words holding digits first, as LLMLingua-2's
+`force_reserve_digit`: numbers are single-digit tokens whose self-information is low.
 
 How the offline scorer (`scorer: local_perplexity`) gets log-probabilities of *prompt*
 tokens from llama.cpp's server (build 0.6.0-dev), having found:
@@ -88,27 +90,49 @@ def check_ratio(ratio: Any) -> float:
     return value
 
 
+_CONNECTORS = set("-_.,:/'@")
+
+
 def units_of(tokens: Sequence[ScoredToken], unit: str) -> list[list[int]]:
     """Token indices grouped into the pieces that are kept or dropped together."""
     if unit == "token":
         return [[i] for i in range(len(tokens))]
     groups: list[list[int]] = []
+    linked = False  # the previous token was a connector inside a word ("3,842", "a-b")
     for i, tok in enumerate(tokens):
+        text = tok.text
         prev = tokens[i - 1].text if i else ""
-        # A word goes on while tokens continue letters/digits; whitespace-only tokens join
-        # the word after them, so dropping a word never glues its neighbours together.
-        in_word = tok.text[:1].isalnum() and prev[-1:].isalnum()
-        after_space = prev.isspace() and not tok.text.isspace()
-        if groups and (in_word or after_space):
+        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        # A word goes on while tokens continue letters/digits, through single connectors
+        # between them; whitespace-only tokens join the word after them, so dropping a
+        # word never glues its neighbours together.
+        in_word = text[:1].isalnum() and (prev[-1:].isalnum() or linked)
+        connector = (
+            text[:1] in _CONNECTORS
+            and prev[-1:].isalnum()
+            and (text[1:2].isalnum() or (len(text) == 1 and nxt[:1].isalnum()))
+        )
+        after_space = prev.isspace() and not text.isspace()
+        if groups and (in_word or connector or after_space):
             groups[-1].append(i)
         else:
             groups.append([i])
+        linked = connector and len(text) == 1
     return groups
 
 
-def select(tokens: Sequence[ScoredToken], keep_ratio: float, unit: str = "word") -> list[int]:
+def select(
+    tokens: Sequence[ScoredToken],
+    keep_ratio: float,
+    unit: str = "word",
+    keep_digits: bool = False,
+) -> list[int]:
     """Indices of the tokens to keep, in order: the highest-scoring units while they fit
-    into round(keep_ratio * n) tokens (at least one unit)."""
+    into round(keep_ratio * n) tokens (at least one unit). A unit scores as its most
+    surprising token: the later tokens of a rare name are predictable from its first, and
+    averaging would rank the name below common words. With `keep_digits`, units holding a
+    digit come first (as LLMLingua-2's force_reserve_digit): the model splits numbers into
+    single digits of at most ~2.3 nats each, so self-information alone drops them."""
     keep_ratio = check_ratio(keep_ratio)
     n = len(tokens)
     if n == 0:
@@ -117,10 +141,12 @@ def select(tokens: Sequence[ScoredToken], keep_ratio: float, unit: str = "word")
         return list(range(n))
     budget = max(1, round(keep_ratio * n))
     groups = units_of(tokens, unit)
-    order = sorted(
-        range(len(groups)),
-        key=lambda g: (-sum(tokens[i].score for i in groups[g]) / len(groups[g]), g),
-    )
+
+    def rank(g: int) -> tuple[bool, float, int]:
+        digit = keep_digits and any(c.isdigit() for i in groups[g] for c in tokens[i].text)
+        return (not digit, -max(tokens[i].score for i in groups[g]), g)
+
+    order = sorted(range(len(groups)), key=rank)
     kept: list[int] = []
     used = 0
     for g in order:
@@ -134,8 +160,10 @@ def select(tokens: Sequence[ScoredToken], keep_ratio: float, unit: str = "word")
     return sorted(i for g in kept for i in groups[g])
 
 
-def compress_tokens(tokens: Sequence[ScoredToken], keep_ratio: float, unit: str = "word") -> str:
-    return "".join(tokens[i].text for i in select(tokens, keep_ratio, unit))
+def compress_tokens(
+    tokens: Sequence[ScoredToken], keep_ratio: float, unit: str = "word", keep_digits: bool = False
+) -> str:
+    return "".join(tokens[i].text for i in select(tokens, keep_ratio, unit, keep_digits))
 
 
 # ---------------------------------------------------------------- compressors
@@ -150,8 +178,11 @@ class Compressor(Protocol):
 class ScoringCompressor:
     """LLMLingua-1 style: score every token, keep the most informative."""
 
-    def __init__(self, scorer: TokenScorer, keep_ratio: float, unit: str = "word"):
+    def __init__(
+        self, scorer: TokenScorer, keep_ratio: float, unit: str = "word", keep_digits: bool = True
+    ):
         self.scorer = scorer
+        self.keep_digits = bool(keep_digits)
         self.keep_ratio = check_ratio(keep_ratio)
         if unit not in UNITS:
             raise AconError(f"unit={unit!r} is not valid: set it to word or token.")
@@ -161,7 +192,7 @@ class ScoringCompressor:
         if not text.strip():
             return text, {"tokens": 0, "kept_tokens": 0}
         tokens = self.scorer.score(text)
-        kept = select(tokens, self.keep_ratio, self.unit)
+        kept = select(tokens, self.keep_ratio, self.unit, self.keep_digits)
         out = "".join(tokens[i].text for i in kept)
         if not out.strip():
             raise CompressionError("llmlingua kept only whitespace")
@@ -416,7 +447,12 @@ def build_compressor(params: Any, services: Any, scorer: TokenScorer | None = No
     unit = params.get("unit", "word")
     if unit not in UNITS:
         raise AconError(f"unit={unit!r} is not valid: set compression.*.unit to word or token.")
-    return ScoringCompressor(scorer or start_local_scorer(services, params), keep_ratio, unit)
+    return ScoringCompressor(
+        scorer or start_local_scorer(services, params),
+        keep_ratio,
+        unit,
+        keep_digits=params.get("keep_digits", True),
+    )
 
 
 # ---------------------------------------------------------------- strategies

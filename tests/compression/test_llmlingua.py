@@ -107,12 +107,18 @@ def test_word_unit_keeps_words_whole():
         ScoredToken("7", 5.0),
     ]
     out = lingua.compress_tokens(tokens, 0.5, unit="word")
-    # budget 6: " 1987" (best mean, 5 tokens), " Reykjavik" (3) would overshoot, "Moved" fits
-    assert out == "Moved 1987"
+    # budget 6: " Reykjavik" (a word scores as its best token: 9), then " 1987" (5 tokens)
+    # would overshoot, so the next words that fit: "Moved", " to", " in"
+    assert out == "Moved to Reykjavik in"
     assert lingua.compress_tokens(tokens, 0.8, unit="word") == "Moved Reykjavik 1987"
+    # keep_digits puts the number first; then only "Moved" still fits
+    assert lingua.compress_tokens(tokens, 0.5, "word", keep_digits=True) == "Moved 1987"
     words = lingua.units_of(tokens, "word")
     assert [i for g in words for i in g] == list(range(len(tokens)))
     assert [2, 3, 4] in words and [6, 7, 8, 9, 10] in words
+    parts = [" 3", ",", "8", "4", "2", " Ok", "-", "Wh", " hand", "-made", ".", " The"]
+    words = lingua.units_of([ScoredToken(p, 0.0) for p in parts], "word")
+    assert words == [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9], [10], [11]]
 
 
 def test_observation_strategy_through_registry():
