@@ -20,7 +20,7 @@ def test_history_compression_with_the_local_model_drops_the_context(local_llm_re
         "compression.history.threshold_tokens=450",
         "env.filler_lines=8",
         "agent.max_steps=3",
-        "llm.common.max_tokens=120",
+        "llm.agent.max_tokens=120",
         "rollout.task_ids=[test-002]",  # three facts: the agent has to look several up
     ])  # fmt: skip
     with LLMSession(cfg, tmp_path) as llms:
