@@ -8,15 +8,18 @@ from typing import Any
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from acon.llm.config import LLMConfig
-from acon.paths import CONF_DIR
+from acon.paths import CONF_DIR, REPO_ROOT
 
 
 def register_schemas() -> None:
-    """Make `llm/schema` available, so every `llm/*.yaml` is typed by `LLMConfig`."""
+    """Make `llm/schema` available, so every `llm/*.yaml` is typed by `LLMConfig`, and
+    `${acon_repo:}` (the repository's root, for paths relative to it)."""
     ConfigStore.instance().store(group="llm", name="schema", node=LLMConfig)
+    if not OmegaConf.has_resolver("acon_repo"):
+        OmegaConf.register_new_resolver("acon_repo", lambda: str(REPO_ROOT))
 
 
 def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
@@ -27,8 +30,6 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
 
 
 def to_plain(cfg: Any) -> Any:
-    from omegaconf import OmegaConf
-
     return OmegaConf.to_container(cfg, resolve=True)
 
 
