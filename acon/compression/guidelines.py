@@ -1,15 +1,19 @@
 """Guidelines: the natural-language instructions a compressor follows, stored as files.
 
-Layout: `<root>/<kind>/<name>/v<N>.md`, kind `history` or `observation`. The shipped
-guidelines (the paper's structure, and the naive `prompting` baseline) live beside this
-module; an optimizer writes new versions to its own root.
+Layout: `<root>/<kind>/<name>/v<N>.md` (the text), `v<N>.json` beside it (its lineage:
+parent, step, round, feedback, scores, tokens) and `aliases.json` (e.g. `baseline`,
+`best` -> a version). Kind is `history` or `observation`. The shipped guidelines (the
+paper's structure, and the naive `prompting` baseline) live beside this module; an
+optimizer writes new versions to its own root.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from acon.errors import AconError
 
@@ -24,6 +28,7 @@ class Guideline:
     name: str
     version: int
     text: str
+    lineage: dict[str, Any] = field(default_factory=dict)
 
 
 def versions(kind: str, name: str, root: str | Path | None = None) -> list[int]:
@@ -46,20 +51,56 @@ def load_guideline(
             f"No {kind} guideline named {name!r} in {base}: use one of "
             f"{', '.join(names) or 'none'}, or fix the guideline's dir."
         )
-    chosen = available[-1] if version in ("latest", None) else int(version)
+    aliases = read_aliases(kind, name, base)
+    if version in ("latest", None):
+        chosen = available[-1]
+    elif isinstance(version, str) and not version.isdigit():
+        if version not in aliases:
+            raise AconError(
+                f"{kind} guideline {name!r} has no alias {version!r}: use a version number, "
+                f"latest, or one of {', '.join(sorted(aliases)) or 'no aliases yet'}."
+            )
+        chosen = aliases[version]
+    else:
+        chosen = int(version)
     if chosen not in available:
         raise AconError(
             f"{kind} guideline {name!r} has no version {version}: available "
             f"{', '.join(map(str, available))}."
         )
-    text = (base / kind / name / f"v{chosen}.md").read_text(encoding="utf-8").strip()
-    return Guideline(kind=kind, name=name, version=chosen, text=text)
+    folder = base / kind / name
+    text = (folder / f"v{chosen}.md").read_text(encoding="utf-8").strip()
+    lineage_path = folder / f"v{chosen}.json"
+    lineage = json.loads(lineage_path.read_text()) if lineage_path.exists() else {}
+    return Guideline(kind=kind, name=name, version=chosen, text=text, lineage=lineage)
 
 
-def save_guideline(kind: str, name: str, text: str, root: str | Path) -> Guideline:
-    """Write `text` as the next version of `name` under `root`."""
+def save_guideline(
+    kind: str, name: str, text: str, root: str | Path, lineage: dict[str, Any] | None = None
+) -> Guideline:
+    """Write `text` (and its lineage) as the next version of `name` under `root`."""
     folder = Path(root) / kind / name
     folder.mkdir(parents=True, exist_ok=True)
     version = (versions(kind, name, root) or [0])[-1] + 1
     (folder / f"v{version}.md").write_text(text.strip() + "\n", encoding="utf-8")
-    return Guideline(kind=kind, name=name, version=version, text=text.strip())
+    lineage = {"version": version, **(lineage or {})}
+    (folder / f"v{version}.json").write_text(json.dumps(lineage, indent=2, default=str))
+    return Guideline(kind=kind, name=name, version=version, text=text.strip(), lineage=lineage)
+
+
+def read_aliases(kind: str, name: str, root: str | Path) -> dict[str, int]:
+    path = Path(root) / kind / name / "aliases.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def set_alias(kind: str, name: str, alias: str, version: int, root: str | Path) -> None:
+    """Point `alias` (e.g. `best`) at `version`."""
+    aliases = {**read_aliases(kind, name, root), alias: int(version)}
+    (Path(root) / kind / name / "aliases.json").write_text(json.dumps(aliases, indent=2))
+
+
+def update_lineage(kind: str, name: str, version: int, root: str | Path, **fields: Any) -> None:
+    """Add fields (e.g. scores once a candidate is evaluated) to a version's lineage."""
+    path = Path(root) / kind / name / f"v{version}.json"
+    lineage = json.loads(path.read_text()) if path.exists() else {"version": version}
+    path.write_text(json.dumps({**lineage, **fields}, indent=2, default=str))

@@ -112,6 +112,7 @@ class LLMClient:
             if hit is not None:
                 return self._finish(messages, hit["response"], hit["latency_s"], True, 0)
 
+        self._ledger.check_budget()
         start = time.perf_counter()
         with self._slots:
             try:

@@ -50,13 +50,14 @@ class AconEngine:
         """The client belongs to the LLM session, which closes it."""
 
 
-def dspy_lm(client: LLMClient, sample: int = 0) -> dspy.LM:
-    """A `dspy.LM` for one role; pass `sample=i` for the i-th of several samples."""
+def dspy_lm(client: LLMClient, sample: int = 0, temperature: float | None = None) -> dspy.LM:
+    """A `dspy.LM` for one role; pass `sample=i` for the i-th of several samples (with a
+    `temperature` above 0, or they differ only by seed)."""
     return dspy.LM(
         model=client.config.model,
         engine=AconEngine(client, sample=sample),
         cache=False,
         num_retries=0,
-        temperature=client.config.temperature,
+        temperature=client.config.temperature if temperature is None else temperature,
         max_tokens=client.config.max_tokens,
     )

@@ -8,6 +8,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from acon.errors import AconError
+
+
+class BudgetExceeded(AconError):
+    """A live call would go past the run's budget; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits on what a run may spend on live calls (cache hits are free). `spent`
+    carries what earlier, interrupted attempts of the same run already used."""
+
+    max_calls: int | None = None
+    max_tokens: int | None = None
+    max_usd: float | None = None
+    spent_calls: int = 0
+    spent_tokens: int = 0
+    spent_usd: float = 0.0
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -47,6 +66,7 @@ class UsageLedger:
     (flushed at once, so a crash loses nothing)."""
 
     log_path: Path | None = None
+    budget: Budget | None = None
     _roles: dict[str, RoleUsage] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _log: IO[str] | None = None
@@ -90,6 +110,34 @@ class UsageLedger:
                     self._log = self.log_path.open("a", encoding="utf-8")
                 self._log.write(json.dumps(line) + "\n")
                 self._log.flush()
+
+    def spent(self) -> tuple[int, int, float]:
+        """Live calls, their tokens and dollars so far (earlier attempts included)."""
+        total = self.total()
+        b = self.budget or Budget()
+        return (
+            total.calls - total.cache_hits + total.failures + b.spent_calls,
+            total.prompt_tokens + total.completion_tokens + b.spent_tokens,
+            total.spent_usd + b.spent_usd,
+        )
+
+    def check_budget(self) -> None:
+        """Raise BudgetExceeded if one more live call is not allowed."""
+        if self.budget is None:
+            return
+        calls, tokens, usd = self.spent()
+        b = self.budget
+        for limit, used, what in (
+            (b.max_calls, calls, "calls"),
+            (b.max_tokens, tokens, "tokens"),
+            (b.max_usd, usd, "dollars"),
+        ):
+            if limit is not None and used >= limit:
+                raise BudgetExceeded(
+                    f"The budget of {limit} {what} is spent ({used:g} used): raise "
+                    f"optimizer.budget.max_{'usd' if what == 'dollars' else what} to go on; "
+                    f"finished work is kept and a rerun resumes from it."
+                )
 
     def by_role(self) -> dict[str, RoleUsage]:
         with self._lock:

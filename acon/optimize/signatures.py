@@ -1,0 +1,64 @@
+"""The optimizer's LLM programs, as DSPy signatures (run on the accounted LLM layer)."""
+
+from __future__ import annotations
+
+import dspy
+
+
+class ContrastiveFeedback(dspy.Signature):
+    """An agent solved a task with its full context but failed when its context was
+    compressed by following the guideline. Compare the two contexts and find what the
+    compression lost or distorted that the agent needed."""
+
+    task: str = dspy.InputField()
+    guideline: str = dspy.InputField(desc="the compression guideline that was followed")
+    full_context: str = dspy.InputField(desc="the uncompressed run: context and outcome")
+    compressed_context: str = dspy.InputField(desc="the compressed run: context and outcome")
+    lost_facts: str = dspy.OutputField(desc="facts lost or distorted by the compression")
+    lost_state: str = dspy.OutputField(desc="state the agent needed (ids, values, progress)")
+    wrong_summaries: str = dspy.OutputField(desc="wrong or misleading compressed statements")
+    keep: str = dspy.OutputField(desc="what a guideline must tell the compressor to keep")
+
+
+class FailureFeedback(dspy.Signature):
+    """An agent failed a task while its context was compressed by following the guideline.
+    Find what in the compressed context was missing, lost or misleading."""
+
+    task: str = dspy.InputField()
+    guideline: str = dspy.InputField(desc="the compression guideline that was followed")
+    compressed_context: str = dspy.InputField(desc="the compressed run: context and outcome")
+    lost_facts: str = dspy.OutputField(desc="facts that seem lost or distorted")
+    lost_state: str = dspy.OutputField(desc="state the agent seems to have lost")
+    wrong_summaries: str = dspy.OutputField(desc="wrong or misleading compressed statements")
+    keep: str = dspy.OutputField(desc="what a guideline must tell the compressor to keep")
+
+
+class ProposeGuideline(dspy.Signature):
+    """Improve a context-compression guideline using feedback from tasks it made fail.
+    Keep what works and its section structure; add precise instructions that prevent the
+    failures. Return the complete new guideline text only."""
+
+    guideline: str = dspy.InputField(desc="the current guideline")
+    feedback: str = dspy.InputField(desc="what compression lost in failed tasks")
+    new_guideline: str = dspy.OutputField(desc="the complete improved guideline")
+
+
+class UsageAnalysis(dspy.Signature):
+    """An agent succeeded with a compressed context. Identify which parts of the compressed
+    context it actually used to succeed, and which parts it never needed."""
+
+    task: str = dspy.InputField()
+    guideline: str = dspy.InputField(desc="the compression guideline that was followed")
+    compressed_context: str = dspy.InputField(desc="the compressed run: context and outcome")
+    used: str = dspy.OutputField(desc="information the agent used")
+    unused: str = dspy.OutputField(desc="information kept but never needed")
+
+
+class ShortenGuideline(dspy.Signature):
+    """Make a context-compression guideline produce shorter compressed contexts without
+    dropping what agents used. Remove instructions that keep unneeded information; keep
+    the rest. Return the complete new guideline text only, no longer than the current one."""
+
+    guideline: str = dspy.InputField(desc="the current guideline")
+    analysis: str = dspy.InputField(desc="what agents used and did not use")
+    new_guideline: str = dspy.OutputField(desc="the complete shorter guideline")
