@@ -25,6 +25,9 @@ from acon.rollout import make_env
 
 
 class AconGEPAAdapter:
+    # None: gepa proposes with its own reflective prompt (answered by `reflection_lm`).
+    propose_new_texts = None
+
     def __init__(self, evaluator: GuidelineEvaluator, baseline: dict[str, dict[str, Any]],
                  max_chars: int = 6000):  # fmt: skip
         self.evaluator = evaluator

@@ -56,6 +56,9 @@ def compressor(messages: list[dict[str, Any]]) -> str:
 
 def optimizer(messages: list[dict[str, Any]], seed: int) -> str:
     system, user = messages[0]["content"], messages[-1]["content"]
+    if "Your output fields are:" not in system:  # GEPA's reflection prompt, plain text
+        current = re.search(r"```\n?(.*?)```", user, re.S).group(1).strip()
+        return f"```\n{current}\n{KEEP}\n```"
     outputs = re.findall(r"\d+\. `(\w+)`", system.split("Your output fields are:")[1])
     guideline = re.search(r"\[\[ ## guideline ## \]\]\n(.*?)\n\n\[\[ ##", user, re.S)
     values = {}
