@@ -1,0 +1,35 @@
+"""`acon-report`: the paper's tables and figures from finished rollouts.
+
+acon-report                                   # every rollout under runs/ and multirun/
+acon-report 'report.runs=[runs/2026-11-21]' report.out=results
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import hydra
+
+from acon.cli.entry import run_verb
+from acon.config import register_schemas
+from acon.paths import CONF_DIR
+from acon.report.build import build_report
+
+
+def run(cfg: Any, run_dir: Path) -> list[Path]:
+    written = build_report(cfg.report.runs, cfg.report.out)
+    print("Wrote:\n" + "\n".join(f"  {p}" for p in written))
+    return written
+
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def main(cfg: Any) -> None:
+    run_verb(run, cfg)
+
+
+if __name__ == "__main__":
+    main()

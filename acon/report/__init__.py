@@ -1,0 +1,1 @@
+"""Tables and plots from finished rollouts (`acon-report`)."""

@@ -1,0 +1,60 @@
+"""The paper's two figures, as PNG: score against peak tokens (Figure 1), and the agent's
+context length per step with and without compression (Figure 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on servers
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+STYLE = {"figure.dpi": 150, "axes.spines.top": False, "axes.spines.right": False,
+         "axes.grid": True, "grid.alpha": 0.3, "font.size": 10}  # fmt: skip
+
+
+def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
+    """One point per method: mean peak tokens (x) against mean score (y)."""
+    rows = table.loc[benchmark]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for i, (method, row) in enumerate(rows.iterrows()):
+            acon = method.startswith(("History: Acon", "Observation: Acon"))
+            ax.scatter(row["Peak (k)"], row["Score"], s=90 if acon else 55,
+                       marker="*" if acon else "o", color=f"C{i % 10}", zorder=3,
+                       label=method)  # fmt: skip
+            ax.annotate(method, (row["Peak (k)"], row["Score"]), textcoords="offset points",
+                        xytext=(6, 4), fontsize=8)  # fmt: skip
+        ax.set_xlabel("Peak context (thousand tokens, cl100k)")
+        ax.set_ylabel("Task score")
+        ax.set_title(f"{benchmark}: score against peak context")
+        ax.margins(x=0.25, y=0.15)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
+def context_per_step(curves: dict[str, pd.DataFrame], benchmark: str, path: Path) -> Path:
+    """Mean agent input per step (with the range over tasks shaded), one line per method."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for i, (method, steps) in enumerate(curves.items()):
+            if steps.empty:
+                continue
+            stats = steps.groupby("step")["in_tokens"].agg(["mean", "min", "max"]) / 1000
+            ax.plot(stats.index, stats["mean"], color=f"C{i % 10}", label=method, lw=2)
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=f"C{i % 10}",
+                            alpha=0.15)  # fmt: skip
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("Agent step")
+        ax.set_ylabel("Agent input (thousand tokens, cl100k)")
+        ax.set_title(f"{benchmark}: context length per step")
+        ax.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
