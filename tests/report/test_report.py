@@ -26,7 +26,8 @@ def make_run(folder, history, rows, observation="none"):
     for row in rows:
         with (folder / "trajectories" / f"{row['task_id']}.jsonl").open("w") as f:
             for step, tokens in enumerate(row["inputs"], 1):
-                f.write(json.dumps({"event": "agent_call", "step": step, "in_tokens": tokens}) + "\n")
+                event = {"event": "agent_call", "step": step, "in_tokens": tokens}
+                f.write(json.dumps(event) + "\n")
 
 
 def row(task_id, difficulty, score, peak, dependency, inputs):
