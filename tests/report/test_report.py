@@ -16,8 +16,10 @@ ENV = {"_target_": "environments.facts.FactsEnv"}
 
 def make_run(folder, history, rows, observation="none"):
     folder.mkdir(parents=True)
-    cfg = {"env": ENV, "compression": {"history": {"strategy": history},
-                                       "observation": {"strategy": observation}}}
+    cfg = {
+        "env": ENV,
+        "compression": {"history": {"strategy": history}, "observation": {"strategy": observation}},
+    }
     (folder / "config.json").write_text(json.dumps(cfg))
     with (folder / "results.jsonl").open("w") as f:
         for row in rows:
