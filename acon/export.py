@@ -1,0 +1,159 @@
+"""Optimized guidelines out of the harness: files, and a compressor for your own agent.
+
+from acon.export import load_compressor
+compressor = load_compressor("acon-opt", "best", guidelines_dir="runs/.../guidelines",
+                             base_url="https://api.openai.com/v1", model="gpt-4.1-mini",
+                             api_key_env="OPENAI_API_KEY", threshold_tokens=4096)
+messages = compressor.compress(messages)   # OpenAI-style messages in and out
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from acon import __version__
+from acon.agent.context import summary_message
+from acon.compression.base import HistoryState, Services, Turn
+from acon.compression.guidelines import Guideline, load_guideline
+from acon.compression.llm_summary import TEMPLATES, GuidelineHistory, GuidelineObservation
+from acon.llm.client import LLMClient
+from acon.llm.config import RoleConfig
+from acon.llm.pricing import PriceTable
+from acon.llm.usage import UsageLedger
+from acon.tokens import count_messages
+
+OUTPUT_FIELD = {"history": "summary", "observation": "observation"}
+
+
+def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
+    """Write the guideline as plain text, as a prompt template, and as JSON with its
+    metadata and lineage. Returns the three paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"{guideline.kind}-{guideline.name}-v{guideline.version}"
+    frame = (TEMPLATES / f"{guideline.kind}.md").read_text(encoding="utf-8")
+    text_path = stem.with_suffix(".txt")
+    text_path.write_text(guideline.text + "\n", encoding="utf-8")
+    template_path = stem.with_suffix(".template.md")
+    template_path.write_text(
+        "<!-- The compressor's prompt: the system message is the guideline; the user message\n"
+        "     is the frame below, with $placeholders filled (Python string.Template). The reply\n"
+        f'     is JSON with "reasoning" and "{OUTPUT_FIELD[guideline.kind]}". -->\n\n'
+        f"# System\n\n{guideline.text}\n\n# User\n\n{frame}",
+        encoding="utf-8",
+    )
+    json_path = stem.with_suffix(".json")
+    json_path.write_text(json.dumps({
+        **asdict(guideline),
+        "frame": frame,
+        "output_field": OUTPUT_FIELD[guideline.kind],
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "acon_version": __version__,
+    }, indent=2, default=str))  # fmt: skip
+    return [text_path, template_path, json_path]
+
+
+class _OneClient:
+    def __init__(self, client: LLMClient):
+        self._client = client
+
+    def client(self, role: str) -> LLMClient:
+        return self._client
+
+
+class Compressor:
+    """A guideline-following compressor for any agent's OpenAI-style messages."""
+
+    def __init__(
+        self,
+        guideline: Guideline,
+        client: LLMClient,
+        *,
+        source_dir: str | Path | None = None,
+        keep_last: int = 1,
+        threshold_tokens: int | None = None,
+    ):
+        self.guideline = guideline
+        self.keep_last = keep_last
+        self.threshold_tokens = threshold_tokens
+        params = {"guideline": {"name": guideline.name, "version": guideline.version,
+                                "dir": str(source_dir) if source_dir else None}}  # fmt: skip
+        services = Services(llms=_OneClient(client))
+        if guideline.kind == "history":
+            self._history = GuidelineHistory(params, services)
+        else:
+            self._observation = GuidelineObservation(params, services)
+
+    def compress(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """System prompt and task kept, older turns replaced by a summary, the last
+        `keep_last` turns kept as they were (tool-call messages included)."""
+        if self.guideline.kind != "history":
+            raise TypeError("an observation guideline compresses observations: use "
+                            "compress_observation()")  # fmt: skip
+        if self.threshold_tokens is not None and count_messages(messages) <= self.threshold_tokens:
+            return list(messages)
+        head = 2 if messages and messages[0]["role"] == "system" else 1
+        prefix, rest = list(messages[:head]), list(messages[head:])
+        groups = _turn_groups(rest)
+        turns = [
+            Turn.make(i, _text(group[:1]), _text(group[1:])) for i, group in enumerate(groups, 1)
+        ]
+        task = prefix[-1].get("content") or ""
+        state = HistoryState(task, None, turns, turns, self.keep_last)
+        compacted = self._history.compact(state)
+        if compacted.summary is None:
+            return list(messages)
+        kept = [m for group in groups[len(groups) - len(compacted.turns) :] for m in group]
+        return [*prefix, summary_message(compacted.summary), *kept]
+
+    def compress_observation(self, observation: str, task: str, last_action: str = "") -> str:
+        if self.guideline.kind != "observation":
+            raise TypeError("a history guideline compresses messages: use compress()")
+        return self._observation.compress(observation, task, last_action).text
+
+
+def _turn_groups(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Each assistant message with the messages that follow it (tool results, user)."""
+    groups: list[list[dict[str, Any]]] = []
+    for message in messages:
+        if message["role"] == "assistant" or not groups:
+            groups.append([message])
+        else:
+            groups[-1].append(message)
+    return groups
+
+
+def _text(messages: list[dict[str, Any]]) -> str:
+    parts = []
+    for m in messages:
+        parts.append(str(m.get("content") or ""))
+        for call in m.get("tool_calls") or ():
+            fn = call.get("function", {})
+            parts.append(f"{fn.get('name')}({fn.get('arguments')})")
+    return "\n".join(p for p in parts if p)
+
+
+def load_compressor(
+    name: str,
+    version: int | str = "best",
+    *,
+    kind: str = "history",
+    guidelines_dir: str | Path | None = None,
+    base_url: str,
+    model: str,
+    api_key_env: str | None = None,
+    keep_last: int = 1,
+    threshold_tokens: int | None = None,
+    **role: Any,
+) -> Compressor:
+    """A ready compressor: the guideline `name` at `version` (a number, `latest`, or an
+    alias such as `best`) from a guideline folder, calling the given endpoint."""
+    guideline = load_guideline(kind, name, version, guidelines_dir)
+    config = RoleConfig(base_url=base_url, model=model, api_key_env=api_key_env, **role)
+    client = LLMClient("compressor", config, ledger=UsageLedger(), prices=PriceTable({}))
+    return Compressor(guideline, client, source_dir=guidelines_dir, keep_last=keep_last,
+                      threshold_tokens=threshold_tokens)  # fmt: skip

@@ -1,0 +1,85 @@
+"""Export round-trip, and the compressor a user drops into their own agent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from acon.compression.guidelines import load_guideline, save_guideline, set_alias
+from acon.export import export_guideline, load_compressor
+from acon.llm.fake_server import FakeOpenAI
+
+
+@pytest.fixture
+def store(tmp_path):
+    root = tmp_path / "guidelines"
+    save_guideline("history", "acon-opt", "Keep ids.", root, lineage={"step": "start"})
+    g = save_guideline(
+        "history",
+        "acon-opt",
+        "Keep ids and dates.",
+        root,
+        lineage={"parent": 1, "step": "ut", "round": 1, "score": 0.8},
+    )
+    set_alias("history", "acon-opt", "best", g.version, root)
+    save_guideline("observation", "obs", "Keep numbers.", root)
+    return root
+
+
+def test_export_round_trip(store, tmp_path):
+    best = load_guideline("history", "acon-opt", "best", store)
+    txt, template, meta = export_guideline(best, tmp_path / "out")
+    assert txt.read_text().strip() == "Keep ids and dates."
+    assert (
+        template.read_text().count("$history") == 1
+        and "Keep ids and dates." in template.read_text()
+    )
+    data = json.loads(meta.read_text())
+    assert (data["name"], data["version"], data["kind"]) == ("acon-opt", 2, "history")
+    assert data["lineage"]["parent"] == 1 and data["lineage"]["score"] == 0.8
+    assert data["text"] == best.text and data["output_field"] == "summary"
+
+
+MESSAGES = [
+    {"role": "system", "content": "You are an agent."},
+    {"role": "user", "content": "Find the invoice total."},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function",
+         "function": {"name": "search", "arguments": '{"q": "invoice"}'}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": "invoice 17: total 420 EUR " * 30},
+    {"role": "assistant", "content": "Let me open it.", "tool_calls": [
+        {"id": "c2", "type": "function", "function": {"name": "open", "arguments": "{}"}}]},
+    {"role": "tool", "tool_call_id": "c2", "content": "opened"},
+]  # fmt: skip
+
+
+def test_compressor_replaces_older_turns_and_keeps_the_last_one_verbatim(store):
+    reply = json.dumps({"reasoning": "r", "summary": "Invoice 17 total is 420 EUR."})
+    with FakeOpenAI([reply]) as fake:
+        compressor = load_compressor("acon-opt", "best", guidelines_dir=store,
+                                     base_url=fake.base_url, model="m")  # fmt: skip
+        out = compressor.compress(MESSAGES)
+    request = fake.requests[0]["messages"]
+    assert request[0]["content"] == "Keep ids and dates."  # the guideline is the system prompt
+    assert "invoice 17: total 420 EUR" in request[1]["content"]
+    assert out[:2] == MESSAGES[:2]
+    assert out[2]["content"].endswith("Invoice 17 total is 420 EUR.")
+    assert out[3:] == MESSAGES[4:]  # the last turn, tool-call ids intact
+
+
+def test_below_the_threshold_nothing_is_sent(store):
+    with FakeOpenAI() as fake:
+        compressor = load_compressor("acon-opt", 1, guidelines_dir=store, base_url=fake.base_url,
+                                     model="m", threshold_tokens=100_000)  # fmt: skip
+        assert compressor.compress(MESSAGES) == MESSAGES
+    assert fake.requests == []
+
+
+def test_observation_compressor(store):
+    with FakeOpenAI([json.dumps({"reasoning": "r", "observation": "total: 420"})]) as fake:
+        compressor = load_compressor("obs", "latest", kind="observation", guidelines_dir=store,
+                                     base_url=fake.base_url, model="m")  # fmt: skip
+        assert compressor.compress_observation("a long page", "find the total") == "total: 420"
+        with pytest.raises(TypeError):
+            compressor.compress(MESSAGES)
