@@ -4,13 +4,20 @@ Writes into the run folder: `trajectories/<task>.jsonl` (every call, as it happe
 `results.jsonl` (one metrics row per finished task, appended and flushed) and
 `summary.csv` / `summary.md` (means overall and per difficulty). Rerunning into the same
 folder skips the tasks already in `results.jsonl`, so an interrupted rollout resumes.
+
+Tasks run one at a time, on `rollout.workers` threads (one environment each; the LLM
+layer is thread-safe and limits concurrency per role), or on a Ray cluster
+(`rollout.backend=ray`, see acon/scale.py).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -59,44 +66,59 @@ def finished(results: Path) -> dict[str, dict[str, Any]]:
     return {row["task_id"]: row for row in rows}
 
 
+class TaskRunner:
+    """Runs single tasks with the configured agent and compression; reusable."""
+
+    def __init__(self, cfg: Any, run_dir: Path, llms: Any):
+        services = Services(llms=llms, run_dir=run_dir)
+        self.history = build("history", cfg.compression.history, services)
+        self.observation = build("observation", cfg.compression.observation, services)
+        self.agent = AgentConfig(**cfg.agent)
+        self.context = context_config(cfg)
+        self.client = llms.client("agent")
+        self.run_dir = run_dir
+
+    def __call__(self, env: Environment, task: Task) -> dict[str, Any]:
+        writer = TrajectoryWriter(self.run_dir / "trajectories" / f"{task.id}.jsonl")
+        try:
+            record = run_task(env, task, self.client, agent=self.agent, context=self.context,
+                              history=self.history, observation=self.observation,
+                              writer=writer)  # fmt: skip
+        finally:
+            writer.close()
+        return task_metrics(record)
+
+
 def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
     """Run (or finish) the configured rollout; returns the summary table."""
     env = make_env(cfg)
     tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
-    services = Services(llms=llms, run_dir=run_dir)
-    history = build("history", cfg.compression.history, services)
-    observation = build("observation", cfg.compression.observation, services)
-    agent_cfg = AgentConfig(**cfg.agent)
-    ctx_cfg = context_config(cfg)
-    client = llms.client("agent")
+    run_dir.mkdir(parents=True, exist_ok=True)
     results_path = run_dir / "results.jsonl"
     done = finished(results_path)
     rows = [done[t.id] for t in tasks if t.id in done]
     todo = [t for t in tasks if t.id not in done]
     if done:
         log.info("Resuming: %d of %d tasks already finished in %s", len(rows), len(tasks), run_dir)
-    start = time.monotonic()
+    start, lock = time.monotonic(), threading.Lock()
     with results_path.open("a", encoding="utf-8") as results:
-        for n, task in enumerate(todo, 1):
-            writer = TrajectoryWriter(run_dir / "trajectories" / f"{task.id}.jsonl")
-            try:
-                record = run_task(
-                    env,
-                    task,
-                    client,
-                    agent=agent_cfg,
-                    context=ctx_cfg,
-                    history=history,
-                    observation=observation,
-                    writer=writer,
-                )
-            finally:
-                writer.close()
-            row = task_metrics(record)
-            rows.append(row)
-            results.write(json.dumps(row) + "\n")
-            results.flush()
-            _progress(rows, n, len(todo), start, llms)
+
+        def keep(row: dict[str, Any]) -> None:
+            with lock:
+                rows.append(row)
+                results.write(json.dumps(row) + "\n")
+                results.flush()
+                _progress(rows, len(rows) - (len(tasks) - len(todo)), len(todo), start, llms)
+
+        backend = cfg.rollout.get("backend", "local")
+        if backend == "ray":
+            from acon.scale import ray_rollout
+
+            ray_rollout(cfg, run_dir, todo, keep)
+        elif backend == "local":
+            _local(cfg, run_dir, llms, env, todo, keep)
+        else:
+            raise AconError(f"rollout.backend={backend!r} is not valid: use local or ray.")
     env.close()
     table = summarize(rows)
     table.to_csv(run_dir / "summary.csv")
@@ -104,9 +126,40 @@ def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
     return table
 
 
+def _local(cfg: Any, run_dir: Path, llms: Any, env: Environment, todo: list[Task],
+           keep: Any) -> None:  # fmt: skip
+    runner = TaskRunner(cfg, run_dir, llms)
+    workers = max(1, int(cfg.rollout.get("workers", 1)))
+    if workers == 1:
+        for task in todo:
+            keep(runner(env, task))
+        return
+    # One environment per thread: environments keep per-episode state.
+    envs: queue.Queue[Environment] = queue.Queue()
+    envs.put(env)
+    for _ in range(workers - 1):
+        envs.put(make_env(cfg))
+
+    def one(task: Task) -> None:
+        own = envs.get()
+        try:
+            keep(runner(own, task))
+        finally:
+            envs.put(own)
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="rollout") as pool:
+        for future in [pool.submit(one, task) for task in todo]:
+            future.result()
+    while not envs.empty():
+        extra = envs.get()
+        if extra is not env:
+            extra.close()
+
+
 def _progress(rows: list[dict[str, Any]], n: int, total: int, start: float, llms: Any) -> None:
     elapsed = time.monotonic() - start
     last = rows[-1]
+    n = max(n, 1)
     usage = llms.ledger.total()
     log.info(
         "[%d/%d] %s: score %.2f in %d steps (%s) | mean score %.3f | peak %d tok | "

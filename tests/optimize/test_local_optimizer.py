@@ -17,8 +17,9 @@ def test_one_ut_step_with_the_local_model_registers_a_new_version(local_llm_read
         f"llm.cache.dir={tmp_path / 'responses'}",
         f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
         "compression/history=guideline", "compression.history.threshold_tokens=300",
-        "env.filler_lines=6", "agent.max_steps=3", "llm.agent.max_tokens=120",
-        "optimizer.steps=[ut]", "optimizer.n_tasks=3", "optimizer.selection_tasks=1",
+        "env.filler_lines=6", "agent.max_steps=3", "llm.agent.max_tokens=100",
+        "llm.compressor.max_tokens=200", "llm.optimizer.max_tokens=400",
+        "optimizer.steps=[ut]", "optimizer.n_tasks=2", "optimizer.selection_tasks=1",
         "optimizer.n_candidates=1", "optimizer.feedback_tasks=1",
         "optimizer.max_context_chars=3000",
     ])  # fmt: skip
