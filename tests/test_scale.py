@@ -77,6 +77,6 @@ def test_a_sweep_with_the_joblib_launcher_runs_each_configuration(fake, tmp_path
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = sorted((tmp_path / "sweep").glob("[0-9]*"))
     assert len(jobs) == 2
-    strategies = [json.dumps(open(j / ".hydra" / "overrides.yaml").read()) for j in jobs]
+    strategies = [(j / ".hydra" / "overrides.yaml").read_text() for j in jobs]
     assert any("none" in s for s in strategies) and any("fifo" in s for s in strategies)
     assert all(len(results(j)) == 2 for j in jobs)
