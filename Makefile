@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY ?= true
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup run test lint bench clean-runs
+.PHONY: setup run check test lint bench clean-runs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,6 +28,9 @@ setup: $(VENV)/.installed
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
 
 run: setup
+	$(VENV)/bin/acon-main +experiment=quickstart
+
+check: setup
 	$(VENV)/bin/acon-check
 
 test: setup
