@@ -12,14 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import dspy
-import hydra
 import pandas as pd
 
-from acon.cli.entry import run_verb
-from acon.config import register_schemas
+from acon.cli.entry import hydra_entry
 from acon.llm import LLMSession
 from acon.llm.dspy_bridge import dspy_lm
-from acon.paths import CONF_DIR
 
 log = logging.getLogger("acon.check")
 
@@ -92,12 +89,7 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
     return summary
 
 
-register_schemas()
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: Any) -> None:
-    run_verb(check, cfg)
+main = hydra_entry(check)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hydra
 from hydra.core.hydra_config import HydraConfig
 
+from acon.config import register_schemas
 from acon.errors import AconError
+from acon.paths import CONF_DIR
 from acon.secrets import install_log_redaction, scrub_files, secret_values
 
 log = logging.getLogger("acon")
@@ -46,3 +49,15 @@ def run_verb(verb: Callable[[Any, Path], Any], cfg: Any) -> Any:
     except KeyboardInterrupt:
         log.warning("Interrupted; what was written is kept in %s", folder)
         sys.exit(130)
+
+
+def hydra_entry(verb: Callable[[Any, Path], Any]) -> Callable[[], None]:
+    """The console entry point for `verb`: a Hydra app over conf/config.yaml."""
+    register_schemas()
+
+    def task(cfg: Any) -> None:
+        run_verb(verb, cfg)
+
+    # Hydra names the job (and its log file) after the module of the task function.
+    task.__module__ = verb.__module__
+    return hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)

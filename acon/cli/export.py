@@ -8,13 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import hydra
-
-from acon.cli.entry import run_verb
+from acon.cli.entry import hydra_entry
 from acon.compression.guidelines import load_guideline
-from acon.config import register_schemas
 from acon.export import export_guideline
-from acon.paths import CONF_DIR
 
 
 def run(cfg: Any, run_dir: Path) -> list[Path]:
@@ -26,12 +22,7 @@ def run(cfg: Any, run_dir: Path) -> list[Path]:
     return written
 
 
-register_schemas()
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: Any) -> None:
-    run_verb(run, cfg)
+main = hydra_entry(run)
 
 
 if __name__ == "__main__":

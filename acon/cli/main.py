@@ -17,16 +17,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import hydra
 from omegaconf import OmegaConf
 
-from acon.cli.entry import run_verb
+from acon.cli.entry import hydra_entry
 from acon.compression.guidelines import load_guideline
-from acon.config import register_schemas
 from acon.export import export_guideline
 from acon.llm import LLMSession
 from acon.optimize.loop import GuidelineOptimizer
-from acon.paths import CONF_DIR
 from acon.report.build import build_report
 from acon.rollout import rollout
 
@@ -83,12 +80,7 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
     return {"best_version": best.version, "report": [str(p) for p in written]}
 
 
-register_schemas()
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: Any) -> None:
-    run_verb(main_job, cfg)
+main = hydra_entry(main_job)
 
 
 if __name__ == "__main__":

@@ -9,12 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import hydra
-
-from acon.cli.entry import run_verb
-from acon.config import register_schemas
+from acon.cli.entry import hydra_entry
 from acon.llm import LLMSession
-from acon.paths import CONF_DIR
 from acon.rollout import rollout
 
 
@@ -25,12 +21,7 @@ def run(cfg: Any, run_dir: Path) -> None:
     print(f"\nRun folder: {run_dir} (results.jsonl, summary.md, trajectories/)")
 
 
-register_schemas()
-
-
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: Any) -> None:
-    run_verb(run, cfg)
+main = hydra_entry(run)
 
 
 if __name__ == "__main__":

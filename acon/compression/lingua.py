@@ -395,8 +395,7 @@ def scorer_server_config(server_cfg: Any, chunk_tokens: int) -> Any:
 def start_local_scorer(services: Any, params: Any) -> LocalPerplexityScorer:
     """Start (once per session and model) the scorer's server and return the scorer. The
     server is registered with the LLM session, which stops it when the run ends."""
-    from acon.llm.models import ensure_model, find_binary, spec_for
-    from acon.llm.server import LlamaServer
+    from acon.llm.models import ensure_model, spec_for
 
     llms = getattr(services, "llms", None)
     if llms is None:
@@ -409,20 +408,9 @@ def start_local_scorer(services: Any, params: Any) -> LocalPerplexityScorer:
     chunk = int(params.get("chunk_tokens", 1024))
     spec = spec_for(llms.cfg.local_models, name)
     model_path = ensure_model(spec, Path(llms.cfg.paths.models_dir))
-    key = f"{name}+lingua-scorer"
-    with llms._lock:
-        server = llms.servers.get(key)
-        if server is None:
-            config = scorer_server_config(llms.cfg.llm.server, chunk)
-            server = LlamaServer(
-                find_binary(config.binary),
-                model_path,
-                alias=name,
-                config=config,
-                log_path=llms.run_dir / f"llama-server-{name}-lingua.log",
-            )
-            server.start()
-            llms.servers[key] = server
+    server = llms.local_server(
+        name, config=scorer_server_config(llms.cfg.llm.server, chunk), purpose="lingua"
+    )
     return LocalPerplexityScorer(
         server.base_url,
         model_path,

@@ -3,7 +3,8 @@
 Started on 127.0.0.1 (a free port unless one is configured), waited for until its
 /health says the model is loaded, and always stopped: on leaving the `with` block
 (normal exit, exception, Ctrl-C), at interpreter exit, and, should this process be
-killed outright, by the kernel (PR_SET_PDEATHSIG), so no server outlives its run.
+killed outright, by the kernel (PR_SET_PDEATHSIG with SIGKILL: a busy server finishes
+its request before obeying SIGTERM), so no server outlives its run.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def port_is_free(port: int) -> bool:
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     # Not Linux: no libc.so.6, and the atexit and context-manager stops still apply.
     with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class LlamaServer:

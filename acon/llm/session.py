@@ -35,7 +35,7 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         self.cache = ResponseCache(cache_cfg.dir) if cache_cfg.enabled else None
         self.servers: dict[str, LlamaServer] = {}
         self._clients: dict[str, LLMClient] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # client() starts servers under it
 
     def role_config(self, role: str) -> RoleConfig:
         return resolve_role(self.cfg.llm, role)
@@ -47,7 +47,7 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                 config = self.role_config(role)
                 url = config.base_url
                 if config.local_model:
-                    url = self._server(config.local_model).base_url
+                    url = self.local_server(config.local_model).base_url
                 self._clients[role] = LLMClient(
                     role,
                     config,
@@ -61,21 +61,28 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
     def clients(self) -> dict[str, LLMClient]:
         return {role: self.client(role) for role in ROLES}
 
-    def _server(self, name: str) -> LlamaServer:
-        if name not in self.servers:
-            spec = spec_for(self.cfg.local_models, name)
-            model_path = ensure_model(spec, Path(self.cfg.paths.models_dir))
-            server_cfg = ServerConfig(**dict(self.cfg.llm.server))
-            server = LlamaServer(
-                find_binary(server_cfg.binary),
-                model_path,
-                alias=name,
-                config=server_cfg,
-                log_path=self.run_dir / f"llama-server-{name}.log",
-            )
-            server.start()
-            self.servers[name] = server
-        return self.servers[name]
+    def local_server(
+        self, name: str, config: ServerConfig | None = None, purpose: str = ""
+    ) -> LlamaServer:
+        """The running llama.cpp server for local model `name`, started on first use.
+        A `purpose` (e.g. "lingua") gets a server of its own with its own `config`."""
+        key = f"{name}+{purpose}" if purpose else name
+        with self._lock:
+            if key not in self.servers:
+                spec = spec_for(self.cfg.local_models, name)
+                model_path = ensure_model(spec, Path(self.cfg.paths.models_dir))
+                server_cfg = config or ServerConfig(**dict(self.cfg.llm.server))
+                suffix = f"-{purpose}" if purpose else ""
+                server = LlamaServer(
+                    find_binary(server_cfg.binary),
+                    model_path,
+                    alias=name,
+                    config=server_cfg,
+                    log_path=self.run_dir / f"llama-server-{name}{suffix}.log",
+                )
+                server.start()
+                self.servers[key] = server
+            return self.servers[key]
 
     def close(self) -> None:
         for server in self.servers.values():
