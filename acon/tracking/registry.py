@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +105,29 @@ def sync_guidelines(
         pv = client.register_prompt(prompt, g.text, commit_message=message, tags=tags)
         mapping[number] = int(pv.version)
         if run_id:
-            client.link_prompt_version_to_run(run_id, pv)
+            _link(client, run_id, pv)
     for alias, number in read_aliases(kind, name, root).items():
         if number in mapping:
             client.set_prompt_alias(prompt, alias, mapping[number])
     log.info("Prompt Registry: %s <- %s/%s (%d versions)", prompt, kind, name, len(mapping))
     return mapping
+
+
+_GLOBAL_URI = threading.Lock()
+
+
+def _link(client: Any, run_id: str, pv: Any) -> None:
+    """Show the version on the run's page. MLflow links through its *global* tracking
+    store, not the client's, so that store is pointed at ours for the call."""
+    import mlflow
+
+    with _GLOBAL_URI:
+        before = mlflow.get_tracking_uri()
+        mlflow.set_tracking_uri(client.tracking_uri)
+        try:
+            client.link_prompt_version_to_run(run_id, pv)
+        finally:
+            mlflow.set_tracking_uri(before)
 
 
 def load_registered_guideline(

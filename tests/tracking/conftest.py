@@ -47,3 +47,11 @@ def tracking_overrides(store) -> list[str]:
 def scripted_overrides(fake, tmp_path) -> list[str]:
     return [f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
             f"llm.cache.dir={tmp_path / 'responses'}", "env.filler_lines=4"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_store_in_the_working_directory():
+    """MLflow's default store is `mlflow.db` in the working directory: nothing of ours
+    may fall back to it."""
+    yield
+    assert not os.path.exists("mlflow.db"), "something logged to MLflow's default store"
