@@ -86,8 +86,7 @@ def sync_guidelines(
         if source in known:
             mapping[number] = known[source]
             continue
-        tags = {f"{TAG}kind": kind, f"{TAG}guideline": name, f"{TAG}file_version": str(number),
-                f"{TAG}source": source}  # fmt: skip
+        tags: dict[str, str] = {}  # lineage first: the UI shows the first few tags
         for key in _LINEAGE_TAGS:
             value = g.lineage.get(key)
             if value is None:
@@ -96,6 +95,8 @@ def sync_guidelines(
                 tags[f"{TAG}parent_file_version"] = str(value)
                 value = mapping[value]
             tags[f"{TAG}{key}"] = _short(value)
+        tags.update({f"{TAG}kind": kind, f"{TAG}guideline": name,
+                     f"{TAG}file_version": str(number), f"{TAG}source": source})  # fmt: skip
         if run_id:
             tags[f"{TAG}run_id"] = run_id
         step = g.lineage.get("step", "?")
@@ -106,11 +107,22 @@ def sync_guidelines(
         mapping[number] = int(pv.version)
         if run_id:
             _link(client, run_id, pv)
+    _prompt_level_tags(client, prompt, kind)
     for alias, number in read_aliases(kind, name, root).items():
         if number in mapping:
             client.set_prompt_alias(prompt, alias, mapping[number])
     log.info("Prompt Registry: %s <- %s/%s (%d versions)", prompt, kind, name, len(mapping))
     return mapping
+
+
+def _prompt_level_tags(client: Any, prompt: str, kind: str) -> None:
+    """MLflow copies a new version's tags onto the prompt itself, where one version's
+    lineage would read as the prompt's: keep only what holds for every version."""
+    found = client.get_prompt(prompt)
+    for key in (found.tags or {}) if found else {}:
+        if key.startswith(TAG) and key != f"{TAG}kind":
+            client.delete_prompt_tag(prompt, key)
+    client.set_prompt_tag(prompt, f"{TAG}kind", kind)
 
 
 _GLOBAL_URI = threading.Lock()

@@ -80,3 +80,12 @@ def test_load_a_registered_guideline_by_alias_or_version(store, tmp_path):
         load_registered_guideline(PROMPT, "no-such-alias", uri)
     with pytest.raises(AconError, match="acon-nope-history"):
         load_registered_guideline("acon-nope-history", "best", uri)
+
+
+def test_the_prompt_itself_carries_no_single_versions_lineage(store, tmp_path):
+    uri, _ = store
+    optimization(tmp_path / "guidelines", [("Keep facts.", 0.5)])
+    sync_guidelines(tmp_path / "guidelines", "history", "acon-opt", PROMPT, uri)
+    tags = mlflow_client(uri).get_prompt(PROMPT).tags
+    assert tags.get("acon.kind") == "history" and "acon.score" not in tags
+    assert "acon.source" not in tags and "acon.parent" not in tags
