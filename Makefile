@@ -21,10 +21,21 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui]"
 	touch $@
 
-setup: $(VENV)/.installed
+# The MLflow UI test drives a real headless Chromium (Debian's package). Retried: another
+# apt-get may hold dpkg's lock. Without it the test skips, except in CI where it fails.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+/usr/bin/chromium:
+	@if ! command -v chromium >/dev/null; then \
+	  for try in 1 2 3; do \
+	    $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium && break; sleep 20; \
+	  done; \
+	  command -v chromium >/dev/null || { echo "No chromium: the UI test will skip."; [ -z "$$CI" ]; }; \
+	fi
+
+setup: $(VENV)/.installed /usr/bin/chromium
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
 
 run: setup

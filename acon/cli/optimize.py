@@ -14,6 +14,7 @@ from typing import Any
 
 from acon.cli.entry import hydra_entry
 from acon.llm import LLMSession
+from acon.tracking import log_optimization
 
 
 def run(cfg: Any, run_dir: Path) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def run(cfg: Any, run_dir: Path) -> dict[str, Any]:
             from acon.optimize.loop import GuidelineOptimizer
 
             report = GuidelineOptimizer(cfg, llms, run_dir).run()
+    log_optimization(cfg, run_dir, report)
     spent = report["spent"]
     print(json.dumps({k: report[k] for k in ("kind", "name", "best_version")}, indent=2))
     print(f"Spent: {spent['calls']} live LLM calls, {spent['tokens']} tokens, ${spent['usd']:.4f}")

@@ -12,11 +12,13 @@ from typing import Any
 from acon.cli.entry import hydra_entry
 from acon.llm import LLMSession
 from acon.rollout import rollout
+from acon.tracking import log_rollout
 
 
 def run(cfg: Any, run_dir: Path) -> None:
     with LLMSession(cfg, run_dir) as llms:
         table = rollout(cfg, run_dir, llms)
+    log_rollout(cfg, run_dir)
     print("\n" + table.to_markdown(floatfmt=".3f"))
     print(f"\nRun folder: {run_dir} (results.jsonl, summary.md, trajectories/)")
 

@@ -1,0 +1,76 @@
+"""A real `acon-rollout -m` sweep of two configurations on the facts env, every role
+scripted: two runs under one parent, with their own params and metrics, logged through
+the server the harness started for the sweep (and stopped after it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from acon.tracking.store import mlflow_client
+from tests.tracking.conftest import scripted_overrides, tracking_overrides
+
+ACON_ROLLOUT = str(Path(sys.executable).parent / "acon-rollout")
+
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(fake, store, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    cmd = [
+        ACON_ROLLOUT,
+        "-m",
+        *scripted_overrides(fake, tmp_path),
+        *tracking_overrides(store),
+        "rollout.limit=2",
+        "compression/history=none,fifo",
+        f"hydra.sweep.dir={sweep_dir}",
+    ]
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    record = json.loads((sweep_dir / "mlflow_sweep.json").read_text())
+    assert record["owner"] == "callback" and record["swept"] == ["compression/history"]
+    assert record["tracking_uri"] == store[0]  # handed back to the store: the server is gone
+    server_log = (sweep_dir / "mlflow-server.log").read_text()
+    assert "POST /api/2.0/mlflow/runs/create" in server_log  # the jobs logged through it
+    assert not processes_mentioning(str(store[0]).removeprefix("sqlite:///"))
+
+    client = mlflow_client(store[0])
+    parent = client.get_run(record["parent_run_id"])
+    assert parent.info.status == "FINISHED" and parent.data.tags["acon.role"] == "sweep"
+    children = client.search_runs(
+        [record["experiment_id"]],
+        filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'",
+    )
+    assert len(children) == 2
+    by_strategy = {c.data.params["compression.history.strategy"]: c for c in children}
+    assert set(by_strategy) == {"none", "fifo"}
+    for job, strategy in enumerate(["none", "fifo"]):
+        run = by_strategy[strategy]
+        assert run.info.run_name == f"#{job} compression/history={strategy}"
+        assert run.data.params["rollout.limit"] == "2"
+        assert run.data.tags["acon.run_dir"] == str((sweep_dir / str(job)).resolve())
+        summary = pd.read_csv(sweep_dir / str(job) / "summary.csv", index_col=0)
+        assert run.data.metrics["score"] == summary.loc["all", "score"]
+        assert run.data.metrics["steps"] == summary.loc["all", "steps"]
+        assert run.data.metrics["peak_tokens_k"] == summary.loc["all", "peak_tokens_k"]
+        assert run.data.metrics["level_2/score"] == summary.loc["level 2", "score"]
+        assert run.data.metrics["usage/agent/calls"] > 0
+    assert by_strategy["fifo"].data.params["compression.history.keep_turns"] == "5"
+    assert "compression.history.keep_turns" not in by_strategy["none"].data.params
