@@ -26,6 +26,8 @@ from acon.llm import LLMSession
 from acon.optimize.loop import GuidelineOptimizer
 from acon.report.build import build_report
 from acon.rollout import rollout
+from acon.tracking import log_optimization, log_rollout
+from acon.tracking.settings import settings
 
 log = logging.getLogger("acon.main")
 
@@ -48,6 +50,7 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", cfg.optimizer.kind,
                  cfg.optimizer.n_tasks, cfg.optimizer.split)  # fmt: skip
         optimized = GuidelineOptimizer(cfg, llms, run_dir / "optimize").run()
+        log_optimization(cfg, run_dir / "optimize", optimized)
         guidelines = Path(optimized["guidelines_dir"])
         arms = test_arms(cfg, guidelines)
         for n, (label, compression) in enumerate(arms.items(), 1):
@@ -61,6 +64,7 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
                 json.dumps(OmegaConf.to_container(arm_cfg, resolve=True), indent=2, default=str)
             )
             rollout(arm_cfg, folder, llms)
+            log_rollout(arm_cfg, folder)
         usage = llms.ledger.summary()
     log.info("3/3 Report and export")
     out = Path(cfg.report.out)
@@ -77,6 +81,12 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
     print(f"  run folder:       {run_dir}")
     print(f"  tables, figures:  {out}")
     print(f"  exported prompt:  {exported[0].parent}")
+    tracking = settings(cfg)
+    if tracking is not None:
+        print(
+            f"  MLflow UI:        mlflow ui --backend-store-uri {tracking.uri} "
+            f"--host 127.0.0.1  (experiment {tracking.experiment})"
+        )
     return {"best_version": best.version, "report": [str(p) for p in written]}
 
 

@@ -20,10 +20,11 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
                f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
                f"report.out={tmp_path / 'results'}", f"export.out={tmp_path / 'export'}",
                "compression.history.threshold_tokens=250", "env.filler_lines=4",
-               "agent.max_steps=6"]  # fmt: skip
+               "agent.max_steps=6", f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
+               f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}"]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Where to look:" in proc.stdout
+    assert "Where to look:" in proc.stdout and "mlflow ui --backend-store-uri" in proc.stdout
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     assert set(table.index) == {"No compression", "History: Acon",
                                 "History: Acon (acon-opt vbest)"}  # fmt: skip
