@@ -35,3 +35,18 @@ def local_llm_ready():
 def local_cfg(local_llm_ready, tmp_path):
     """The offline default config with a fresh response cache, so calls reach the server."""
     return compose([f"llm.cache.dir={tmp_path / 'responses'}"])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tracking_store_outside_the_repo(tmp_path_factory):
+    """Runs started by tests (subprocesses included) log to a throw-away MLflow store."""
+    folder = tmp_path_factory.mktemp("mlflow")
+    saved = {k: os.environ.get(k) for k in ("ACON_TRACKING_URI", "ACON_TRACKING_ARTIFACTS")}
+    os.environ["ACON_TRACKING_URI"] = f"sqlite:///{folder / 'mlflow.db'}"
+    os.environ["ACON_TRACKING_ARTIFACTS"] = str(folder / "artifacts")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
