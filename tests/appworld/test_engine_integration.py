@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 LOGIN = """
 pw = {a['account_name']: a['password'] for a in apis.supervisor.show_account_passwords()}
 me = apis.supervisor.show_profile()
-note_token = apis.simple_note.login(username=me['email'], password=pw['simple_note'])['access_token']
+note_token = apis.simple_note.login(username=me['email'], password=pw['simple_note'])
+note_token = note_token['access_token']
 venmo_token = apis.venmo.login(username=me['email'], password=pw['venmo'])['access_token']
 """
 PAY_FROM_NOTE = """

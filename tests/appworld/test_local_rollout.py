@@ -26,6 +26,7 @@ def test_a_generated_task_rolls_out_with_the_local_model(
         f"env.log_dir={tmp_path}",
         "agent.max_steps=5",
         "llm.agent.max_tokens=256",
+        "llm.agent.timeout_s=1200",  # 2 shared cores: a busy machine slows replies a lot
         "rollout.task_ids=[gnote_1]",
     ])  # fmt: skip
     with LLMSession(cfg, tmp_path) as llms:
