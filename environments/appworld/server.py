@@ -95,6 +95,7 @@ class AppWorldServer:
         self.script = str(script)
         self.startup_timeout_s = startup_timeout_s
         self.port: int | None = None
+        self.exit_code: int | None = None  # after stop(): 0 = ended on SIGTERM, -9 = killed
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -182,8 +183,10 @@ class AppWorldServer:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
+                log.warning("AppWorld server (pid %s) ignored SIGTERM: killing it", proc.pid)
                 proc.kill()
                 proc.wait()
+        self.exit_code = proc.returncode
 
     def __enter__(self) -> AppWorldServer:
         return self.start()

@@ -130,4 +130,7 @@ def test_closing_the_env_stops_the_server_and_leaves_no_process(
     assert pid_alive(pid) and server.healthy()
     env.close()
     assert not pid_alive(pid)
+    # it ended on SIGTERM, not killed after the grace period (a world freezes time, which
+    # hangs uvicorn's own graceful shutdown: engine/serve.py exits at once instead)
+    assert server.exit_code == 0
     assert (tmp_path / "appworld-server-0.log").exists()

@@ -5,7 +5,10 @@ Run with the AppWorld virtual environment's Python (never imported by the harnes
     .venv-appworld/bin/python environments/appworld/engine/serve.py --root ROOT --port PORT
 
 `appworld serve environment` would serve the same FastAPI app but on 0.0.0.0; this
-launcher only changes the bind address (and checks the data folder first, the CLI's way).
+launcher changes the bind address, and exits at once on SIGTERM/SIGINT: a world freezes
+time (freezegun patches time.monotonic too), so uvicorn's graceful shutdown, which waits
+on asyncio timers, never ends once a task was loaded. The world's state is on disk after
+every execute, so there is nothing to flush.
 Routes: POST /initialize, /execute, /evaluate, /close, /close_all; GET / (health).
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 
@@ -29,8 +33,14 @@ def main() -> None:
     from appworld import update_root
     from appworld.serve.environment import app
 
+    class Server(uvicorn.Server):
+        def install_signal_handlers(self) -> None:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda *_: os._exit(0))
+
     update_root(root)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning")
+    Server(config).run()
 
 
 if __name__ == "__main__":
