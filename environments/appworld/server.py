@@ -39,8 +39,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
+    # SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
+    # that failed to handle SIGTERM would otherwise outlive a killed harness.
     with contextlib.suppress(OSError):  # not Linux: the other stops still apply
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class _Spawner:

@@ -4,6 +4,12 @@ it is not done (or done wrong)."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import pytest
 
 from acon.environment import Action
@@ -134,3 +140,29 @@ def test_closing_the_env_stops_the_server_and_leaves_no_process(
     # hangs uvicorn's own graceful shutdown: engine/serve.py exits at once instead)
     assert server.exit_code == 0
     assert (tmp_path / "appworld-server-0.log").exists()
+
+
+def test_a_killed_harness_leaves_no_engine_behind(appworld_python, pack_root, tmp_path):
+    # The harness dies outright (SIGKILL: no atexit, no finally) while a world is loaded.
+    script = textwrap.dedent(f"""
+        import time
+        from environments.appworld import AppWorldEnv
+        env = AppWorldEnv(python={str(appworld_python)!r}, pack_dir={str(pack_root)!r},
+                          log_dir={str(tmp_path)!r})
+        env.reset(env.tasks("test")[0])
+        print(env.pool().servers[0].pid, flush=True)
+        time.sleep(600)
+    """)
+    harness = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(harness.stdout.readline())
+        assert pid_alive(server_pid)
+        harness.send_signal(signal.SIGKILL)
+        harness.wait()
+        deadline = time.monotonic() + 10
+        while pid_alive(server_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not pid_alive(server_pid)
+    finally:
+        if harness.poll() is None:
+            harness.kill()

@@ -24,8 +24,8 @@ def test_a_generated_task_rolls_out_with_the_local_model(
         f"env.python={appworld_python}",
         f"env.pack_dir={pack_root}",
         f"env.log_dir={tmp_path}",
-        "agent.max_steps=5",
-        "llm.agent.max_tokens=256",
+        "agent.max_steps=3",  # execute, execute, then complete_task forced
+        "llm.agent.max_tokens=192",
         "llm.agent.timeout_s=1200",  # 2 shared cores: a busy machine slows replies a lot
         "rollout.task_ids=[gnote_1]",
     ])  # fmt: skip
