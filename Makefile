@@ -11,6 +11,12 @@ export MLFLOW_DISABLE_TELEMETRY ?= true
 # wheel; elsewhere use TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu".
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
+# AppWorld pins pydantic<2 and fastapi<0.111: it gets its own venv, and runs as a server.
+# `appworld install` decrypts the app code shipped in the wheel (it downloads nothing); its
+# licence forbids redistributing that code unencrypted, so it stays in this git-ignored venv
+# (APPWORLD_CACHE keeps its unpacked tests there too, not in ~/.appworld).
+APPWORLD_VENV ?= .venv-appworld
+APPWORLD_VERSION ?= 0.1.3.post1
 
 .PHONY: setup run check test lint bench clean-runs
 
@@ -35,7 +41,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	  command -v chromium >/dev/null || { echo "No chromium: the UI test will skip."; [ -z "$$CI" ]; }; \
 	fi
 
-setup: $(VENV)/.installed /usr/bin/chromium
+$(APPWORLD_VENV)/.installed:
+	python3 -m venv $(APPWORLD_VENV)
+	$(APPWORLD_VENV)/bin/pip install --quiet "appworld==$(APPWORLD_VERSION)"
+	APPWORLD_CACHE=$(abspath $(APPWORLD_VENV))/appworld-cache $(APPWORLD_VENV)/bin/appworld install
+	touch $@
+
+setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
 
 run: setup

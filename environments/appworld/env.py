@@ -1,0 +1,273 @@
+"""AppWorld as an Acon environment: the agent writes Python against the apps' APIs.
+
+The engine runs in its own virtual environment behind HTTP (see server.py); this class
+talks to it with the client and never imports AppWorld. Tools:
+- `execute(code)`: run Python in the task's world (`apis.<app>.<api>(...)`); the
+  observation is its printed output (head and tail kept when it is very long).
+- `complete_task(answer=None)`: the supervisor's `complete_task`, which ends the task.
+An `execute` whose code calls `apis.supervisor.complete_task` itself ends it too.
+
+Scoring is AppWorld's own: the task's tests run on the database diff between the task's
+start and the agent's end state. success = task goal completion (every test passes);
+score = the fraction of tests passed. Scenario goal completion is aggregated over tasks
+(see metrics.py); difficulty (1-3) comes from the task's metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from string import Template
+
+from acon.environment import Action, Evaluation, StepResult, Task, Tool
+from acon.errors import AconError
+from acon.paths import REPO_ROOT
+from environments.appworld.client import AppWorldClient
+from environments.appworld.data import (
+    check_install,
+    ensure_pack,
+    generated_tasks,
+    official_tasks,
+)
+from environments.appworld.server import SERVE_SCRIPT, AppWorldServer, ServerPool
+
+log = logging.getLogger(__name__)
+PROMPT = Path(__file__).resolve().parent / "prompt.md"
+APPS = "supervisor, api_docs, amazon, file_system, gmail, phone, simple_note, splitwise, spotify, todoist, venmo"  # noqa: E501
+
+
+def truncate(text: str, max_chars: int) -> str:
+    """Keep the head and the tail of a long output, saying how much was cut."""
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text
+    head = max_chars * 2 // 3
+    tail = max_chars - head
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n... [{cut} characters cut] ...\n{text[-tail:]}"
+
+
+def _default_log_dir() -> Path:
+    # Under acon-rollout the servers' logs go into the run folder; elsewhere a temp folder.
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.initialized():
+            return Path(HydraConfig.get().runtime.output_dir)
+    except Exception:  # noqa: BLE001 - no Hydra run: fall through
+        pass
+    return Path(tempfile.mkdtemp(prefix="acon-appworld-"))
+
+
+class AppWorldEnv:
+    name = "appworld"
+    finish_tool = "complete_task"
+
+    def __init__(
+        self,
+        task_source: str = "generated",
+        python: str | None = None,
+        appworld_root: str | None = None,
+        splits_dir: str | None = None,
+        pack_dir: str | None = None,
+        servers: int = 1,
+        log_dir: str | None = None,
+        experiment_name: str = "acon",
+        max_output_chars: int = 6000,
+        startup_timeout_s: float = 180.0,
+        request_timeout_s: float = 600.0,
+        serve_script: str | None = None,
+        pool: ServerPool | None = None,
+    ):
+        if task_source not in ("generated", "official"):
+            raise AconError(
+                f"env.task_source is {task_source!r}: set it to 'generated' or 'official'."
+            )
+        self.task_source = task_source
+        self.python = python or str(REPO_ROOT / ".venv-appworld" / "bin" / "python")
+        self.appworld_root = appworld_root
+        self.splits_dir = splits_dir
+        self.pack_dir = pack_dir or str(Path(tempfile.gettempdir()) / "acon-appworld-pack")
+        self.servers = servers
+        self.log_dir = Path(log_dir) if log_dir else None
+        self.experiment_name = experiment_name
+        self.max_output_chars = max_output_chars
+        self.startup_timeout_s = startup_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self.serve_script = serve_script or str(SERVE_SCRIPT)
+        self._root: Path | None = None
+        self._pool = pool
+        self._owns_pool = pool is None
+        self._server: AppWorldServer | None = None
+        self._client: AppWorldClient | None = None
+        self._task: Task | None = None
+        self._done = False
+
+    # --- tasks -------------------------------------------------------------------------
+
+    def root(self) -> Path:
+        """The AppWorld root the servers read (generating the pack when needed)."""
+        if self._root is None:
+            if self.task_source == "generated":
+                self._root = ensure_pack(self.python, self.pack_dir)
+            else:
+                self._root = Path(self.appworld_root or "")
+        return self._root
+
+    def tasks(self, split: str = "test") -> list[Task]:
+        if self.task_source == "generated":
+            # The pack is small and has no splits: every split is the whole pack.
+            return generated_tasks(self.root())
+        if not self.splits_dir:
+            raise AconError("env.splits_dir is unset: point it at the AppWorld split id files.")
+        return official_tasks(self.appworld_root, self.splits_dir, split)
+
+    # --- servers -----------------------------------------------------------------------
+
+    def pool(self) -> ServerPool:
+        if self._pool is None:
+            root = self.root()
+            if not (root / "data").is_dir():
+                raise AconError(f"No AppWorld data in {root}: run `appworld download data`.")
+            if self.serve_script == str(SERVE_SCRIPT):
+                check_install(self.python)
+            self._pool = ServerPool(
+                self.servers,
+                self.python,
+                root,
+                self.log_dir or _default_log_dir(),
+                script=self.serve_script,
+                startup_timeout_s=self.startup_timeout_s,
+            )
+        return self._pool
+
+    def replica(self) -> AppWorldEnv:
+        """Another env over the same servers, for one more parallel worker (up to
+        `servers` run tasks at once; more wait for a free server)."""
+        twin = AppWorldEnv(
+            self.task_source, self.python, self.appworld_root, self.splits_dir,
+            self.pack_dir, self.servers, str(self.log_dir) if self.log_dir else None,
+            self.experiment_name, self.max_output_chars, self.startup_timeout_s,
+            self.request_timeout_s, self.serve_script, pool=self.pool(),
+        )  # fmt: skip
+        twin._root = self.root()
+        return twin
+
+    # --- one episode -------------------------------------------------------------------
+
+    def reset(self, task: Task) -> str:
+        self._end_world()
+        if self._server is None:
+            self._server = self.pool().acquire()
+            self._client = AppWorldClient(self._server.base_url, self.request_timeout_s)
+        assert self._client is not None
+        info = self._client.initialize(task.id, experiment_name=self.experiment_name)
+        self._task, self._done = task, False
+        boss = info.get("supervisor") or task.metadata.get("supervisor", {})
+        return (
+            Template(PROMPT.read_text(encoding="utf-8"))
+            .substitute(
+                first_name=boss.get("first_name", ""),
+                last_name=boss.get("last_name", ""),
+                email=boss.get("email", ""),
+                phone_number=boss.get("phone_number", ""),
+                datetime=info.get("datetime") or task.metadata.get("datetime") or "",
+                instruction=info.get("instruction") or task.instruction,
+                apps=APPS,
+                finish=self.finish_tool,
+            )
+            .strip()
+        )
+
+    def tools(self) -> list[Tool]:
+        return [
+            Tool(
+                "execute",
+                "Run Python code in the AppWorld environment (`apis.<app>.<api>(...)`); "
+                "returns what it prints, or the error traceback.",
+                {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}},
+                    "required": ["code"],
+                },
+            ),
+            Tool(
+                "complete_task",
+                "Mark the task complete (the supervisor's complete_task). Give `answer` "
+                "only when the task asks a question; otherwise leave it out.",
+                {
+                    "type": "object",
+                    "properties": {"answer": {"type": "string"}},
+                    "required": [],
+                },
+            ),
+        ]
+
+    def step(self, action: Action) -> StepResult:
+        if self._task is None or self._client is None:
+            raise RuntimeError("step() before reset()")
+        task_id = self._task.id
+        if action.name == "complete_task":
+            answer = action.arguments.get("answer")
+            if isinstance(answer, str) and not answer.strip():
+                answer = None
+            arg = "" if answer is None else f"answer={answer!r}"
+            output = self._client.execute(task_id, f"apis.supervisor.complete_task({arg})")
+            self._done = True
+            return StepResult(truncate(output, self.max_output_chars), done=True)
+        if action.name == "execute":
+            code = str(action.arguments.get("code", ""))
+            output = self._client.execute(task_id, code)
+            done = "complete_task" in code and self._client.task_completed(task_id)
+            self._done = done
+            return StepResult(truncate(output, self.max_output_chars), done=done)
+        return StepResult(f"Unknown tool {action.name!r}: use execute or complete_task.")
+
+    def evaluate(self) -> Evaluation:
+        if self._task is None or self._client is None:
+            return Evaluation(0.0, False, {"error": "no task was started"})
+        result = self._client.evaluate(self._task.id)
+        passes, failures = result.get("passes", []), result.get("failures", [])
+        n_tests = int(result.get("num_tests") or len(passes) + len(failures)) or 1
+        return Evaluation(
+            score=len(passes) / n_tests,
+            success=bool(result.get("success")),
+            details={
+                "num_tests": n_tests,
+                "passed": [p["requirement"] for p in passes],
+                "failed": [
+                    {"requirement": f["requirement"], "trace": f.get("trace", "")[-600:]}
+                    for f in failures
+                ],
+                "difficulty": result.get("difficulty"),
+                "scenario": self._task.metadata.get("scenario"),
+                "completed": self._done,
+            },
+        )
+
+    def _end_world(self) -> None:
+        if self._task is not None and self._client is not None:
+            try:
+                self._client.close(self._task.id)
+            except Exception as exc:  # noqa: BLE001 - the next initialize resets the world
+                log.warning("Closing AppWorld task %s failed: %s", self._task.id, exc)
+        self._task = None
+
+    def close(self) -> None:
+        """End the open world, give the server back, and stop the servers we started."""
+        self._end_world()
+        if self._client is not None:
+            self._client.shutdown()
+            self._client = None
+        if self._server is not None and self._pool is not None:
+            self._pool.release(self._server)
+            self._server = None
+        if self._owns_pool and self._pool is not None:
+            self._pool.stop()
+            self._pool = None
+
+    def __enter__(self) -> AppWorldEnv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

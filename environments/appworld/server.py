@@ -1,0 +1,276 @@
+"""AppWorld environment servers: started in AppWorld's own virtual environment, on
+127.0.0.1, health-checked, and always stopped.
+
+AppWorld pins pydantic<2 and fastapi<0.111, so it cannot live in the harness's
+environment: each server is a child process running `engine/serve.py` with
+`.venv-appworld/bin/python` (AppWorld's FastAPI environment app). One server holds one
+task world at a time, so parallel tasks need several servers: `ServerPool` starts N of
+them on free ports and lends them out. Servers stop on `stop()`/`with` exit, at
+interpreter exit, and, if the harness is killed outright, by the kernel
+(PR_SET_PDEATHSIG), so none outlives its run. Each writes its log to `log_dir`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import logging
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from acon.errors import AconError
+from acon.llm.server import HOST, free_port
+
+log = logging.getLogger(__name__)
+ENGINE_DIR = Path(__file__).resolve().parent / "engine"
+SERVE_SCRIPT = ENGINE_DIR / "serve.py"
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    # SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
+    # that failed to handle SIGTERM would otherwise outlive a killed harness.
+    with contextlib.suppress(OSError):  # not Linux: the other stops still apply
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _Spawner:
+    """Forks every server from one long-lived thread. PR_SET_PDEATHSIG fires when the
+    *thread* that forked the child ends, not the process: a server started from a
+    short-lived worker thread (a parallel start, a parallel rollout worker) would be
+    killed as soon as that thread finished."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _run(self) -> None:
+        while True:
+            fn, future = self._jobs.get()
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                future.set_exception(exc)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="appworld-spawner", daemon=True
+                )
+                self._thread.start()
+        future: Future[Any] = Future()
+        self._jobs.put((fn, future))
+        return future.result()
+
+
+_spawner = _Spawner()
+
+
+class AppWorldServer:
+    """`with AppWorldServer(python, root, log) as s: s.base_url` -> `http://127.0.0.1:PORT`."""
+
+    def __init__(
+        self,
+        python: str | Path,
+        root: str | Path,
+        log_path: str | Path,
+        *,
+        script: str | Path = SERVE_SCRIPT,
+        startup_timeout_s: float = 180.0,
+    ):
+        self.python = str(python)
+        self.root = Path(root)
+        self.log_path = Path(log_path)
+        self.script = str(script)
+        self.startup_timeout_s = startup_timeout_s
+        self.port: int | None = None
+        self.exit_code: int | None = None  # after stop(): 0 = ended on SIGTERM, -9 = killed
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def command(self, port: int) -> list[str]:
+        return [self.python, self.script, "--root", str(self.root), "--port", str(port)]
+
+    def start(self) -> AppWorldServer:
+        # A free port can be taken between our check and the server's bind: try again.
+        for attempt in range(3):
+            self.port = free_port()
+            self._spawn()
+            if self._wait_ready():
+                log.info("AppWorld server ready at %s (pid %s)", self.base_url, self.pid)
+                return self
+            if attempt == 2 or "address already in use" not in self._log_tail().lower():
+                break
+        tail = self._log_tail()
+        self.stop()
+        raise AconError(
+            f"The AppWorld server did not start (see {self.log_path}; last line: "
+            f"{tail.splitlines()[-1] if tail else 'none'}): run `make setup` to (re)install "
+            f"AppWorld in .venv-appworld, or fix env.python."
+        )
+
+    def _spawn(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as logf:
+            self._proc = _spawner.call(
+                lambda: subprocess.Popen(
+                    self.command(self.port or 0),
+                    stdout=logf,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=_die_with_parent,
+                )
+            )
+        atexit.register(self.stop)
+
+    def healthy(self, timeout_s: float = 2.0) -> bool:
+        """The server answers its index route (the FastAPI app is up)."""
+        if self._proc is None or self._proc.poll() is not None:
+            return False
+        try:
+            return httpx.get(self.base_url + "/", timeout=timeout_s).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + self.startup_timeout_s
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                return False
+            if self.healthy():
+                return True
+            time.sleep(0.2)
+        self.stop()
+        raise AconError(
+            f"The AppWorld server was not ready within {self.startup_timeout_s:.0f} s "
+            f"(see {self.log_path}): raise env.startup_timeout_s."
+        )
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            with self.log_path.open(errors="replace") as f:
+                return "".join(deque(f, maxlen=lines)).strip()
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate, then kill if it lingers. Only our own child, by its handle."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        atexit.unregister(self.stop)
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                log.warning("AppWorld server (pid %s) ignored SIGTERM: killing it", proc.pid)
+                proc.kill()
+                proc.wait()
+        self.exit_code = proc.returncode
+
+    def __enter__(self) -> AppWorldServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ServerPool:
+    """N AppWorld servers over one root, started together, lent one task at a time."""
+
+    def __init__(
+        self,
+        size: int,
+        python: str | Path,
+        root: str | Path,
+        log_dir: str | Path,
+        *,
+        script: str | Path = SERVE_SCRIPT,
+        startup_timeout_s: float = 180.0,
+    ):
+        if size < 1:
+            raise AconError(f"env.servers is {size}: set it to 1 or more.")
+        self.servers = [
+            AppWorldServer(
+                python,
+                root,
+                Path(log_dir) / f"appworld-server-{i}.log",
+                script=script,
+                startup_timeout_s=startup_timeout_s,
+            )
+            for i in range(size)
+        ]
+        self._free: queue.Queue[AppWorldServer] = queue.Queue()
+        self._lock = threading.Lock()
+        self._started = False
+
+    def start(self) -> ServerPool:
+        with self._lock:
+            if self._started:
+                return self
+            # Each server imports AppWorld for several seconds: start them side by side.
+            with ThreadPoolExecutor(len(self.servers)) as pool:
+                futures = [pool.submit(s.start) for s in self.servers]
+                errors = [f.exception() for f in futures if f.exception() is not None]
+            if errors:
+                self.stop()
+                raise errors[0]  # type: ignore[misc]
+            for server in self.servers:
+                self._free.put(server)
+            self._started = True
+        return self
+
+    def acquire(self, timeout_s: float | None = None) -> AppWorldServer:
+        self.start()
+        try:
+            return self._free.get(timeout=timeout_s)
+        except queue.Empty:
+            raise AconError(
+                f"No AppWorld server was free within {timeout_s} s: raise env.servers."
+            ) from None
+
+    def release(self, server: AppWorldServer) -> None:
+        self._free.put(server)
+
+    @contextlib.contextmanager
+    def lease(self, timeout_s: float | None = None) -> Iterator[AppWorldServer]:
+        server = self.acquire(timeout_s)
+        try:
+            yield server
+        finally:
+            self.release(server)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        with self._lock:
+            self._started = False
+            self._free = queue.Queue()
+
+    def __enter__(self) -> ServerPool:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
