@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY ?= true
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup run test lint bench clean-runs
+.PHONY: setup chromium run test lint bench clean-runs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,11 +21,20 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,webvoyager]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed chromium
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
+
+# The WebVoyager environment's browser: Debian's Chromium, driven by Playwright. Installed
+# from apt as root when missing (never `playwright install`: it downloads its own builds).
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	else echo "Chromium is missing: run 'apt-get install -y chromium' as root (WebVoyager needs it)."; exit 1; fi
 
 run: setup
 	$(VENV)/bin/acon-check

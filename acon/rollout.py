@@ -27,8 +27,13 @@ from acon.trajectory import TrajectoryWriter
 log = logging.getLogger(__name__)
 
 
-def make_env(cfg: Any) -> Environment:
-    return instantiate(cfg.env, _convert_="all")
+def make_env(cfg: Any, llms: Any = None) -> Environment:
+    env = instantiate(cfg.env, _convert_="all")
+    # An environment scored by an LLM (WebVoyager's judge) takes the run's LLM layer.
+    bind = getattr(env, "bind_llms", None)
+    if llms is not None and callable(bind):
+        bind(llms)
+    return env
 
 
 def select_tasks(tasks: list[Task], rollout: Any) -> list[Task]:
@@ -61,7 +66,14 @@ def finished(results: Path) -> dict[str, dict[str, Any]]:
 
 def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
     """Run (or finish) the configured rollout; returns the summary table."""
-    env = make_env(cfg)
+    env = make_env(cfg, llms)
+    try:
+        return _run(cfg, run_dir, llms, env)
+    finally:
+        env.close()  # a browser or a server must not outlive the run
+
+
+def _run(cfg: Any, run_dir: Path, llms: Any, env: Environment) -> pd.DataFrame:
     tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
     services = Services(llms=llms, run_dir=run_dir)
     history = build("history", cfg.compression.history, services)
@@ -97,7 +109,6 @@ def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
             results.write(json.dumps(row) + "\n")
             results.flush()
             _progress(rows, n, len(todo), start, llms)
-    env.close()
     table = summarize(rows)
     table.to_csv(run_dir / "summary.csv")
     (run_dir / "summary.md").write_text(table.to_markdown(floatfmt=".3f") + "\n")
