@@ -122,6 +122,8 @@ class WebVoyagerEnv:
         url = self.start_url(task)
         self.browser.new_context()
         note = self.browser.goto(url)
+        if not note.startswith("Opened"):
+            log.warning("Task %s: the start page did not load (%s)", task.id, note)
         observation = self._observe(note if not note.startswith("Opened") else "")
         template = Template((HERE / "task.md").read_text(encoding="utf-8"))
         return template.substitute(
