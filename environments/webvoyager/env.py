@@ -141,7 +141,9 @@ class WebVoyagerEnv:
             if action.name == "click":
                 note = b.click(int(args["id"]))
             elif action.name == "type":
-                note = b.type(int(args["id"]), str(args["text"]), bool(args.get("submit", True)))
+                submit = args.get("submit", True)
+                submit = submit if isinstance(submit, bool) else str(submit).lower() != "false"
+                note = b.type(int(args["id"]), str(args["text"]), submit)
             elif action.name == "scroll":
                 note = b.scroll(str(args.get("direction", "down")))
             elif action.name == "go_back":
@@ -159,8 +161,11 @@ class WebVoyagerEnv:
             page = self.browser.observe()
         except Exception as exc:  # the page was navigating mid-snapshot: look once more
             log.debug("snapshot retry after %r", exc)
-            self.browser.page.wait_for_timeout(500)
-            page = self.browser.observe()
+            try:
+                self.browser.page.wait_for_timeout(500)
+                page = self.browser.observe()
+            except Exception as again:
+                page = f"(the page could not be read: {again!r}; try go_back or goto)"
         return f"{note}\n\n{page}" if note else page
 
     # -- scoring -----------------------------------------------------------------------
