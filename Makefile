@@ -27,16 +27,17 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui,webvoyager]"
 	touch $@
 
-# The MLflow UI test drives a real headless Chromium (Debian's package). Retried: another
-# apt-get may hold dpkg's lock. Without it the test skips, except in CI where it fails.
+# WebVoyager and the MLflow UI test drive a real headless Chromium (Debian's package).
+# Retried: another apt-get may hold dpkg's lock. Without it the browser tests skip, except
+# in CI where they fail.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 /usr/bin/chromium:
 	@if ! command -v chromium >/dev/null; then \
 	  for try in 1 2 3; do \
-	    $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium && break; sleep 20; \
+	    $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium && break; sleep 20; \
 	  done; \
 	  command -v chromium >/dev/null || { echo "No chromium: the UI test will skip."; [ -z "$$CI" ]; }; \
 	fi

@@ -34,8 +34,13 @@ from acon.trajectory import TrajectoryWriter
 log = logging.getLogger(__name__)
 
 
-def make_env(cfg: Any) -> Environment:
-    return instantiate(cfg.env, _convert_="all")
+def make_env(cfg: Any, llms: Any = None) -> Environment:
+    env = instantiate(cfg.env, _convert_="all")
+    # An environment scored by an LLM (WebVoyager's judge) takes the run's LLM layer.
+    bind = getattr(env, "bind_llms", None)
+    if llms is not None and callable(bind):
+        bind(llms)
+    return env
 
 
 def select_tasks(tasks: list[Task], rollout: Any) -> list[Task]:
@@ -91,7 +96,14 @@ class TaskRunner:
 
 def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
     """Run (or finish) the configured rollout; returns the summary table."""
-    env = make_env(cfg)
+    env = make_env(cfg, llms)
+    try:
+        return _run(cfg, run_dir, llms, env)
+    finally:
+        env.close()  # a browser or a server must not outlive the run
+
+
+def _run(cfg: Any, run_dir: Path, llms: Any, env: Environment) -> pd.DataFrame:
     tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
     run_dir.mkdir(parents=True, exist_ok=True)
     results_path = run_dir / "results.jsonl"
@@ -119,7 +131,6 @@ def rollout(cfg: Any, run_dir: Path, llms: Any) -> pd.DataFrame:
             _local(cfg, run_dir, llms, env, todo, keep)
         else:
             raise AconError(f"rollout.backend={backend!r} is not valid: use local or ray.")
-    env.close()
     table = summarize(rows)
     table.to_csv(run_dir / "summary.csv")
     (run_dir / "summary.md").write_text(table.to_markdown(floatfmt=".3f") + "\n")
@@ -138,7 +149,7 @@ def _local(cfg: Any, run_dir: Path, llms: Any, env: Environment, todo: list[Task
     envs: queue.Queue[Environment] = queue.Queue()
     envs.put(env)
     for _ in range(workers - 1):
-        envs.put(make_env(cfg))
+        envs.put(make_env(cfg, llms))
 
     def one(task: Task) -> None:
         own = envs.get()

@@ -27,7 +27,7 @@ class RolloutWorker:
 
         conf = OmegaConf.create(cfg)
         self.llms = LLMSession(conf, Path(run_dir) / "workers" / f"w{index}")
-        self.env = make_env(conf)
+        self.env = make_env(conf, self.llms)
         self.tasks = {t.id: t for t in self.env.tasks(conf.rollout.split)}
         self.runner = TaskRunner(conf, Path(run_dir), self.llms)
 
