@@ -69,6 +69,7 @@ class QAEnv:
         self._task: Task | None = None
         self._answer: str | None = None
         self._searches = 0
+        self._queries: set[str] = set()
 
     # Tasks -----------------------------------------------------------------------------
 
@@ -116,6 +117,7 @@ class QAEnv:
     def reset(self, task: Task) -> str:
         self.searcher  # noqa: B018  (build the index before the first step, not during it)
         self._task, self._answer, self._searches = task, None, 0
+        self._queries: set[str] = set()
         return task.instruction
 
     def tools(self) -> list[Tool]:
@@ -152,7 +154,15 @@ class QAEnv:
             if not query:
                 return StepResult("The query is empty: give search some keywords.")
             self._searches += 1
-            return StepResult(self.searcher.render(query))
+            observation = self.searcher.render(query)
+            key = " ".join(query.lower().split())
+            if key in self._queries:  # small models loop on one query; tell them
+                observation = (
+                    "You made this search before; the result is the same. Search for the next "
+                    f"question or use other words.\n{observation}"
+                )
+            self._queries.add(key)
+            return StepResult(observation)
         return StepResult(f"Unknown tool {action.name!r}: use search or finish.")
 
     def evaluate(self) -> Evaluation:

@@ -186,7 +186,10 @@ class BM25Search:
         """The observation for a search: Search-R1's format, `Doc i(Title: ...) text`."""
         passages = self.search(query)
         if not passages:
-            return f"No passage matches {query!r}. Try other keywords."
+            return (
+                f"No passage matches {query!r}: none of its words is in the corpus. "
+                "Try other words."
+            )
         limit = self.cfg.max_passage_chars
         return "\n".join(
             f"Doc {i}(Title: {p.title}) {p.text[:limit] if limit else p.text}"

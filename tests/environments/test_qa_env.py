@@ -148,6 +148,8 @@ def test_search_observations_are_top_k_titled_passages(env):
     text = env.step(Action("search", {"query": task.metadata["questions"][0]})).observation
     assert text.startswith("Doc 1(Title: ") and "\nDoc 3(Title: " in text
     assert "Doc 4" not in text
+    again = env.step(Action("search", {"query": task.metadata["questions"][0].upper()})).observation
+    assert again.startswith("You made this search before") and again.endswith(text)
     assert "No passage" in env.step(Action("search", {"query": "zzzqqq xxyyzz"})).observation
     assert "empty" in env.step(Action("search", {"query": "  "})).observation
 
