@@ -166,7 +166,9 @@ class BM25Search:
                 "corpus.jsonl): fix env.search.index_dir or build it with bm25s's save(corpus=...)."
             )
         try:
-            return self._bm25s.BM25.load(str(path), load_corpus=True, mmap=mmap)
+            return self._bm25s.BM25.load(
+                str(path), load_corpus=True, mmap=mmap, show_progress=False
+            )
         except (OSError, ValueError, KeyError) as exc:
             raise AconError(f"Cannot load the BM25 index {path} ({exc}): rebuild it.") from None
 
