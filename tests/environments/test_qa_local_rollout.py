@@ -43,7 +43,7 @@ def test_one_qa_task_with_the_local_model(local_llm_ready, tmp_path, record_prop
     assert 1 <= len(calls) <= cfg.agent.max_steps and all(c["provider_in"] > 0 for c in calls)
     if details["searches"]:  # the agent searched: the search results reached its context
         seen = [m["content"] for c in calls for _, m in c["new_messages"]]
-        assert any("Doc 1(Title: " in text for text in seen)
+        assert any(("Doc 1(Title: " in t or "No passage matches" in t) for t in seen)
     record_property("qa_score_mean_f1", row["score"])
     record_property("qa_mean_em", details["mean_em"])
     print(
