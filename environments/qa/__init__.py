@@ -1,0 +1,184 @@
+"""8-objective QA (NaturalQuestions-open), as in MEM1 and the Acon paper.
+
+Each task asks 8 consecutive NQ-open questions at once; the agent searches a Wikipedia
+passage corpus with BM25 (`search(query)`, top-k passages) and ends with
+`finish(answer)`, the 8 answers in question order separated by "; ". The score is the
+mean F1 over the 8 questions (EM and F1 per question in the details); see README.md for
+the data, the split and the matching rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from acon.environment import Action, Evaluation, StepResult, Task, Tool
+from acon.errors import AconError
+from environments.qa.data import ORACLE_FILE, groups_for_split, load_questions
+from environments.qa.scoring import score_answers
+from environments.qa.search import BM25Search, SearchConfig
+
+DEFAULT_INSTRUCTION = (
+    "Answer these {n} questions:\n{numbered}\n\n"
+    "Use search to look facts up in Wikipedia. When you know the answers, call finish with "
+    'all {n} answers in the order of the questions, separated by "; " (for example "{example}"). '
+    "Each answer is a short phrase (a name, a date or a number), not a sentence; give your "
+    "best guess rather than leaving an answer out."
+)
+MEM1_EXAMPLE = "mem1_example/corpus.jsonl"
+
+
+class QAEnv:
+    name = "qa"
+    finish_tool = "finish"
+
+    def __init__(
+        self,
+        data_dir: str,
+        group_size: int = 8,
+        questions_per_task: int | None = None,
+        n_train: int = 100,
+        n_test: int = 100,
+        success_em: float = 0.5,
+        instruction: str = DEFAULT_INSTRUCTION,
+        search: dict[str, Any] | None = None,
+    ):
+        self.data_dir = Path(data_dir)
+        self.group_size = group_size
+        self.questions_per_task = questions_per_task or group_size
+        if not 1 <= self.questions_per_task <= group_size:
+            raise AconError(
+                f"env.questions_per_task must be between 1 and env.group_size ({group_size})."
+            )
+        self.n_train, self.n_test = n_train, n_test
+        self.success_em = success_em
+        self.instruction = instruction
+        search = dict(search or {})
+        if not search.get("corpus") and not search.get("index_dir"):
+            search["corpus"] = [
+                str(self.data_dir / ORACLE_FILE),
+                str(self.data_dir / MEM1_EXAMPLE),
+            ]
+        search["corpus"] = tuple(search.get("corpus") or ())
+        try:
+            self.search_cfg = SearchConfig(**search)
+        except TypeError as exc:
+            raise AconError(f"Bad env.search option ({exc}): see conf/env/qa.yaml.") from None
+        self._pool = None
+        self._search: BM25Search | None = None
+        self._task: Task | None = None
+        self._answer: str | None = None
+        self._searches = 0
+        self._queries: set[str] = set()
+
+    # Tasks -----------------------------------------------------------------------------
+
+    def tasks(self, split: str = "test") -> list[Task]:
+        if self._pool is None:
+            self._pool = load_questions(self.data_dir)
+        groups = groups_for_split(self._pool, split, self.group_size, self.n_train, self.n_test)
+        first_group = 0 if split == "train" else self.n_train
+        return [
+            self._task_for(split, i, first_group + i, group[: self.questions_per_task])
+            for i, group in enumerate(groups)
+        ]
+
+    def _task_for(self, split: str, i: int, group: int, questions: list) -> Task:
+        n = len(questions)
+        texts = [q.question for q in questions]
+        example = "; ".join(f"answer {k}" for k in range(1, n + 1))
+        instruction = self.instruction.format(
+            n=n,
+            questions="; ".join(texts),
+            numbered="\n".join(f"{k}. {t}" for k, t in enumerate(texts, 1)),
+            example=example,
+        )
+        return Task(
+            id=f"{split}-{i:03d}",
+            instruction=instruction,
+            difficulty=str(n),
+            metadata={
+                "group": group,
+                "question": "; ".join(texts),  # the MEM1 / paper form of the task
+                "questions": texts,
+                "question_indices": [q.index for q in questions],  # lines of NQ-open.dev
+                "gold": [list(q.answers) for q in questions],
+            },
+        )
+
+    # Episode ---------------------------------------------------------------------------
+
+    @property
+    def searcher(self) -> BM25Search:
+        if self._search is None:  # built (or loaded from the cache) on first use
+            self._search = BM25Search(self.search_cfg)
+        return self._search
+
+    def reset(self, task: Task) -> str:
+        self.searcher  # noqa: B018  (build the index before the first step, not during it)
+        self._task, self._answer, self._searches = task, None, 0
+        self._queries: set[str] = set()
+        return task.instruction
+
+    def tools(self) -> list[Tool]:
+        k = self.search_cfg.top_k
+        return [
+            Tool(
+                "search",
+                f"Search Wikipedia: returns the {k} passages (title and text) that best match "
+                "the query. Search for one question at a time.",
+                {
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}},
+                    "required": ["query"],
+                },
+            ),
+            Tool(
+                "finish",
+                "Give the final answer and end the task: all answers in question order, "
+                'separated by "; ".',
+                {
+                    "type": "object",
+                    "properties": {"answer": {"type": "string"}},
+                    "required": ["answer"],
+                },
+            ),
+        ]
+
+    def step(self, action: Action) -> StepResult:
+        if action.name == "finish":
+            self._answer = str(action.arguments.get("answer", ""))
+            return StepResult("Answer recorded.", done=True)
+        if action.name == "search":
+            query = str(action.arguments.get("query", "")).strip()
+            if not query:
+                return StepResult("The query is empty: give search some keywords.")
+            self._searches += 1
+            observation = self.searcher.render(query)
+            key = " ".join(query.lower().split())
+            if key in self._queries:  # small models loop on one query; tell them
+                observation = (
+                    "You made this search before; the result is the same. Search for the next "
+                    f"question or use other words.\n{observation}"
+                )
+            self._queries.add(key)
+            return StepResult(observation)
+        return StepResult(f"Unknown tool {action.name!r}: use search or finish.")
+
+    def evaluate(self) -> Evaluation:
+        if self._task is None:
+            raise AconError("QAEnv.evaluate was called before reset: reset a task first.")
+        result = score_answers(self._answer, self._task.metadata["gold"])
+        return Evaluation(
+            score=result["mean_f1"],
+            success=result["mean_em"] >= self.success_em,
+            details={
+                "raw_answer": self._answer,
+                **result,
+                "gold": self._task.metadata["gold"],
+                "searches": self._searches,
+            },
+        )
+
+    def close(self) -> None:
+        self._task = None
