@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY ?= true
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
 
-.PHONY: setup run test lint bench clean-runs
+.PHONY: setup tesseract run test lint bench clean-runs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,11 +21,17 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,officebench]"
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed tesseract
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
+
+# OfficeBench's OCR tool: Debian's tesseract-ocr, installed only if missing. Where apt-get is
+# not available (not root, not Debian) the OCR subtasks are skipped with that reason.
+tesseract:
+	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 tesseract-ocr; } \
+		|| echo "tesseract-ocr not installed: OfficeBench's OCR subtasks will be skipped"
 
 run: setup
 	$(VENV)/bin/acon-check
