@@ -9,8 +9,11 @@ to PDF with reportlab, PDF to image with pdfium, PDF to Word through the text la
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -444,20 +447,25 @@ class Shell:
             return f"Now in {ws.show(target)}", target
         real = command.replace("/testbed", str(ws.root))
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(ws.root), "LANG": "C.UTF-8"}
+        # Its own process group, so a time-out also ends what the command left running.
+        proc = subprocess.Popen(
+            [*self.prefix, "bash", "-c", real],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                [*self.prefix, "bash", "-c", real],
-                cwd=cwd,
-                env=env,
-                capture_output=True,
-                timeout=self.config.timeout_s,
-                stdin=subprocess.DEVNULL,
-            )
+            stdout, _ = proc.communicate(timeout=self.config.timeout_s)
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             return f"The command timed out after {self.config.timeout_s:g} s.", cwd
-        out = (done.stdout + done.stderr).decode("utf-8", errors="replace")
-        out = ws.hide(out)[: self.config.max_output_chars]
-        status = "" if done.returncode == 0 else f" (exit code {done.returncode})"
+        out = ws.hide(stdout.decode("utf-8", errors="replace"))[: self.config.max_output_chars]
+        status = "" if proc.returncode == 0 else f" (exit code {proc.returncode})"
         return f"Executed{status}: {command}\n{out}".rstrip(), cwd
 
 

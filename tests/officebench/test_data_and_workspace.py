@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import time
 
 import pytest
 
@@ -106,11 +108,9 @@ def test_shell_runs_in_the_workspace_and_shows_testbed_paths(env):
     out = env.step(Action("shell", {"command": "pwd; ls /testbed/data"})).observation
     assert "/testbed\n" in out and "score.xlsx" in out and str(env.ws.root) not in out
     assert "Failed" in env.step(Action("shell", {"command": "cd /etc"})).observation
-    assert (
-        "timed out"
-        in (
-            OfficeBenchEnv(str(env.data.root), shell_timeout_s=1).shell(
-                env.ws, {"command": "sleep 5"}, env.ws.root
-            )[0]
-        )
-    )
+    quick = OfficeBenchEnv(str(env.data.root), shell_timeout_s=1).shell
+    start = time.monotonic()
+    out, _ = quick(env.ws, {"command": "sleep 31.25 & sleep 30"}, env.ws.root)
+    assert "timed out" in out and time.monotonic() - start < 10
+    left = subprocess.run(["pgrep", "-f", "sleep 31.25"], capture_output=True, text=True)
+    assert left.stdout == ""  # the background job was ended too
