@@ -18,7 +18,7 @@ TORCH_PIP_ARGS ?=
 APPWORLD_VENV ?= .venv-appworld
 APPWORLD_VERSION ?= 0.1.3.post1
 
-.PHONY: setup run check test lint bench clean-runs
+.PHONY: setup tesseract run check test lint bench clean-runs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui,webvoyager,qa]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui,webvoyager,qa,officebench]"
 	touch $@
 
 # WebVoyager and the MLflow UI test drive a real headless Chromium (Debian's package).
@@ -48,8 +48,14 @@ $(APPWORLD_VENV)/.installed:
 	APPWORLD_CACHE=$(abspath $(APPWORLD_VENV))/appworld-cache $(APPWORLD_VENV)/bin/appworld install
 	touch $@
 
-setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium
+setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium tesseract
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
+
+# OfficeBench's OCR tool: Debian's tesseract-ocr, installed only if missing. Where apt-get is
+# not available (not root, not Debian) the OCR subtasks are skipped with that reason.
+tesseract:
+	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 tesseract-ocr; } \
+		|| echo "tesseract-ocr not installed: OfficeBench's OCR subtasks will be skipped"
 
 run: setup
 	$(VENV)/bin/acon-main +experiment=quickstart
