@@ -34,8 +34,11 @@ def test_one_subtask_with_the_local_model(local_llm_ready, officebench_dir, tmp_
     end = next(e for e in events if e["event"] == "end")
     checks = end["evaluation"]["checks"]
     assert [c["function"] for c in checks] == ["evaluate_contain"]
-    if row["end_reason"] != "error":
-        assert end["evaluation"]["answer"] is not None  # finish ran: answer.txt was written
+    # The forced last step can still end without finish: a reply cut at max_tokens does not
+    # parse (seen here: a 120-token thought), and the episode ends at the step limit.
+    assert row["end_reason"] in ("finish", "step_limit", "error")
+    answered = end["evaluation"]["answer"] is not None
+    assert answered == (row["end_reason"] == "finish")
     print(f"\n1-13-0 with the local model: score {row['score']}, {row['steps']} steps, {checks}")
     assert table.loc["all", "tasks"] == 1
     assert not list(tmp_path.glob("officebench-*"))  # the workspace was removed
