@@ -14,7 +14,7 @@ from typing import Any
 import dspy
 import pandas as pd
 
-from acon.cli.entry import hydra_entry
+from acon.cli.entry import hydra_app, run_verb
 from acon.llm import LLMSession
 from acon.llm.dspy_bridge import dspy_lm
 
@@ -89,7 +89,9 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
     return summary
 
 
-main = hydra_entry(check)
+@hydra_app
+def main(cfg: Any) -> None:
+    run_verb(check, cfg)
 
 
 if __name__ == "__main__":

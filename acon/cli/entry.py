@@ -51,13 +51,7 @@ def run_verb(verb: Callable[[Any, Path], Any], cfg: Any) -> Any:
         sys.exit(130)
 
 
-def hydra_entry(verb: Callable[[Any, Path], Any]) -> Callable[[], None]:
-    """The console entry point for `verb`: a Hydra app over conf/config.yaml."""
-    register_schemas()
-
-    def task(cfg: Any) -> None:
-        run_verb(verb, cfg)
-
-    # Hydra names the job (and its log file) after the module of the task function.
-    task.__module__ = verb.__module__
-    return hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)
+# The decorator every entry point uses: a Hydra app over conf/config.yaml. Each verb keeps
+# a module-level `main` so that launchers (joblib, Ray) can pickle it by reference.
+register_schemas()
+hydra_app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")

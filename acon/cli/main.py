@@ -19,7 +19,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from acon.cli.entry import hydra_entry
+from acon.cli.entry import hydra_app, run_verb
 from acon.compression.guidelines import load_guideline
 from acon.export import export_guideline
 from acon.llm import LLMSession
@@ -90,7 +90,9 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
     return {"best_version": best.version, "report": [str(p) for p in written]}
 
 
-main = hydra_entry(main_job)
+@hydra_app
+def main(cfg: Any) -> None:
+    run_verb(main_job, cfg)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_entry
+from acon.cli.entry import hydra_app, run_verb
 from acon.llm import LLMSession
 from acon.tracking import log_optimization
 
@@ -40,7 +40,9 @@ def run(cfg: Any, run_dir: Path) -> dict[str, Any]:
     return report
 
 
-main = hydra_entry(run)
+@hydra_app
+def main(cfg: Any) -> None:
+    run_verb(run, cfg)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_entry
+from acon.cli.entry import hydra_app, run_verb
 from acon.report.build import build_report
 
 
@@ -19,7 +19,9 @@ def run(cfg: Any, run_dir: Path) -> list[Path]:
     return written
 
 
-main = hydra_entry(run)
+@hydra_app
+def main(cfg: Any) -> None:
+    run_verb(run, cfg)
 
 
 if __name__ == "__main__":

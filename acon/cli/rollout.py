@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_entry
+from acon.cli.entry import hydra_app, run_verb
 from acon.llm import LLMSession
 from acon.rollout import rollout
 from acon.tracking import log_rollout
@@ -23,7 +23,9 @@ def run(cfg: Any, run_dir: Path) -> None:
     print(f"\nRun folder: {run_dir} (results.jsonl, summary.md, trajectories/)")
 
 
-main = hydra_entry(run)
+@hydra_app
+def main(cfg: Any) -> None:
+    run_verb(run, cfg)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,11 @@ class TrackingCallback(Callback):
         self.sweep_dir: Path | None = None
         self.store_uri: str | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Parallel launchers (joblib) pickle the callbacks with each job: the jobs find the
+        # server through the sweep record; its process handle stays with the launcher.
+        return {**self.__dict__, "server": None}
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         s = settings(config)
         if s is None:
