@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -45,10 +46,16 @@ def port_is_free(port: int) -> bool:
         return True
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    # Not Linux: no libc.so.6, and the atexit and context-manager stops still apply.
-    with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None]:
+    """A `preexec_fn` asking the kernel to send the child `sig` when its parent dies. A
+    child that must clean up after itself (e.g. end its own process group) takes SIGTERM."""
+
+    def preexec() -> None:  # runs in the child between fork and exec
+        # Not Linux: no libc.so.6, and the atexit and context-manager stops still apply.
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
+
+    return preexec
 
 
 class LlamaServer:
@@ -138,7 +145,7 @@ class LlamaServer:
                 stdout=logf,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(signal.SIGKILL),
             )
         atexit.register(self.stop)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from acon.errors import AconError
-from acon.llm.server import HOST, _die_with_parent, free_port
+from acon.llm.server import HOST, die_with_parent, free_port
 
 
 class TrackingServer:
@@ -92,7 +92,7 @@ class TrackingServer:
                 stdin=subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,  # its own process group: stop() ends all of it
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(signal.SIGTERM),  # serve.py ends its group
             )
         atexit.register(self.stop)
 
