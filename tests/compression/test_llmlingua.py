@@ -213,7 +213,7 @@ def test_local_perplexity_on_a_real_paragraph(local_cfg, tmp_path):
         tokens = scorer.score(PARAGRAPH)
         elapsed = time.perf_counter() - start
         out = obs.compress(PARAGRAPH, "task", "act").text
-        server = llms.servers["qwen2.5-coder-0.5b+lingua-scorer"]
+        server = llms.servers["qwen2.5-coder-0.5b+lingua"]
         pid = server.pid
     assert server.pid is None and pid is not None  # stopped with the session
     assert "".join(t.text for t in tokens) == PARAGRAPH
