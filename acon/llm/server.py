@@ -58,6 +58,15 @@ def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None]:
     return preexec
 
 
+def log_tail(path: Path, lines: int = 5) -> str:
+    """The last lines of a server's log ('' when there is none yet)."""
+    try:
+        with path.open(errors="replace") as f:
+            return "".join(deque(f, maxlen=lines)).strip()
+    except OSError:
+        return ""
+
+
 class LlamaServer:
     """`with LlamaServer(...) as server: server.base_url` -> `http://127.0.0.1:PORT/v1`."""
 
@@ -128,9 +137,9 @@ class LlamaServer:
                     "llama-server for %s ready at %s (pid %s)", self.alias, self.base_url, self.pid
                 )
                 return self
-            if cfg.port or attempt == 2 or "bind" not in self._log_tail().lower():
+            if cfg.port or attempt == 2 or "bind" not in log_tail(self.log_path).lower():
                 break
-        tail = self._log_tail()
+        tail = log_tail(self.log_path)
         self.stop()
         raise AconError(
             f"llama-server for {self.alias} did not start (see {self.log_path}; last line: "
@@ -169,13 +178,6 @@ class LlamaServer:
             f"{self.config.startup_timeout_s:.0f} s "
             f"(see {self.log_path}): raise llm.server.startup_timeout_s."
         )
-
-    def _log_tail(self, lines: int = 5) -> str:
-        try:
-            with self.log_path.open(errors="replace") as f:
-                return "".join(deque(f, maxlen=lines)).strip()
-        except OSError:
-            return ""
 
     def stop(self) -> None:
         """Terminate, then kill if it lingers. Only our own child, by its handle."""

@@ -15,13 +15,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections import deque
 from pathlib import Path
 
 import httpx
 
 from acon.errors import AconError
-from acon.llm.server import HOST, die_with_parent, free_port
+from acon.llm.server import HOST, die_with_parent, free_port, log_tail
 
 
 class TrackingServer:
@@ -69,7 +68,7 @@ class TrackingServer:
                 return self
             if fixed:
                 break
-        tail = self._log_tail()
+        tail = log_tail(self.log_path)
         self.stop()
         raise AconError(
             f"The MLflow tracking server did not start (see {self.log_path}; last line: "
@@ -112,13 +111,6 @@ class TrackingServer:
             f"The MLflow tracking server was not ready within {self.startup_timeout_s:.0f} s "
             f"(see {self.log_path}): raise tracking.server_startup_timeout_s."
         )
-
-    def _log_tail(self, lines: int = 5) -> str:
-        try:
-            with self.log_path.open(errors="replace") as f:
-                return "".join(deque(f, maxlen=lines)).strip()
-        except OSError:
-            return ""
 
     def stop(self) -> None:
         """SIGTERM to the server's own process group, SIGKILL if it lingers."""

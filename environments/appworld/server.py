@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import logging
 import queue
 import signal
 import subprocess
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -30,19 +28,14 @@ from typing import Any
 import httpx
 
 from acon.errors import AconError
-from acon.llm.server import HOST, free_port
+from acon.llm.server import HOST, die_with_parent, free_port, log_tail
 
 log = logging.getLogger(__name__)
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 SERVE_SCRIPT = ENGINE_DIR / "serve.py"
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    # SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
-    # that failed to handle SIGTERM would otherwise outlive a killed harness.
-    with contextlib.suppress(OSError):  # not Linux: the other stops still apply
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+# SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
+# that failed to handle SIGTERM would otherwise outlive a killed harness.
+_die_with_parent = die_with_parent(signal.SIGKILL)
 
 
 class _Spawner:
@@ -119,9 +112,9 @@ class AppWorldServer:
             if self._wait_ready():
                 log.info("AppWorld server ready at %s (pid %s)", self.base_url, self.pid)
                 return self
-            if attempt == 2 or "address already in use" not in self._log_tail().lower():
+            if attempt == 2 or "address already in use" not in log_tail(self.log_path).lower():
                 break
-        tail = self._log_tail()
+        tail = log_tail(self.log_path)
         self.stop()
         raise AconError(
             f"The AppWorld server did not start (see {self.log_path}; last line: "
@@ -166,13 +159,6 @@ class AppWorldServer:
             f"The AppWorld server was not ready within {self.startup_timeout_s:.0f} s "
             f"(see {self.log_path}): raise env.startup_timeout_s."
         )
-
-    def _log_tail(self, lines: int = 5) -> str:
-        try:
-            with self.log_path.open(errors="replace") as f:
-                return "".join(deque(f, maxlen=lines)).strip()
-        except OSError:
-            return ""
 
     def stop(self) -> None:
         """Terminate, then kill if it lingers. Only our own child, by its handle."""
