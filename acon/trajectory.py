@@ -100,3 +100,15 @@ def replay_inputs(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
                 messages[mid] = message
             inputs.append([messages[mid] for mid in event["context"]])
     return inputs
+
+
+def context_per_step(trajectories: Path) -> list[dict[str, Any]]:
+    """The agent's input tokens at every step of every task in a `trajectories/` folder
+    (the data of the paper's Figure 2)."""
+    rows = []
+    for path in sorted(Path(trajectories).glob("*.jsonl")):
+        for event in read_events(path):
+            if event["event"] == "agent_call":
+                rows.append({"task_id": path.stem, "step": event["step"],
+                             "in_tokens": event["in_tokens"]})  # fmt: skip
+    return rows

@@ -12,7 +12,7 @@ from acon.llm.fake_server import FakeOpenAI
 
 
 @pytest.fixture
-def store(tmp_path):
+def guidelines(tmp_path):
     root = tmp_path / "guidelines"
     save_guideline("history", "acon-opt", "Keep ids.", root, lineage={"step": "start"})
     g = save_guideline(
@@ -27,8 +27,8 @@ def store(tmp_path):
     return root
 
 
-def test_export_round_trip(store, tmp_path):
-    best = load_guideline("history", "acon-opt", "best", store)
+def test_export_round_trip(guidelines, tmp_path):
+    best = load_guideline("history", "acon-opt", "best", guidelines)
     txt, template, meta = export_guideline(best, tmp_path / "out")
     assert txt.read_text().strip() == "Keep ids and dates."
     assert (
@@ -54,10 +54,10 @@ MESSAGES = [
 ]  # fmt: skip
 
 
-def test_compressor_replaces_older_turns_and_keeps_the_last_one_verbatim(store):
+def test_compressor_replaces_older_turns_and_keeps_the_last_one_verbatim(guidelines):
     reply = json.dumps({"reasoning": "r", "summary": "Invoice 17 total is 420 EUR."})
     with FakeOpenAI([reply]) as fake:
-        compressor = load_compressor("acon-opt", "best", guidelines_dir=store,
+        compressor = load_compressor("acon-opt", "best", guidelines_dir=guidelines,
                                      base_url=fake.base_url, model="m")  # fmt: skip
         out = compressor.compress(MESSAGES)
     request = fake.requests[0]["messages"]
@@ -68,17 +68,18 @@ def test_compressor_replaces_older_turns_and_keeps_the_last_one_verbatim(store):
     assert out[3:] == MESSAGES[4:]  # the last turn, tool-call ids intact
 
 
-def test_below_the_threshold_nothing_is_sent(store):
+def test_below_the_threshold_nothing_is_sent(guidelines):
     with FakeOpenAI() as fake:
-        compressor = load_compressor("acon-opt", 1, guidelines_dir=store, base_url=fake.base_url,
-                                     model="m", threshold_tokens=100_000)  # fmt: skip
+        compressor = load_compressor("acon-opt", 1, guidelines_dir=guidelines,
+                                     base_url=fake.base_url, model="m",
+                                     threshold_tokens=100_000)  # fmt: skip
         assert compressor.compress(MESSAGES) == MESSAGES
     assert fake.requests == []
 
 
-def test_observation_compressor(store):
+def test_observation_compressor(guidelines):
     with FakeOpenAI([json.dumps({"reasoning": "r", "observation": "total: 420"})]) as fake:
-        compressor = load_compressor("obs", "latest", kind="observation", guidelines_dir=store,
+        compressor = load_compressor("obs", "latest", kind="observation", guidelines_dir=guidelines,
                                      base_url=fake.base_url, model="m")  # fmt: skip
         assert compressor.compress_observation("a long page", "find the total") == "total: 420"
         with pytest.raises(TypeError):

@@ -24,7 +24,7 @@ from acon.compression.guidelines import load_guideline
 from acon.export import export_guideline
 from acon.llm import LLMSession
 from acon.optimize.loop import GuidelineOptimizer
-from acon.report.build import build_report
+from acon.report.build import collect, write_report
 from acon.rollout import rollout
 from acon.tracking import log_optimization, log_rollout
 from acon.tracking.settings import settings
@@ -68,7 +68,10 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
         usage = llms.ledger.summary()
     log.info("3/3 Report and export")
     out = Path(cfg.report.out)
-    written = build_report([run_dir / "rollouts"], out)
+    # from the store these rollouts were just logged to; from their folders if tracking is off
+    source = cfg.report.source if settings(cfg) is not None else "folders"
+    report_cfg = OmegaConf.merge(cfg, {"report": {"source": source}})
+    written = write_report(collect(report_cfg, under=run_dir / "rollouts"), out)
     best = load_guideline(cfg.optimizer.kind, cfg.optimizer.name, "best", guidelines)
     exported = export_guideline(best, Path(cfg.export.out))
     (run_dir / "usage.json").write_text(json.dumps(usage, indent=2))

@@ -1,7 +1,8 @@
 """`acon-report`: the paper's tables and figures from finished rollouts.
 
-acon-report                                   # every rollout under runs/ and multirun/
-acon-report 'report.runs=[runs/2026-11-21]' report.out=results
+acon-report                                   # every rollout in the MLflow store
+acon-report 'report.experiments=[acon/qa]' report.out=results/qa
+acon-report report.source=folders 'report.runs=[runs/2026-11-21]'   # tracking=off runs
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from acon.cli.entry import hydra_app, run_verb
-from acon.report.build import build_report
+from acon.report.build import collect, write_report
 
 
 def run(cfg: Any, run_dir: Path) -> list[Path]:
-    written = build_report(cfg.report.runs, cfg.report.out)
+    written = write_report(collect(cfg), cfg.report.out)
     print("Wrote:\n" + "\n".join(f"  {p}" for p in written))
     return written
 

@@ -1,44 +1,76 @@
-"""Write the tables (Markdown and CSV) and figures (PNG) for every benchmark found."""
+"""Write the tables (Markdown and CSV) and figures (PNG) for every benchmark found.
+
+`collect(cfg)` picks the source: the MLflow tracking store (`report.source: store`, the
+default) or run folders (`report.source: folders`, e.g. for runs made with tracking=off).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from acon.errors import AconError
-from acon.report import collect, plots, tables
+from acon.report import plots, tables
+from acon.report.folders import from_folders
+from acon.report.rollouts import Rollouts
+from acon.report.store import from_store
+from acon.tracking.settings import settings
+
+SOURCES = ("store", "folders")
 
 
-def build_report(roots: Iterable[str | Path], out_dir: str | Path) -> list[Path]:
-    """Report on every rollout under `roots`; returns the files written."""
-    roots = list(roots)
-    folders = collect.find_runs(roots)
-    tasks = collect.task_rows(folders)
-    if tasks.empty:
+def collect(cfg: Any, under: Path | None = None) -> Rollouts:
+    """The rollouts to report on; `under` keeps only those whose run folder is in it
+    (the main job's own)."""
+    r = cfg.report
+    if r.source not in SOURCES:
+        raise AconError(f"Unknown report.source {r.source!r}: use report.source=store or folders.")
+    if r.source == "folders":
+        roots = [under] if under else list(r.runs)
+        found = from_folders(roots)
+        where = f"under {', '.join(map(str, roots))}"
+    else:
+        tracking = settings(cfg)
+        if tracking is None:
+            raise AconError(
+                "report.source=store needs the tracking store, but tracking is off: set "
+                "tracking=local (or server), or report from run folders with report.source=folders."
+            )
+        filters = [f for f in (r.where, under and _inside(under)) if f]
+        experiments = list(r.experiments) if r.experiments else None
+        found = from_store(tracking.uri, experiments, " AND ".join(filters) or None)
+        where = f"in the MLflow store {tracking.uri}" + (f" matching {r.where}" if r.where else "")
+    if found.empty:
         raise AconError(
-            f"No finished rollouts under {', '.join(map(str, roots))}: run acon-rollout first, "
-            f"or point report.runs at the folders that hold results.jsonl."
+            f"No finished rollouts {where}: run acon-rollout first, or point the report at "
+            f"them (report.source, report.runs, report.experiments, report.where)."
         )
-    out = Path(out_dir)
-    written: list[Path] = []
+    return found
+
+
+def _inside(folder: Path) -> str:
+    return f"tags.`acon.run_dir` LIKE '{Path(folder).resolve()}/%'"
+
+
+def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
+    """Per benchmark: methods.md/.csv, levels.md/.csv, score_vs_peak.png and
+    context_per_step.png under `out_dir/<benchmark>/`; returns the files written."""
+    tasks, out = rollouts.tasks, Path(out_dir)
     methods = tables.method_table(tasks)
     levels = tables.difficulty_table(tasks)
+    written: list[Path] = []
     for benchmark in methods.index.get_level_values("benchmark").unique():
         folder = out / benchmark
         folder.mkdir(parents=True, exist_ok=True)
-        table = methods.loc[[benchmark]].droplevel("benchmark")
-        written += _write(table, folder / "methods")
+        written += _write(methods.loc[[benchmark]].droplevel("benchmark"), folder / "methods")
         if not levels.empty and benchmark in levels.index.get_level_values("benchmark"):
             written += _write(levels.loc[[benchmark]].droplevel("benchmark"), folder / "levels")
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
-        curves = {}
-        for run in tasks.loc[tasks["benchmark"] == benchmark, "run"].unique():
-            method = tasks.loc[tasks["run"] == run, "method"].iloc[0]
-            curves[method] = pd.concat(
-                [curves.get(method, pd.DataFrame()), collect.context_per_step(Path(run))]
-            )
+        mine = tasks.loc[tasks["benchmark"] == benchmark, ["run", "method"]].drop_duplicates()
+        steps = rollouts.steps.merge(mine, on="run")
+        curves = {m: s for m, s in steps.groupby("method", sort=False)}
         written.append(plots.context_per_step(curves, benchmark, folder / "context_per_step.png"))
     return written
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from acon.report.labels import table_order
+
 COLUMNS = {
     "score": "Score",
     "success": "Success",
@@ -27,7 +29,7 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby(["benchmark", "method"], sort=False)
     table = grouped[list(COLUMNS)].mean()
     table.insert(0, "Tasks", grouped.size())
-    return table.rename(columns=COLUMNS)
+    return _ordered(table.rename(columns=COLUMNS))
 
 
 def difficulty_table(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -39,4 +41,9 @@ def difficulty_table(tasks: pd.DataFrame) -> pd.DataFrame:
         index=["benchmark", "method"], columns="difficulty", values="score", aggfunc="mean"
     )
     table.columns = [f"Level {c}" for c in table.columns]
-    return table
+    return _ordered(table)
+
+
+def _ordered(table: pd.DataFrame) -> pd.DataFrame:
+    rows = sorted(table.index, key=lambda i: (i[0], table_order(i[1])))
+    return table.loc[rows]

@@ -4,7 +4,8 @@ Params: the resolved config, flattened (`compression.history.threshold_tokens`, 
 Metrics: the summary's `all` row (`score`, `steps`, `peak_tokens_k`, `dependency_m`,
 `compressor_calls`, ...), one set per difficulty (`level_2/score`, ...) and LLM usage per
 role (`usage/agent/cost_usd`, ...). Artifacts: the per-task table (`tasks.json`, shown in
-the UI, and `results.jsonl`), `summary.md`/`summary.csv`, `trajectories/`, the resolved
+the UI, and `results.jsonl`), the agent's input per step (`steps.json`, for the
+report's Figure 2), `summary.md`/`summary.csv`, `trajectories/`, the resolved
 config (`config/resolved.yaml`) and Hydra's `.hydra/` folder.
 """
 
@@ -24,8 +25,10 @@ from acon.tracking.params import config_params, plain_config
 from acon.tracking.settings import benchmark_name, settings
 from acon.tracking.store import log_metrics, open_run
 from acon.tracking.usage import usage_by_role, usage_metrics
+from acon.trajectory import context_per_step
 
 log = logging.getLogger(__name__)
+STEP_FIELDS = ["task_id", "step", "in_tokens"]
 _METRIC_NAME = re.compile(r"[^\w\-./: ]")
 
 
@@ -70,6 +73,9 @@ def log_rollout(cfg: Any, run_dir: Path) -> str | None:
         log_metrics(client, run_id, metrics)
         if rows:
             client.log_table(run_id, data=pd.DataFrame(rows), artifact_file="tasks.json")
+            steps = context_per_step(run_dir / "trajectories")
+            client.log_table(run_id, data=pd.DataFrame(steps, columns=STEP_FIELDS),
+                             artifact_file="steps.json")  # fmt: skip
         log_folder_files(client, run_id, run_dir, cfg)
     except BaseException:
         client.set_terminated(run_id, status="FAILED")

@@ -1,4 +1,5 @@
-"""Report tables and figures built from rollout folders with known numbers."""
+"""Report tables and figures built from known rollouts, read from run folders and from
+the MLflow tracking store."""
 
 from __future__ import annotations
 
@@ -7,19 +8,20 @@ import json
 import pandas as pd
 import pytest
 
+from acon.config import compose
 from acon.errors import AconError
-from acon.report.build import build_report
-from acon.report.collect import method_of
+from acon.report.build import collect, write_report
+from acon.report.labels import method_of
+from acon.tracking import log_rollout
+from tests.conftest import tracking_overrides
 
 ENV = {"_target_": "environments.facts.FactsEnv"}
 
 
-def make_run(folder, history, rows, observation="none"):
+def make_run(folder, history, rows):
     folder.mkdir(parents=True)
-    cfg = {
-        "env": ENV,
-        "compression": {"history": {"strategy": history}, "observation": {"strategy": observation}},
-    }
+    cfg = {"env": ENV, "compression": {"history": {"strategy": history},
+                                       "observation": {"strategy": "none"}}}  # fmt: skip
     (folder / "config.json").write_text(json.dumps(cfg))
     with (folder / "results.jsonl").open("w") as f:
         for row in rows:
@@ -30,53 +32,92 @@ def make_run(folder, history, rows, observation="none"):
             for step, tokens in enumerate(row["inputs"], 1):
                 event = {"event": "agent_call", "step": step, "in_tokens": tokens}
                 f.write(json.dumps(event) + "\n")
+    return folder
 
 
 def row(task_id, difficulty, score, peak, dependency, inputs):
     return {"task_id": task_id, "difficulty": difficulty, "score": score,
             "success": score == 1.0, "steps": len(inputs), "peak_tokens": peak,
-            "dependency": dependency, "compressor_calls": 0, "agent_cost_usd": 0.0,
+            "peak_tokens_no_system": peak - 100, "dependency": dependency,
+            "compressor_calls": 0, "compressor_failures": 0, "agent_cost_usd": 0.0,
             "compressor_cost_usd": 0.0, "inputs": inputs}  # fmt: skip
+
+
+RUNS = {
+    "a": ("none", [row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
+                   row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000])]),
+    "b": ("guideline", [row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500]),
+                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800])]),
+}  # fmt: skip
 
 
 @pytest.fixture
 def runs(tmp_path):
-    make_run(tmp_path / "runs" / "a", "none", [
-        row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
-        row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000]),
-    ])  # fmt: skip
-    make_run(tmp_path / "runs" / "b", "guideline", [
-        row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500]),
-        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800]),
-    ])  # fmt: skip
+    for name, (history, rows) in RUNS.items():
+        make_run(tmp_path / "runs" / name, history, rows)
     return tmp_path / "runs"
 
 
-def test_method_table_from_known_runs(runs, tmp_path):
-    written = build_report([runs], tmp_path / "results")
-    table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
+def check_tables(out, written):
+    table = pd.read_csv(out / "facts" / "methods.csv", index_col=0)
     assert list(table.index) == ["No compression", "History: Acon"]
     assert table.loc["No compression", "Peak (k)"] == pytest.approx(5.0)
     assert table.loc["History: Acon", "Peak (k)"] == pytest.approx(2.5)
     assert table.loc["History: Acon", "Score"] == pytest.approx(0.5)
     assert table.loc["No compression", "Dependency (M)"] == pytest.approx(3.0)
     assert table.loc["History: Acon", "Tasks"] == 2
-    levels = pd.read_csv(tmp_path / "results" / "facts" / "levels.csv", index_col=0)
+    levels = pd.read_csv(out / "facts" / "levels.csv", index_col=0)
     assert levels.loc["History: Acon", "Level 2"] == 0.0
     assert levels.loc["No compression", "Level 1"] == 1.0
     pngs = [p for p in written if p.suffix == ".png"]
     assert len(pngs) == 2 and all(p.stat().st_size > 10_000 for p in pngs)
-    assert "| History: Acon" in (tmp_path / "results" / "facts" / "methods.md").read_text()
+    assert "| History: Acon" in (out / "facts" / "methods.md").read_text()
 
 
-def test_no_runs_is_one_clear_sentence(tmp_path):
+def test_tables_from_run_folders(runs, tmp_path):
+    cfg = compose(["report.source=folders", f"report.runs=[{runs}]"])
+    rollouts = collect(cfg)
+    assert sorted(rollouts.steps.groupby("run").size()) == [6, 6]
+    check_tables(tmp_path / "results", write_report(rollouts, tmp_path / "results"))
+
+
+def test_tables_from_the_tracking_store(runs, store, tmp_path):
+    """Rollouts logged to MLflow come back with pandas: the same tables as from disk."""
+    for name, (history, _) in RUNS.items():
+        logged = compose([*tracking_overrides(store), f"compression/history={history}"])
+        log_rollout(logged, runs / name)
+    cfg = compose(tracking_overrides(store))
+    rollouts = collect(cfg)
+    assert set(rollouts.tasks["run"]) == {str(runs / "a"), str(runs / "b")}
+    assert sorted(rollouts.steps.groupby("run").size()) == [6, 6]
+    check_tables(tmp_path / "results", write_report(rollouts, tmp_path / "results"))
+    where = "report.where=\"tags.`acon.run_dir` LIKE '%/a'\""  # quoted for Hydra
+    only_a = compose([*tracking_overrides(store), where])
+    assert set(collect(only_a).tasks["method"]) == {"No compression"}
+    assert set(collect(cfg, under=runs).tasks["run"]) == {str(runs / "a"), str(runs / "b")}
+    with pytest.raises(AconError, match="No finished rollouts in the MLflow store"):
+        collect(cfg, under=tmp_path / "elsewhere")
+    with pytest.raises(AconError, match="could not search .*: fix report.where"):
+        collect(compose([*tracking_overrides(store), "report.where=no_such_thing"]))
+
+
+def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):
     with pytest.raises(AconError, match="No finished rollouts under .*: run acon-rollout first"):
-        build_report([tmp_path], tmp_path / "out")
+        collect(compose(["report.source=folders", f"report.runs=[{tmp_path}]"]))
+    with pytest.raises(AconError, match="tracking is off: set tracking=local"):
+        collect(compose(["tracking=off"]))
+    with pytest.raises(AconError, match="use report.source=store or folders"):
+        collect(compose(["report.source=mlflow"]))
 
 
 def test_method_labels():
     assert method_of({}) == "No compression"
-    cfg = {"compression": {"history": {"strategy": "guideline",
-                                       "guideline": {"name": "acon-opt", "version": "best"}},
-                           "observation": {"strategy": "llmlingua"}}}  # fmt: skip
-    assert method_of(cfg) == "History: Acon (acon-opt vbest) + Observation: LLMLingua"
+    params = {"compression.history.strategy": "guideline",
+              "compression.history.guideline.name": "acon-opt",
+              "compression.history.guideline.version": "best",
+              "compression.observation.strategy": "llmlingua"}  # fmt: skip
+    assert method_of(params) == "History: Acon (acon-opt best) + Observation: LLMLingua"
+    params["compression.history.guideline.version"] = "3"
+    assert method_of(params).startswith("History: Acon (acon-opt v3)")
+    params["compression.history.guideline.name"] = "acon"  # the shipped default: no suffix
+    assert method_of(params).startswith("History: Acon +")

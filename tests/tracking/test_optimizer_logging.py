@@ -9,7 +9,8 @@ from acon.llm import LLMSession
 from acon.optimize.loop import GuidelineOptimizer
 from acon.tracking import load_registered_guideline, log_optimization
 from acon.tracking.store import mlflow_client
-from tests.tracking.conftest import scripted_overrides, tracking_overrides
+from tests.conftest import tracking_overrides
+from tests.tracking.conftest import scripted_overrides
 
 
 def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fake, store, tmp_path):

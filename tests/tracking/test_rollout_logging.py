@@ -11,7 +11,8 @@ from acon.llm import LLMSession
 from acon.rollout import rollout
 from acon.tracking import log_rollout
 from acon.tracking.store import mlflow_client
-from tests.tracking.conftest import scripted_overrides, tracking_overrides
+from tests.conftest import tracking_overrides
+from tests.tracking.conftest import scripted_overrides
 
 
 def run_rollout(cfg, run_dir):

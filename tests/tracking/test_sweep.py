@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from acon.tracking.store import mlflow_client
-from tests.tracking.conftest import scripted_overrides, tracking_overrides
+from tests.conftest import tracking_overrides
+from tests.tracking.conftest import scripted_overrides
 
 ACON_ROLLOUT = str(Path(sys.executable).parent / "acon-rollout")
 

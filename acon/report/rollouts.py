@@ -1,0 +1,31 @@
+"""What a report is built from, whichever the source: every task of every rollout, and
+the agent's context at every step.
+
+Sources: the MLflow tracking store (`acon.report.store`, the default) and run folders on
+disk (`acon.report.folders`, for tracking=off).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+STEP_COLUMNS = ["run", "task_id", "step", "in_tokens"]
+
+
+@dataclass
+class Rollouts:
+    tasks: pd.DataFrame  # a row per task: results.jsonl's columns + benchmark, method, run
+    steps: pd.DataFrame  # a row per agent call: run, task_id, step, in_tokens
+
+    @property
+    def empty(self) -> bool:
+        return self.tasks.empty
+
+
+def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame]) -> Rollouts:
+    return Rollouts(
+        pd.concat(tasks, ignore_index=True) if tasks else pd.DataFrame(),
+        pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(columns=STEP_COLUMNS),
+    )
