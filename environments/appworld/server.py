@@ -7,35 +7,29 @@ environment: each server is a child process running `engine/serve.py` with
 task world at a time, so parallel tasks need several servers: `ServerPool` starts N of
 them on free ports and lends them out. Servers stop on `stop()`/`with` exit, at
 interpreter exit, and, if the harness is killed outright, by the kernel
-(PR_SET_PDEATHSIG), so none outlives its run. Each writes its log to `log_dir`.
+(PR_SET_PDEATHSIG), so none outlives its run (`acon.servers` holds that lifecycle).
+Each writes its log to `log_dir`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import queue
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from acon.errors import AconError
-from acon.llm.server import HOST, die_with_parent, free_port, log_tail
+from acon.servers import ManagedServer
 
 log = logging.getLogger(__name__)
 ENGINE_DIR = Path(__file__).resolve().parent / "engine"
 SERVE_SCRIPT = ENGINE_DIR / "serve.py"
-# SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
-# that failed to handle SIGTERM would otherwise outlive a killed harness.
-_die_with_parent = die_with_parent(signal.SIGKILL)
 
 
 class _Spawner:
@@ -72,8 +66,16 @@ class _Spawner:
 _spawner = _Spawner()
 
 
-class AppWorldServer:
+class AppWorldServer(ManagedServer):
     """`with AppWorldServer(python, root, log) as s: s.base_url` -> `http://127.0.0.1:PORT`."""
+
+    name = "The AppWorld server"
+    health_path = "/"  # the FastAPI app's index route
+    # SIGKILL, not SIGTERM: the engine keeps nothing in memory worth flushing, and a server
+    # that failed to handle SIGTERM would otherwise outlive a killed harness.
+    death_signal = signal.SIGKILL
+    start_hint = "run `make setup` to (re)install AppWorld in .venv-appworld, or fix env.python"
+    timeout_hint = "raise env.startup_timeout_s"
 
     def __init__(
         self,
@@ -84,103 +86,20 @@ class AppWorldServer:
         script: str | Path = SERVE_SCRIPT,
         startup_timeout_s: float = 180.0,
     ):
+        super().__init__(log_path, startup_timeout_s=startup_timeout_s)
         self.python = str(python)
         self.root = Path(root)
-        self.log_path = Path(log_path)
         self.script = str(script)
-        self.startup_timeout_s = startup_timeout_s
-        self.port: int | None = None
-        self.exit_code: int | None = None  # after stop(): 0 = ended on SIGTERM, -9 = killed
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
+        return self.url
 
     def command(self, port: int) -> list[str]:
         return [self.python, self.script, "--root", str(self.root), "--port", str(port)]
 
-    def start(self) -> AppWorldServer:
-        # A free port can be taken between our check and the server's bind: try again.
-        for attempt in range(3):
-            self.port = free_port()
-            self._spawn()
-            if self._wait_ready():
-                log.info("AppWorld server ready at %s (pid %s)", self.base_url, self.pid)
-                return self
-            if attempt == 2 or "address already in use" not in log_tail(self.log_path).lower():
-                break
-        tail = log_tail(self.log_path)
-        self.stop()
-        raise AconError(
-            f"The AppWorld server did not start (see {self.log_path}; last line: "
-            f"{tail.splitlines()[-1] if tail else 'none'}): run `make setup` to (re)install "
-            f"AppWorld in .venv-appworld, or fix env.python."
-        )
-
-    def _spawn(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as logf:
-            self._proc = _spawner.call(
-                lambda: subprocess.Popen(
-                    self.command(self.port or 0),
-                    stdout=logf,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    preexec_fn=_die_with_parent,
-                )
-            )
-        atexit.register(self.stop)
-
-    def healthy(self, timeout_s: float = 2.0) -> bool:
-        """The server answers its index route (the FastAPI app is up)."""
-        if self._proc is None or self._proc.poll() is not None:
-            return False
-        try:
-            return httpx.get(self.base_url + "/", timeout=timeout_s).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def _wait_ready(self) -> bool:
-        deadline = time.monotonic() + self.startup_timeout_s
-        while time.monotonic() < deadline:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                return False
-            if self.healthy():
-                return True
-            time.sleep(0.2)
-        self.stop()
-        raise AconError(
-            f"The AppWorld server was not ready within {self.startup_timeout_s:.0f} s "
-            f"(see {self.log_path}): raise env.startup_timeout_s."
-        )
-
-    def stop(self) -> None:
-        """Terminate, then kill if it lingers. Only our own child, by its handle."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        atexit.unregister(self.stop)
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                log.warning("AppWorld server (pid %s) ignored SIGTERM: killing it", proc.pid)
-                proc.kill()
-                proc.wait()
-        self.exit_code = proc.returncode
-
-    def __enter__(self) -> AppWorldServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def popen(self, make: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        return _spawner.call(make)
 
 
 class ServerPool:

@@ -9,8 +9,8 @@ from acon.errors import AconError
 from acon.llm.client import LLMCallError
 from acon.llm.config import RoleConfig
 from acon.llm.fake_server import FakeOpenAI
-from acon.llm.server import free_port
 from acon.llm.usage import UsageLedger
+from acon.servers import free_port
 
 MSGS = [{"role": "user", "content": "hi"}]
 

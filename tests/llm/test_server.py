@@ -8,7 +8,8 @@ import pytest
 from acon.errors import AconError
 from acon.llm.config import ServerConfig
 from acon.llm.models import find_binary
-from acon.llm.server import HOST, LlamaServer
+from acon.llm.server import LlamaServer
+from acon.servers import HOST
 
 
 def test_a_configured_port_in_use_is_refused_with_the_fix(tmp_path):

@@ -10,7 +10,8 @@ import sys
 import textwrap
 import time
 
-from acon.tracking.server import TrackingServer, group_members
+from acon.servers import group_members
+from acon.tracking.server import TrackingServer
 from acon.tracking.store import mlflow_client
 
 LOGGER = textwrap.dedent("""
