@@ -74,7 +74,7 @@ class StepOutcome:
     candidates: list[dict[str, Any]] = field(default_factory=list)
     skipped: str | None = None
     feedback_mode: str | None = None
-    usage: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
 
 
 class GuidelineOptimizer:
@@ -129,11 +129,13 @@ class GuidelineOptimizer:
                         self.name,
                         parent.version,
                     )
+                    before = self._usage()
                     done = (
                         self.utility_step(parent, rnd)
                         if step == "ut"
                         else (self.compression_step(parent, rnd))
                     )
+                    done.usage = _delta(before, self._usage())  # rollouts, feedback, proposals
                     self._record(done)
                 if done.improved:
                     improved = True
@@ -252,7 +254,6 @@ class GuidelineOptimizer:
     ) -> StepOutcome:  # fmt: skip
         subset = self._subset(priority)
         ids = [t.id for t in subset]
-        before = self._usage()
         parent_rows, _ = self.evaluator.with_guideline(parent.text, subset)
         parent_s = scored(parent.text, parent.version, parent_rows)
         candidates = []
@@ -276,7 +277,6 @@ class GuidelineOptimizer:
             improved=best.version != parent.version,
             candidates=[{"version": c.version, "score": c.score, "peak_tokens": c.tokens,
                          "guideline_tokens": c.guideline_tokens} for c in candidates],
-            usage=_delta(before, self._usage()),
         )  # fmt: skip
 
     def _skipped(self, rnd: int, step: str, parent: Scored, reason: str) -> StepOutcome:

@@ -58,6 +58,9 @@ def test_ut_then_co_finds_the_guideline_that_keeps_records_then_shortens_it(fake
     assert read_aliases("history", "acon-opt", root)["baseline"] == 1
     assert load_guideline("history", "acon-opt", 1, root).lineage["origin"] == "acon v1"
     assert report["spent"]["calls"] > 0
+    # each step's cost covers its rollouts, feedback and proposals: together, everything
+    assert ut["usage"]["calls"] + co["usage"]["calls"] == report["spent"]["calls"]
+    assert ut["usage"]["tokens"] + co["usage"]["tokens"] == report["spent"]["tokens"]
     assert json.loads((tmp_path / "run" / "optimizer_report.json").read_text())["name"]
 
 
