@@ -57,7 +57,9 @@ tesseract:
 	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 tesseract-ocr; } \
 		|| echo "tesseract-ocr not installed: OfficeBench's OCR subtasks will be skipped"
 
+# The main job's agent and optimizer are the 1.5B model (1.1 GB, assembled once).
 run: setup
+	$(VENV)/bin/acon-models fetch qwen2.5-coder-1.5b
 	$(VENV)/bin/acon-main +experiment=quickstart
 
 check: setup

@@ -1,4 +1,5 @@
-"""The README's main job end to end, every role scripted (tests/optimize/brain.py)."""
+"""The README's main job end to end on the facts benchmark, every role scripted
+(tests/optimize/brain.py), at the quickstart's size."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from tests.optimize.brain import KEEP, brain
 
 def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     with FakeOpenAI(default=brain) as fake:
-        cmd = [sys.executable, "-m", "acon.cli.main", "+experiment=quickstart",
+        cmd = [sys.executable, "-m", "acon.cli.main", "compression/history=guideline",
+               "optimizer.n_tasks=4", "optimizer.selection_tasks=2", "optimizer.n_candidates=2",
+               "optimizer.feedback_tasks=2", "optimizer.feedback_sample=2", "main.test_tasks=3",
                f"hydra.run.dir={tmp_path / 'run'}", f"llm.common.base_url={fake.base_url}",
                "llm.common.model=scripted", f"llm.cache.dir={tmp_path / 'responses'}",
                f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
@@ -27,11 +30,11 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     assert "Where to look:" in proc.stdout and "mlflow ui --backend-store-uri" in proc.stdout
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     assert set(table.index) == {"No compression", "History: Acon",
-                                "History: Acon (acon-opt vbest)"}  # fmt: skip
+                                "History: Acon (acon-opt best)"}  # fmt: skip
     # the scripted compressor loses records unless told to keep them: the optimized
     # guideline must do at least as well as the default one on the test split
     assert (
-        table.loc["History: Acon (acon-opt vbest)", "Score"] >= table.loc["History: Acon", "Score"]
+        table.loc["History: Acon (acon-opt best)", "Score"] >= table.loc["History: Acon", "Score"]
     )
     exported = list((tmp_path / "export").glob("history-acon-opt-v*.txt"))
     assert len(exported) == 1 and KEEP in exported[0].read_text()

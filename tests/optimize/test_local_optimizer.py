@@ -1,4 +1,5 @@
-"""One UT step with the real local model in every role (see tests/conftest.py)."""
+"""One UT step with the real local model in every role, on a few QA tasks, logged to a
+real MLflow store: the optimized guideline shows up as a new Prompt Registry version."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from acon.compression.guidelines import load_guideline, versions
 from acon.config import compose
 from acon.llm import LLMSession
 from acon.optimize.loop import GuidelineOptimizer
+from acon.tracking import log_optimization, prompt_name
+from acon.tracking.store import mlflow_client
+from tests.conftest import tracking_overrides
 
 pytestmark = pytest.mark.integration
 
 
-def test_one_ut_step_with_the_local_model_registers_a_new_version(local_llm_ready, tmp_path):
+def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
+    local_llm_ready, store, tmp_path
+):
     cfg = compose([
+        *tracking_overrides(store),
         f"llm.cache.dir={tmp_path / 'responses'}",
         f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
-        "compression/history=guideline", "compression.history.threshold_tokens=300",
-        "env.filler_lines=6", "agent.max_steps=3", "llm.agent.max_tokens=100",
+        "env=qa", "env.questions_per_task=2",
+        "compression/history=guideline", "compression.history.threshold_tokens=600",
+        "agent.max_steps=4", "llm.agent.max_tokens=100",
         "llm.compressor.max_tokens=200", "llm.optimizer.max_tokens=400",
         "optimizer.steps=[ut]", "optimizer.n_tasks=2", "optimizer.selection_tasks=1",
         "optimizer.n_candidates=1", "optimizer.feedback_tasks=1",
@@ -27,12 +35,20 @@ def test_one_ut_step_with_the_local_model_registers_a_new_version(local_llm_read
     with LLMSession(cfg, run_dir) as llms:
         report = GuidelineOptimizer(cfg, llms, run_dir).run()
     (ut,) = report["steps"]
-    root = run_dir / "guidelines"
     if ut["skipped"]:  # every compressed run succeeded: honest, but nothing to register
         pytest.fail(f"UT had nothing to learn from with this seed: {ut['skipped']}")
+    assert ut["feedback_mode"] in ("contrastive", "failures (fallback: empty contrastive set)")
+    root = run_dir / "guidelines"
     assert versions("history", "acon-opt", root) == [1, 2]
     candidate = load_guideline("history", "acon-opt", 2, root)
     assert candidate.text and candidate.lineage["step"] == "ut"
     assert candidate.lineage["parent"] == 1 and "score" in candidate.lineage
-    assert report["spent"]["calls"] > 0
     assert report["usage_by_role"]["optimizer"]["calls"] >= 2  # feedback + a proposal
+
+    log_optimization(cfg, run_dir, report)
+    client = mlflow_client(store[0])
+    prompt = prompt_name("qa", "history")
+    registered = client.get_prompt_version(prompt, 2)
+    assert registered.template.strip() == candidate.text.strip()
+    assert registered.tags["acon.step"] == "ut" and registered.tags["acon.parent"] == "1"
+    assert client.get_prompt_version_by_alias(prompt, "baseline").version == 1
