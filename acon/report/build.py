@@ -70,7 +70,8 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
         mine = tasks.loc[tasks["benchmark"] == benchmark, ["run", "method"]].drop_duplicates()
         steps = rollouts.steps.merge(mine, on="run")
-        curves = {m: s for m, s in steps.groupby("method", sort=False)}
+        # in the table's order, so each method keeps its colour across both figures
+        curves = {m: steps[steps["method"] == m] for m in methods.loc[benchmark].index}
         written.append(plots.context_per_step(curves, benchmark, folder / "context_per_step.png"))
     return written
 

@@ -31,7 +31,9 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
         ax.set_xlabel("Peak context (thousand tokens, cl100k)")
         ax.set_ylabel("Task score")
         ax.set_title(f"{benchmark}: score against peak context")
-        ax.margins(x=0.25, y=0.15)
+        # from zero on both axes: a small difference should look small
+        ax.set_xlim(0, rows["Peak (k)"].max() * 1.3 or 1)
+        ax.set_ylim(0, max(1.0, rows["Score"].max()) * 1.05)
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
