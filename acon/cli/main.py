@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,8 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
     tracking = settings(cfg)
     if tracking is not None:
         print(
-            f"  MLflow UI:        mlflow ui --backend-store-uri {tracking.uri} "
+            f"  MLflow UI:        {Path(sys.executable).parent / 'mlflow'} ui "
+            f"--backend-store-uri {tracking.uri} "
             f"--host 127.0.0.1  (experiment {tracking.experiment})"
         )
     return {"best_version": best.version, "report": [str(p) for p in written]}
