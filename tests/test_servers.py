@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
 
 from acon.errors import AconError
 from acon.servers import ManagedServer
+from tests.processes import pid_alive
 
 
 class HttpServer(ManagedServer):
@@ -26,20 +26,12 @@ class HttpServer(ManagedServer):
                              str(port)]  # fmt: skip
 
 
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def test_started_on_a_free_local_port_healthy_then_stopped(tmp_path):
     with HttpServer(tmp_path / "s.log") as server:
         pid = server.pid
         assert server.url.startswith("http://127.0.0.1:") and server.healthy()
     assert server.pid is None and not server.healthy()
-    assert server.exit_code is not None and not alive(pid)
+    assert server.exit_code is not None and not pid_alive(pid)
     server.stop()  # twice is harmless
 
 

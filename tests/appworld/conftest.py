@@ -18,15 +18,6 @@ FAKE_ENGINE = Path(__file__).resolve().parent / "fake_engine.py"
 APPWORLD_PYTHON = REPO_ROOT / ".venv-appworld" / "bin" / "python"
 
 
-def pid_alive(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper counts as ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.fixture
 def fake_root(tmp_path: Path) -> Path:
     """An AppWorld root with two official-style tasks of one scenario, and split files."""

@@ -4,17 +4,13 @@ it is not done (or done wrong)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import pytest
 
 from acon.environment import Action
 from environments.appworld import AppWorldEnv
-from tests.appworld.conftest import pid_alive
+from tests.processes import kill_harness, pid_alive, wait_gone
 
 pytestmark = pytest.mark.integration
 
@@ -153,16 +149,4 @@ def test_a_killed_harness_leaves_no_engine_behind(appworld_python, pack_root, tm
         print(env.pool().servers[0].pid, flush=True)
         time.sleep(600)
     """)
-    harness = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        server_pid = int(harness.stdout.readline())
-        assert pid_alive(server_pid)
-        harness.send_signal(signal.SIGKILL)
-        harness.wait()
-        deadline = time.monotonic() + 10
-        while pid_alive(server_pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not pid_alive(server_pid)
-    finally:
-        if harness.poll() is None:
-            harness.kill()
+    assert wait_gone(kill_harness(script))

@@ -15,7 +15,7 @@ from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient
 from environments.appworld import AppWorldEnv, goal_completion
 from environments.appworld.env import truncate
-from tests.appworld.conftest import pid_alive
+from tests.processes import pid_alive
 
 
 def engine_log(env: AppWorldEnv) -> list:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import textwrap
 import threading
@@ -14,7 +12,8 @@ import pytest
 
 from acon.errors import AconError
 from environments.appworld.server import AppWorldServer, ServerPool
-from tests.appworld.conftest import FAKE_ENGINE, pid_alive
+from tests.appworld.conftest import FAKE_ENGINE
+from tests.processes import kill_harness, pid_alive, wait_gone
 
 
 def fake_server(tmp_path, name="s.log") -> AppWorldServer:
@@ -81,16 +80,4 @@ def test_a_killed_harness_leaves_no_server_behind(tmp_path):
         print(s.pid, flush=True)
         time.sleep(60)
     """)
-    harness = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    try:
-        server_pid = int(harness.stdout.readline())
-        assert pid_alive(server_pid)
-        harness.send_signal(signal.SIGKILL)
-        harness.wait()
-        deadline = time.monotonic() + 10
-        while pid_alive(server_pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not pid_alive(server_pid)
-    finally:
-        if harness.poll() is None:
-            harness.kill()
+    assert wait_gone(kill_harness(script))

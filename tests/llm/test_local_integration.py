@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-
 import pytest
 
 from acon.llm import LLMSession
+from tests.processes import kill_harness, pid_alive, wait_gone
 
 pytestmark = pytest.mark.integration
 
@@ -20,16 +15,6 @@ SCHEMA = {
     "required": ["city", "population_millions"],
     "additionalProperties": False,
 }
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie still answers kill(0); look at its state
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split()[2] != "Z"
 
 
 def test_chat_json_schema_and_usage_per_role(local_cfg, tmp_path):
@@ -57,7 +42,7 @@ def test_chat_json_schema_and_usage_per_role(local_cfg, tmp_path):
         assert roles[role].prompt_tokens > 0 and roles[role].completion_tokens > 0
         assert roles[role].prompt_tokens_cl100k > 0 and roles[role].latency_s > 0
     assert (tmp_path / "llama-server-qwen2.5-coder-0.5b.log").stat().st_size > 0
-    assert not alive(pid)  # stopped when the session closed
+    assert not pid_alive(pid)  # stopped when the session closed
 
 
 def test_repeated_prefix_is_reported_as_cached(local_cfg, tmp_path):
@@ -76,7 +61,7 @@ def test_server_is_stopped_when_the_block_raises(local_cfg, tmp_path):
         llms.client("agent")
         pid = next(iter(llms.servers.values())).pid
         raise RuntimeError("boom")
-    assert pid and not alive(pid)
+    assert pid and not pid_alive(pid)
 
 
 def test_no_orphan_when_the_harness_is_killed(local_cfg, tmp_path):
@@ -90,12 +75,4 @@ llms.client("agent")
 print(next(iter(llms.servers.values())).pid, flush=True)
 import time; time.sleep(600)
 """
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    server_pid = int(proc.stdout.readline())
-    assert alive(server_pid)
-    proc.send_signal(signal.SIGKILL)  # no cleanup code runs in the harness
-    proc.wait()
-    deadline = time.monotonic() + 15
-    while alive(server_pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not alive(server_pid)
+    assert wait_gone(kill_harness(script))

@@ -4,15 +4,14 @@ never left behind (not even when the harness is killed outright)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 from acon.servers import group_members
 from acon.tracking.server import TrackingServer
 from acon.tracking.store import mlflow_client
+from tests.processes import group_alive, kill_harness, wait_gone
 
 LOGGER = textwrap.dedent("""
     import sys
@@ -24,13 +23,6 @@ LOGGER = textwrap.dedent("""
         client.log_metric(run, "score", step / 30, step=step)
     client.set_terminated(run)
 """)
-
-
-def wait_gone(group: int, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while group_members(group) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return not group_members(group)
 
 
 def test_two_processes_log_through_one_server_then_it_stops_cleanly(store, tmp_path):
@@ -59,18 +51,12 @@ def test_two_processes_log_through_one_server_then_it_stops_cleanly(store, tmp_p
 
 def test_a_harness_killed_outright_takes_its_server_with_it(store, tmp_path):
     uri, artifacts = store
-    harness = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import time
-            from acon.tracking.server import TrackingServer
-            s = TrackingServer({uri!r}, None, {str(tmp_path / "server.log")!r}).start()
-            print(s.pid, flush=True)
-            time.sleep(600)
-        """)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    group = int(harness.stdout.readline())
-    assert group_members(group)
-    harness.send_signal(signal.SIGKILL)
-    harness.wait()
-    assert wait_gone(group), f"left behind: {group_members(group)}"
+    script = f"""
+        import time
+        from acon.tracking.server import TrackingServer
+        s = TrackingServer({uri!r}, None, {str(tmp_path / "server.log")!r}).start()
+        print(s.pid, flush=True)
+        time.sleep(600)
+    """
+    group = kill_harness(script, group_alive)
+    assert wait_gone(group, group_alive), f"left behind: {group_members(group)}"
