@@ -32,7 +32,7 @@ def _tracking_uri(uri: str) -> Iterator[None]:
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(before or "")
+        mlflow.set_tracking_uri(before)  # None: back to unset, so MLflow's default applies
 
 
 def search_rollouts(

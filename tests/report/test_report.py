@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import mlflow
 import pandas as pd
 import pytest
 
@@ -87,7 +88,10 @@ def test_tables_from_the_tracking_store(runs, store, tmp_path):
         logged = compose([*tracking_overrides(store), f"compression/history={history}"])
         log_rollout(logged, runs / name)
     cfg = compose(tracking_overrides(store))
+    before = (mlflow.is_tracking_uri_set(), mlflow.get_tracking_uri())
     rollouts = collect(cfg)
+    # the store is read without leaving MLflow's process-wide URI changed
+    assert (mlflow.is_tracking_uri_set(), mlflow.get_tracking_uri()) == before
     assert set(rollouts.tasks["run"]) == {str(runs / "a"), str(runs / "b")}
     assert sorted(rollouts.steps.groupby("run").size()) == [6, 6]
     check_tables(tmp_path / "results", write_report(rollouts, tmp_path / "results"))
