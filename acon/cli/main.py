@@ -69,8 +69,9 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
         usage = llms.ledger.summary()
     log.info("3/3 Report and export")
     out = Path(cfg.report.out)
+    tracking = settings(cfg)
     # from the store these rollouts were just logged to; from their folders if tracking is off
-    source = cfg.report.source if settings(cfg) is not None else "folders"
+    source = cfg.report.source if tracking is not None else "folders"
     report_cfg = OmegaConf.merge(cfg, {"report": {"source": source}})
     written = write_report(collect(report_cfg, under=run_dir / "rollouts"), out)
     best = load_guideline(cfg.optimizer.kind, cfg.optimizer.name, "best", guidelines)
@@ -85,7 +86,6 @@ def main_job(cfg: Any, run_dir: Path) -> dict[str, Any]:
     print(f"  run folder:       {run_dir}")
     print(f"  tables, figures:  {out}")
     print(f"  exported prompt:  {exported[0].parent}")
-    tracking = settings(cfg)
     if tracking is not None:
         print(
             f"  MLflow UI:        {Path(sys.executable).parent / 'mlflow'} ui "

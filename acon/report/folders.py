@@ -15,6 +15,7 @@ import yaml
 from acon.report.labels import method_of
 from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine
 from acon.tracking.params import flatten
+from acon.tracking.rollout import read_rows
 from acon.tracking.settings import benchmark_name
 from acon.trajectory import context_per_step
 
@@ -35,8 +36,7 @@ def run_config(folder: Path) -> dict[str, Any]:
 def from_folders(roots: Iterable[str | Path]) -> Rollouts:
     tasks, steps = [], []
     for folder in find_runs(roots):
-        with (folder / "results.jsonl").open(encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
+        rows = read_rows(folder)
         if not rows:
             continue
         cfg = run_config(folder)
