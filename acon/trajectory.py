@@ -102,6 +102,9 @@ def replay_inputs(events: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return inputs
 
 
+CONTEXT_FIELDS = ["task_id", "step", "in_tokens"]  # a row of `context_per_step`
+
+
 def context_per_step(trajectories: Path) -> list[dict[str, Any]]:
     """The agent's input tokens at every step of every task in a `trajectories/` folder
     (the data of the paper's Figure 2)."""

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-STEP_COLUMNS = ["run", "task_id", "step", "in_tokens"]
+from acon.trajectory import CONTEXT_FIELDS
+
+STEP_COLUMNS = ["run", *CONTEXT_FIELDS]
 
 
 @dataclass

@@ -25,10 +25,9 @@ from acon.tracking.params import config_params, plain_config
 from acon.tracking.settings import benchmark_name, settings
 from acon.tracking.store import log_metrics, open_run
 from acon.tracking.usage import usage_by_role, usage_metrics
-from acon.trajectory import context_per_step
+from acon.trajectory import CONTEXT_FIELDS, context_per_step
 
 log = logging.getLogger(__name__)
-STEP_FIELDS = ["task_id", "step", "in_tokens"]
 _METRIC_NAME = re.compile(r"[^\w\-./: ]")
 
 
@@ -74,7 +73,7 @@ def log_rollout(cfg: Any, run_dir: Path) -> str | None:
         if rows:
             client.log_table(run_id, data=pd.DataFrame(rows), artifact_file="tasks.json")
             steps = context_per_step(run_dir / "trajectories")
-            client.log_table(run_id, data=pd.DataFrame(steps, columns=STEP_FIELDS),
+            client.log_table(run_id, data=pd.DataFrame(steps, columns=CONTEXT_FIELDS),
                              artifact_file="steps.json")  # fmt: skip
         log_folder_files(client, run_id, run_dir, cfg)
     except BaseException:
