@@ -1,5 +1,7 @@
 """One OpenAI-compatible chat client per role, with accounting, caching, retries and a
 concurrency limit. Every role (agent, compressor, optimizer, judge) calls through it.
+The request body comes from the endpoint contract (`acon.llm.endpoint.request_fields`),
+and the response-cache key is computed on that final body.
 
 Retries with exponential backoff (honouring Retry-After) are the `openai` SDK's own, on
 429, 5xx, time-outs and connection errors, bounded by `max_retries`.
@@ -20,6 +22,7 @@ import openai
 from acon.errors import AconError
 from acon.llm.cache import ResponseCache, cache_key
 from acon.llm.config import RoleConfig
+from acon.llm.endpoint import request_fields
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import Usage, UsageLedger
 from acon.tokens import count_messages, count_text
@@ -94,17 +97,11 @@ class LLMClient:
     ) -> ChatResult:
         """One chat completion. `params` are OpenAI request fields (`response_format`,
         `tools`, `stop`, `temperature`, `max_tokens`, ...) and override the role's
-        defaults; `sample` picks one of several independent samples of the same request
-        (its seed is `seed + sample`, and it has its own cache entry)."""
+        defaults; the endpoint contract then drops what this endpoint and model refuse.
+        `sample` picks one of several independent samples of the same request (its seed
+        is `seed + sample`, and it has its own cache entry)."""
         cfg = self.config
-        max_tokens = params.pop("max_tokens", cfg.max_tokens)
-        request: dict[str, Any] = {
-            "temperature": cfg.temperature,
-            cfg.max_tokens_param: max_tokens,
-            "seed": None if cfg.seed is None else cfg.seed + sample,
-            **params,
-        }
-        request = {k: v for k, v in request.items() if v is not None}
+        request = request_fields(cfg, params, role=self.role, sample=sample)
         key = None
         if self._cache is not None:
             key = cache_key(cfg.base_url, cfg.model, list(messages), request, sample)

@@ -3,7 +3,9 @@
 Every role (agent, compressor, optimizer, judge) inherits `llm.common` and overrides
 any field in `llm.<role>`; a field left null inherits. The dataclasses double as
 Hydra's schema, so `llm.optimizer.model=o3` works from the command line and a wrong
-type is refused before anything runs.
+type is refused before anything runs. Which request fields a role's endpoint and model
+accept is decided in one place, `acon.llm.endpoint`, from `provider`, `reasoning`,
+`reasoning_effort` and `omit`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from acon.errors import AconError
 
 ROLES = ("agent", "compressor", "optimizer", "judge")
+PROVIDERS = ("auto", "openai", "azure", "vllm", "llamacpp", "ollama", "generic")
 LOCAL_SCHEME = "local://"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -29,12 +32,16 @@ class RoleConfig:
     base_url: str = "local://qwen2.5-coder-0.5b"
     model: str = "qwen2.5-coder-0.5b"
     api_key_env: str | None = None  # name of the environment variable holding the key
-    temperature: float | None = 0.0  # null: not sent (reasoning models refuse it)
-    seed: int | None = 42
-    max_tokens: int = 1024
-    # The request field for max_tokens: OpenAI's reasoning models need
-    # `max_completion_tokens`; llama.cpp knows only `max_tokens`.
-    max_tokens_param: str = "max_tokens"
+    temperature: float | None = 0.0  # null: not sent; reasoning models never get it
+    seed: int | None = 42  # sample i of a request is sent seed + i
+    max_tokens: int = 1024  # sent as max_tokens or max_completion_tokens, as the endpoint wants
+    # auto | openai | azure | vllm | llamacpp | ollama | generic; auto: from base_url
+    provider: str = "auto"
+    # An OpenAI reasoning model (o1, o3, o4-*, gpt-5*)? null: from the model name; set it
+    # for Azure deployments whose names do not say.
+    reasoning: bool | None = None
+    reasoning_effort: str | None = None  # low | medium | high (OpenAI/Azure reasoning models)
+    omit: list[str] = field(default_factory=list)  # request fields never sent for this role
     timeout_s: float = 120.0
     max_retries: int = 4
     max_concurrency: int = 4
@@ -67,7 +74,9 @@ class RoleConfig:
 
 @dataclass
 class RoleOverrides:
-    """`llm.<role>`: null fields inherit from `llm.common`."""
+    """`llm.<role>`: null fields inherit from `llm.common` (an explicit `omit` list
+    replaces the common one). A role that sets its own `base_url` but no `provider`
+    gets `provider: auto`: the common provider describes the common endpoint."""
 
     base_url: str | None = None
     model: str | None = None
@@ -75,7 +84,10 @@ class RoleOverrides:
     temperature: float | None = None
     seed: int | None = None
     max_tokens: int | None = None
-    max_tokens_param: str | None = None
+    provider: str | None = None
+    reasoning: bool | None = None
+    reasoning_effort: str | None = None
+    omit: list[str] | None = None
     timeout_s: float | None = None
     max_retries: int | None = None
     max_concurrency: int | None = None
@@ -121,6 +133,8 @@ def resolve_role(llm: Any, role: str) -> RoleConfig:
         raise AconError(f"Unknown LLM role {role!r}: use one of {', '.join(ROLES)}.")
     common = _as_dict(llm["common"])
     overrides = {k: v for k, v in _as_dict(llm.get(role) or {}).items() if v is not None}
+    if "base_url" in overrides and "provider" not in overrides:
+        overrides["provider"] = "auto"
     names = {f.name for f in dataclasses.fields(RoleConfig)}
     unknown = sorted((set(common) | set(overrides)) - names)
     if unknown:
@@ -128,7 +142,13 @@ def resolve_role(llm: Any, role: str) -> RoleConfig:
             f"Unknown field(s) {', '.join(unknown)} in llm.{role}: valid fields are "
             f"{', '.join(sorted(names))}."
         )
-    return RoleConfig(**{**common, **overrides})
+    config = RoleConfig(**{**common, **overrides})
+    if config.provider not in PROVIDERS:
+        raise AconError(
+            f"llm.{role}.provider={config.provider!r} is not known: use one of "
+            f"{', '.join(PROVIDERS)}."
+        )
+    return config
 
 
 def _as_dict(node: Any) -> dict[str, Any]:

@@ -92,9 +92,7 @@ def test_usage_and_cost_are_recorded_per_role(make_client):
 
 def test_request_carries_role_defaults_and_overrides(make_client):
     with FakeOpenAI() as fake:
-        client = make_client(
-            fake, temperature=0.0, max_tokens=77, seed=5, max_tokens_param="max_completion_tokens"
-        )
+        client = make_client(fake, temperature=0.0, max_tokens=77, seed=5, provider="openai")
         client.chat(MSGS, stop=["\n"])
         client.chat(MSGS, max_tokens=9, temperature=0.3)
     first, second = fake.requests
