@@ -1,7 +1,9 @@
 """One OpenAI-compatible chat client per role, with accounting, caching, retries and a
 concurrency limit. Every role (agent, compressor, optimizer, judge) calls through it.
+
 The request body comes from the endpoint contract (`acon.llm.endpoint.request_fields`),
-and the response-cache key is computed on that final body.
+and the response-cache key is computed on that final body. A call that fails for good
+raises `LLMCallError`, whose `kind` says why and whose message names the fix.
 
 Retries with exponential backoff (honouring Retry-After) are the `openai` SDK's own, on
 429, 5xx, time-outs and connection errors, bounded by `max_retries`.
@@ -22,7 +24,7 @@ import openai
 from acon.errors import AconError
 from acon.llm.cache import ResponseCache, cache_key
 from acon.llm.config import RoleConfig
-from acon.llm.endpoint import request_fields
+from acon.llm.endpoint import is_reasoning, request_fields
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import Usage, UsageLedger
 from acon.tokens import count_messages, count_text
@@ -30,12 +32,36 @@ from acon.tokens import count_messages, count_text
 Message = Mapping[str, Any]
 
 
-class LLMCallError(AconError):
-    """A call that failed for good (after retries, or not retryable)."""
+ERROR_KINDS = (
+    "connection",
+    "timeout",
+    "auth",
+    "not_found",
+    "rate_limit",
+    "server",
+    "bad_request",
+    "context_overflow",
+)
 
-    def __init__(self, message: str, status: int | None = None):
+
+class LLMCallError(AconError):
+    """A call that failed for good (after retries, or not retryable). `kind` is one of
+    ERROR_KINDS; `param` names the request field an endpoint rejected, when it says."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        *,
+        role: str | None = None,
+        kind: str | None = None,
+        param: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
+        self.role = role
+        self.kind = kind
+        self.param = param
 
 
 @dataclass(frozen=True)
@@ -171,40 +197,75 @@ class LLMClient:
         role, url, cfg = self.role, self.base_url, self.config
         tries = f"after {cfg.max_retries} retries"
         status = getattr(exc, "status_code", None)
+        body = _error_body(exc)
+        detail = _error_detail(exc)
+        param = None
         if isinstance(exc, openai.APITimeoutError):
+            kind = "timeout"
             msg = (
                 f"The {role} endpoint {url} timed out {tries}: raise llm.{role}.timeout_s "
                 f"or check that the server is not overloaded."
             )
         elif isinstance(exc, openai.APIConnectionError):
+            kind = "connection"
             msg = (
                 f"Could not reach the {role} endpoint {url} {tries}: start that server "
                 f"or fix llm.{role}.base_url."
             )
+        elif _is_context_overflow(body):
+            kind = "context_overflow"
+            msg = (
+                f"The {role} endpoint {url} refused a request longer than {cfg.model}'s "
+                f"context (HTTP {status}: {detail}): shorten the context (e.g. compress "
+                f"earlier), lower llm.{role}.max_tokens, or give the model a larger context."
+            )
         elif isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            kind = "auth"
             msg = (
                 f"The {role} endpoint {url} refused the API key from ${cfg.api_key_env} "
                 f"(HTTP {status}): export a valid key."
             )
         elif isinstance(exc, openai.NotFoundError):
+            kind = "not_found"
             msg = (
                 f"The {role} endpoint {url} has no model {cfg.model!r} (HTTP 404): "
                 f"fix llm.{role}.model or llm.{role}.base_url."
             )
         elif isinstance(exc, openai.RateLimitError):
+            kind = "rate_limit"
             msg = (
                 f"The {role} endpoint {url} was still rate-limiting {tries}: lower "
                 f"llm.{role}.max_concurrency or raise llm.{role}.max_retries."
             )
         elif isinstance(exc, openai.InternalServerError):
+            kind = "server"
             msg = (
                 f"The {role} endpoint {url} kept failing with HTTP {status} {tries}: "
                 f"check the server's log."
             )
         else:
-            detail = _error_detail(exc)
-            msg = f"The {role} endpoint {url} rejected the request (HTTP {status}): {detail}"
-        return LLMCallError(msg, status=status)
+            kind, param = "bad_request", _rejected_param(body)
+            msg = self._bad_request(status, detail, param, body)
+        return LLMCallError(msg, status=status, role=role, kind=kind, param=param)
+
+    def _bad_request(
+        self, status: int | None, detail: str, param: str | None, body: dict[str, Any]
+    ) -> str:
+        role, url, cfg = self.role, self.base_url, self.config
+        if param is None:
+            return f"The {role} endpoint {url} rejected the request (HTTP {status}): {detail}"
+        if not _is_unsupported(body):  # a value the caller built, e.g. a bad schema
+            return (
+                f"The {role} endpoint {url} rejected the value of parameter {param!r} "
+                f"(HTTP {status}): {detail}"
+            )
+        reasoning = is_reasoning(cfg)
+        return (
+            f"The {role} endpoint {url} rejected parameter {param!r} (HTTP {status}: "
+            f"{detail}): remove it with llm.{role}.omit=[{param}], or set "
+            f"llm.{role}.reasoning={str(not reasoning).lower()} if {cfg.model} is "
+            f"{'not ' if reasoning else ''}an OpenAI reasoning model."
+        )
 
 
 def _usage(
@@ -240,3 +301,43 @@ def _error_detail(exc: openai.APIError) -> str:
     if isinstance(body, dict):
         return str(body.get("message") or body.get("error") or body)
     return str(exc.message if hasattr(exc, "message") else exc)
+
+
+def _error_body(exc: openai.APIError) -> dict[str, Any]:
+    """The error object of a status error (the SDK unwraps OpenAI's `{"error": ...}`)."""
+    body = getattr(exc, "body", None) if isinstance(exc, openai.APIStatusError) else None
+    return body if isinstance(body, dict) else {}
+
+
+def _is_context_overflow(body: dict[str, Any]) -> bool:
+    """OpenAI's `context_length_exceeded`, llama.cpp's `exceed_context_size_error`, and
+    vLLM's "This model's maximum context length is ..." (a plain 400)."""
+    message = str(body.get("message") or "")
+    return (
+        body.get("code") == "context_length_exceeded"
+        or body.get("type") == "exceed_context_size_error"
+        or "exceeds the available context size" in message
+        or "maximum context length" in message
+    )
+
+
+# OpenAI names the field in `param`, except for fields it does not know at all.
+_NAMED_IN_MESSAGE = re.compile(
+    r"Unrecognized request argument supplied: (\w+)|Unsupported (?:parameter|value): '(\w+)'"
+)
+
+
+def _rejected_param(body: dict[str, Any]) -> str | None:
+    param = body.get("param")
+    if isinstance(param, str) and param:
+        return param
+    match = _NAMED_IN_MESSAGE.search(str(body.get("message") or ""))
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _is_unsupported(body: dict[str, Any]) -> bool:
+    """The endpoint refuses the field itself (or any value but its default)."""
+    message = str(body.get("message") or "")
+    return body.get("code") in ("unsupported_parameter", "unsupported_value") or bool(
+        _NAMED_IN_MESSAGE.search(message)
+    )
