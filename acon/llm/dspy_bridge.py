@@ -3,7 +3,9 @@
 `dspy_lm(client)` returns a `dspy.LM` whose engine sends every request through an
 `LLMClient`: the same retries, response cache, concurrency limit and per-role usage
 as any other call. DSPy's own cache is off (ours is the one that knows endpoints and
-sample indices), and DSPy adds no retries of its own.
+sample indices), and DSPy adds no retries of its own. The request body still comes from
+the endpoint contract (`acon.llm.endpoint`), so an OpenAI reasoning model gets no
+temperature and the role's token limit under the field its endpoint reads.
 
     with dspy.context(lm=dspy_lm(llms.client("optimizer"), sample=i)):
         program(...)
@@ -19,15 +21,18 @@ from dspy.clients.lm15_boundary import request_kwargs, response_value
 from dspy.utils.exceptions import LMUnsupportedFeatureError
 
 from acon.llm.client import LLMClient
+from acon.llm.endpoint import is_reasoning, is_reasoning_model
 
 
 class AconEngine:
     """A DSPy engine (`complete(Request) -> Response`) backed by an `LLMClient`.
-    `sample` selects an independent sample (its own seed and cache entry)."""
+    `sample` selects an independent sample (its own seed and cache entry); `params` are
+    request fields DSPy's own request does not carry (it overrides them)."""
 
-    def __init__(self, client: LLMClient, sample: int = 0):
+    def __init__(self, client: LLMClient, sample: int = 0, params: dict[str, Any] | None = None):
         self.client = client
         self.sample = sample
+        self.params = dict(params or {})
 
     def complete(self, request: Any) -> Any:
         validate_request(request)
@@ -36,7 +41,7 @@ class AconEngine:
         body.pop("n", None)
         if "max_completion_tokens" in body:  # llama.cpp and older servers know max_tokens
             body["max_tokens"] = body.pop("max_completion_tokens")
-        result = self.client.chat(messages, sample=self.sample, **body)
+        result = self.client.chat(messages, sample=self.sample, **{**self.params, **body})
         return response_value(result.response, "chat", request)
 
     def stream(self, request: Any) -> Any:
@@ -52,12 +57,21 @@ class AconEngine:
 
 def dspy_lm(client: LLMClient, sample: int = 0, temperature: float | None = None) -> dspy.LM:
     """A `dspy.LM` for one role; pass `sample=i` for the i-th of several samples (with a
-    `temperature` above 0, or they differ only by seed)."""
+    `temperature` above 0, or they differ only by seed; a reasoning model gets no
+    temperature, so its samples are independent draws with their own seeds)."""
+    cfg = client.config
+    temperature = cfg.temperature if temperature is None else temperature
+    if is_reasoning_model(cfg.model) or is_reasoning(cfg):
+        # DSPy refuses to build these with a temperature other than 1 or max_tokens below
+        # 16000: build without both; the engine hands the temperature to the client, whose
+        # contract decides on it, and the client sends the role's own max_tokens.
+        engine = AconEngine(client, sample=sample, params={"temperature": temperature})
+        return dspy.LM(model=cfg.model, engine=engine, cache=False, num_retries=0)
     return dspy.LM(
-        model=client.config.model,
+        model=cfg.model,
         engine=AconEngine(client, sample=sample),
         cache=False,
         num_retries=0,
-        temperature=client.config.temperature if temperature is None else temperature,
-        max_tokens=client.config.max_tokens,
+        temperature=temperature,
+        max_tokens=cfg.max_tokens,
     )
