@@ -4,8 +4,23 @@
         ...  # fake.base_url; fake.requests holds every request body received
 
 Each script item answers one request: a string (the reply text), a dict (the whole
-`message`), or an int (an error status, with `retry-after-ms: 1` so retries are quick).
+`message`), an int (an error status, with `retry-after-ms: 1` so retries are quick), or
+a `(status, body)` pair (that status with that JSON body, e.g. a server's real error).
 When the script runs out, `default` answers (a callable of the request body, or text).
+
+By default it accepts every request. `rules` makes it refuse what a real endpoint
+refuses, with HTTP 400, before any script item is used (`fake.rejected` lists them):
+
+- "openai", "azure": the OpenAI API's rules, with its real error body
+  `{"error": {"message", "type": "invalid_request_error", "param", "code"}}`: unknown
+  fields; on reasoning models (DSPy's name rule, from the request's `model`) `max_tokens`,
+  a temperature other than 1, top_p, the penalties, logprobs, top_logprobs, `logit_bias`
+  (gpt-5*) and `stop` (all but o1 and o3-mini); `reasoning_effort` on other models; and a
+  strict `json_schema` with an object that is not closed or does not require every key.
+- "vllm": accepts both `max_tokens` and `max_completion_tokens`.
+- "llamacpp", "ollama": refuse `max_completion_tokens` and `reasoning_effort`. Stricter
+  than the real servers, which ignore them (a reply then runs unbounded), so that a test
+  sees the mistake.
 """
 
 from __future__ import annotations
@@ -17,7 +32,8 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Reply = str | int | dict[str, Any]
+Reply = str | int | dict[str, Any] | tuple[int, dict[str, Any]]
+RULES = ("openai", "azure", "vllm", "llamacpp", "ollama")
 
 
 class FakeOpenAI:
@@ -26,11 +42,17 @@ class FakeOpenAI:
         script: Iterable[Reply] = (),
         default: Callable[[dict[str, Any]], Reply] | Reply = "ok",
         usage: dict[str, int] | None = None,
+        rules: str | None = None,
     ):
+        if rules is not None and rules not in RULES:
+            raise ValueError(f"rules={rules!r}: use one of {', '.join(RULES)} or None")
         self.script: deque[Reply] = deque(script)
         self.default = default
         self.usage = usage or {"prompt_tokens": 12, "completion_tokens": 3, "cached_tokens": 0}
+        self.rules = rules
         self.requests: list[dict[str, Any]] = []
+        self.rejected: list[dict[str, Any]] = []  # {"request": body, "error": error object}
+        self._is_reasoning = _reasoning_rule() if rules in ("openai", "azure") else None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -50,9 +72,28 @@ class FakeOpenAI:
         self._server.shutdown()
         self._server.server_close()
 
+    def refusal(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The error object this endpoint's rules answer `body` with, or None."""
+        if self.rules in ("openai", "azure"):
+            return _openai_refusal(body, self._is_reasoning)
+        if self.rules in ("llamacpp", "ollama"):
+            for name in ("max_completion_tokens", "reasoning_effort"):
+                if body.get(name) is not None:
+                    return _error(
+                        f"Unsupported parameter: '{name}' is ignored by {self.rules} (the "
+                        f"stand-in refuses it; send 'max_tokens' for the token limit).",
+                        name,
+                        "unsupported_parameter",
+                    )
+        return None
+
     def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
             self.requests.append(body)
+            error = self.refusal(body)
+            if error is not None:
+                self.rejected.append({"request": body, "error": error})
+                return (400, {"error": error})
             if self.script:
                 return self.script.popleft()
         return self.default(body) if callable(self.default) else self.default
@@ -85,10 +126,11 @@ class FakeOpenAI:
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 reply = fake._next(body)
-                if isinstance(reply, int):
-                    self._send(
-                        reply, {"error": {"message": f"scripted {reply}"}}, {"retry-after-ms": "1"}
-                    )
+                quick_retry = {"retry-after-ms": "1"}
+                if isinstance(reply, tuple):
+                    self._send(reply[0], reply[1], quick_retry)
+                elif isinstance(reply, int):
+                    self._send(reply, {"error": {"message": f"scripted {reply}"}}, quick_retry)
                 else:
                     self._send(200, fake.completion(body, reply))
 
@@ -106,3 +148,117 @@ class FakeOpenAI:
                 pass
 
         return Handler
+
+
+# -- the OpenAI API's rules (Chat Completions), as its real 400 answers state them ------
+
+# The request fields the API knows; any other is "Unrecognized request argument supplied".
+OPENAI_FIELDS = frozenset(
+    {
+        "model", "messages", "audio", "frequency_penalty", "function_call", "functions",
+        "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "metadata",
+        "modalities", "n", "parallel_tool_calls", "prediction", "presence_penalty",
+        "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier",
+        "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+        "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
+        "web_search_options",
+    }
+)  # fmt: skip
+# Refused outright by every reasoning model ("Unsupported parameter").
+_REASONING_UNSUPPORTED = ("top_p", "presence_penalty", "frequency_penalty", "logprobs",
+                          "top_logprobs")  # fmt: skip
+
+
+def _reasoning_rule() -> Callable[[str], bool]:
+    # DSPy's own rule, deliberately not acon.llm.endpoint's copy: the stand-in checks it.
+    from dspy.clients.lm import _is_openai_reasoning_model
+
+    return _is_openai_reasoning_model
+
+
+def _error(message: str, param: str | None, code: str | None) -> dict[str, Any]:
+    return {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+
+
+def _unsupported(name: str, hint: str = "") -> dict[str, Any]:
+    message = f"Unsupported parameter: '{name}' is not supported with this model.{hint}"
+    return _error(message, name, "unsupported_parameter")
+
+
+def _openai_refusal(
+    body: dict[str, Any], is_reasoning: Callable[[str], bool] | None
+) -> dict[str, Any] | None:
+    for name in body:
+        if name not in OPENAI_FIELDS:
+            return _error(f"Unrecognized request argument supplied: {name}", None, None)
+    given = {k for k, v in body.items() if v is not None}
+    model = str(body.get("model", ""))
+    family = model.split("/")[-1].lower()
+    if is_reasoning is not None and is_reasoning(model):
+        if "max_tokens" in given:
+            return _unsupported("max_tokens", " Use 'max_completion_tokens' instead.")
+        temperature = body.get("temperature")
+        if temperature is not None and temperature != 1:
+            return _error(
+                f"Unsupported value: 'temperature' does not support {json.dumps(temperature)} "
+                "with this model. Only the default (1) value is supported.",
+                "temperature",
+                "unsupported_value",
+            )
+        for name in _REASONING_UNSUPPORTED:
+            if name in given:
+                return _unsupported(name)
+        if "logit_bias" in given and family.startswith("gpt-5"):
+            return _unsupported("logit_bias")
+        if "stop" in given and not family.startswith(("o1", "o3-mini")):
+            return _unsupported("stop")
+    elif "reasoning_effort" in given:
+        return _error("Unrecognized request argument supplied: reasoning_effort", None, None)
+    return _schema_refusal(body.get("response_format"))
+
+
+def _schema_refusal(response_format: Any) -> dict[str, Any] | None:
+    """Strict structured outputs need every object closed and every key required."""
+    if not isinstance(response_format, dict) or response_format.get("type") != "json_schema":
+        return None
+    spec = response_format.get("json_schema") or {}
+    if not spec.get("strict"):
+        return None
+    problem = _open_object(spec.get("schema") or {}, ())
+    if problem is None:
+        return None
+    message = f"Invalid schema for response_format '{spec.get('name', '')}': {problem}"
+    return _error(message, "response_format", "invalid_json_schema")
+
+
+def _open_object(schema: Any, path: tuple[Any, ...]) -> str | None:
+    """The first object schema (depth first) that strict mode refuses, as OpenAI words it."""
+    if not isinstance(schema, dict):
+        return None
+    properties = schema.get("properties") or {}
+    if schema.get("type") == "object" or properties:
+        if schema.get("additionalProperties") is not False:
+            return (
+                f"In context={path!r}, 'additionalProperties' is required to be supplied "
+                "and to be false."
+            )
+        required = schema.get("required")
+        missing = [k for k in properties if not isinstance(required, list) or k not in required]
+        if missing:
+            return (
+                f"In context={path!r}, 'required' is required to be supplied and to be an "
+                f"array including every key in properties. Missing '{missing[0]}'."
+            )
+    children: list[tuple[tuple[Any, ...], Any]] = [
+        (("properties", k), v) for k, v in properties.items()
+    ]
+    if "items" in schema:
+        children.append((("items",), schema["items"]))
+    children += [(("anyOf", i), s) for i, s in enumerate(schema.get("anyOf") or [])]
+    for defs in ("$defs", "definitions"):
+        children += [((defs, k), s) for k, s in (schema.get(defs) or {}).items()]
+    for sub, child in children:
+        problem = _open_object(child, path + sub)
+        if problem is not None:
+            return problem
+    return None
