@@ -17,6 +17,7 @@ refuses, with HTTP 400, before any script item is used (`fake.rejected` lists th
   a temperature other than 1, top_p, the penalties, logprobs, top_logprobs, `logit_bias`
   (gpt-5*) and `stop` (all but o1 and o3-mini); `reasoning_effort` on other models; and a
   strict `json_schema` with an object that is not closed or does not require every key.
+  `reasoning_models` names deployments that serve a reasoning model under another name.
 - "vllm": accepts both `max_tokens` and `max_completion_tokens`.
 - "llamacpp", "ollama": refuse `max_completion_tokens` and `reasoning_effort`. Stricter
   than the real servers, which ignore them (a reply then runs unbounded), so that a test
@@ -43,6 +44,7 @@ class FakeOpenAI:
         default: Callable[[dict[str, Any]], Reply] | Reply = "ok",
         usage: dict[str, int] | None = None,
         rules: str | None = None,
+        reasoning_models: Iterable[str] = (),
     ):
         if rules is not None and rules not in RULES:
             raise ValueError(f"rules={rules!r}: use one of {', '.join(RULES)} or None")
@@ -52,7 +54,9 @@ class FakeOpenAI:
         self.rules = rules
         self.requests: list[dict[str, Any]] = []
         self.rejected: list[dict[str, Any]] = []  # {"request": body, "error": error object}
-        self._is_reasoning = _reasoning_rule() if rules in ("openai", "azure") else None
+        self.reasoning_models = set(reasoning_models)
+        if rules in ("openai", "azure"):
+            _reasoning_rule()  # import DSPy now, not inside the first request
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -75,7 +79,9 @@ class FakeOpenAI:
     def refusal(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """The error object this endpoint's rules answer `body` with, or None."""
         if self.rules in ("openai", "azure"):
-            return _openai_refusal(body, self._is_reasoning)
+            model = str(body.get("model", ""))
+            reasoning = model in self.reasoning_models or _reasoning_rule()(model)
+            return _openai_refusal(body, reasoning)
         if self.rules in ("llamacpp", "ollama"):
             for name in ("max_completion_tokens", "reasoning_effort"):
                 if body.get(name) is not None:
@@ -185,16 +191,14 @@ def _unsupported(name: str, hint: str = "") -> dict[str, Any]:
     return _error(message, name, "unsupported_parameter")
 
 
-def _openai_refusal(
-    body: dict[str, Any], is_reasoning: Callable[[str], bool] | None
-) -> dict[str, Any] | None:
+def _openai_refusal(body: dict[str, Any], reasoning: bool) -> dict[str, Any] | None:
     for name in body:
         if name not in OPENAI_FIELDS:
             return _error(f"Unrecognized request argument supplied: {name}", None, None)
     given = {k for k, v in body.items() if v is not None}
     model = str(body.get("model", ""))
     family = model.split("/")[-1].lower()
-    if is_reasoning is not None and is_reasoning(model):
+    if reasoning:
         if "max_tokens" in given:
             return _unsupported("max_tokens", " Use 'max_completion_tokens' instead.")
         temperature = body.get("temperature")
