@@ -12,7 +12,8 @@ defaults, then the contract keeps what the endpoint and the model accept.
 - The token limit is `max_completion_tokens` on OpenAI and Azure (and for reasoning
   models behind a generic OpenAI-compatible proxy), `max_tokens` everywhere else:
   llama.cpp and Ollama ignore `max_completion_tokens`, which would leave replies unbounded.
-- `omit` lists fields never sent for one role, for endpoints this module does not know.
+- `omit` lists fields never sent for one role, for endpoints this module does not know
+  (`max_tokens` there stands for the token limit under either name).
 
 A dropped field is logged once per (role, field) at INFO.
 """

@@ -75,6 +75,17 @@ def test_o3_with_a_temperature_reaches_openai_without_it(make_client, caplog):
     assert drops == ["optimizer: o3 takes no temperature: not sent"]
 
 
+def test_the_cache_key_is_the_final_request(tmp_path, make_client):
+    with FakeOpenAI(rules="openai") as fake:
+        client = make_client(
+            fake, model="o3", provider="openai", cache=ResponseCache(tmp_path / "c")
+        )
+        first = client.chat(MSGS, temperature=0.7)
+        second = client.chat(MSGS, temperature=0.2)  # the same body once the contract is done
+    assert len(fake.requests) == 1
+    assert (first.cache_hit, second.cache_hit) == (False, True)
+
+
 def test_dspy_on_o3_builds_and_samples_are_independent_draws(tmp_path, make_client):
     ledger = UsageLedger()
     with FakeOpenAI(default=REPLY, rules="openai") as fake:
