@@ -4,4 +4,4 @@ compression guidelines, track and export them."""
 from acon.errors import AconError
 
 __all__ = ["AconError"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -3,12 +3,32 @@
 An environment owns its tasks, exposes tools (the actions an agent may take, with JSON
 schemas for their arguments), applies one action at a time, and scores the finished
 episode with the benchmark's own evaluation. The agent loop knows nothing else about it.
+
+It is built from its typed config and the run's services (`acon.config.build`): the LLM
+session (for a judge) and the run folder (for server logs) arrive there, and nowhere
+else. A failure of the environment itself (its server died, a judge gave no verdict) is
+raised: the task is then errored, not failed (acon.trajectory).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar
+
+from acon.config.schemas import DATA, OPERATIONAL  # noqa: F401 - for environment schemas
+from acon.services import Services
+
+
+@dataclass
+class EnvConfig:
+    """Base of every environment's schema (`environments/<name>/config.py`)."""
+
+    _target_: str = ""
+
+    def scoring_roles(self) -> tuple[str, ...]:
+        """LLM roles whose answers decide a task's score (a judge)."""
+        return ()
 
 
 @dataclass(frozen=True)
@@ -49,23 +69,36 @@ class Evaluation:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@runtime_checkable
-class Environment(Protocol):
+class Environment(ABC):
     name: str
-    finish_tool: str  # the tool that ends an episode; forced at the last allowed step
+    finish_tool: ClassVar[str]  # the tool that ends an episode; forced at the last step
 
+    def __init__(self, config: Any, services: Services | None = None):
+        self.config = config
+        self.services = services or Services()
+
+    @abstractmethod
     def tasks(self, split: str) -> list[Task]: ...
 
+    @abstractmethod
     def reset(self, task: Task) -> str:
         """Start `task` in a fresh state; returns the task prompt for the agent."""
-        ...
 
+    @abstractmethod
     def tools(self) -> list[Tool]: ...
 
+    @abstractmethod
     def step(self, action: Action) -> StepResult: ...
 
+    @abstractmethod
     def evaluate(self) -> Evaluation:
-        """Score the episode as it stands (also after a step limit or an error)."""
-        ...
+        """Score the episode as it stands (also after the step limit)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:  # noqa: B027 - most environments hold nothing to release
+        """Release what the episode holds (a browser, a server)."""
+
+    def __enter__(self) -> Environment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -6,3 +6,10 @@ class AconError(Exception):
 
     Entry points print its message alone, without a traceback.
     """
+
+
+class IncompleteRun(Exception):  # noqa: N818 - reads as the outcome it reports
+    """The run ended, but infrastructure cut some tasks short: its results leave them out.
+
+    Entry points print the message (how many, why, how to retry) and exit with code 1.
+    """

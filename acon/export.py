@@ -16,17 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from acon import __version__
-from acon.agent.context import summary_message
-from acon.compression.base import HistoryState, Services, Turn
-from acon.compression.guidelines import Guideline, load_guideline
-from acon.compression.llm_summary import TEMPLATES, GuidelineHistory, GuidelineObservation
+from acon.compression import Turn, summary_message
+from acon.compression.summary import OUTPUT_FIELD, GuidelineCompressor, frame_text
+from acon.guidelines import Guideline, load_guideline
 from acon.llm.client import LLMClient
 from acon.llm.config import RoleConfig
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 from acon.tokens import count_messages
-
-OUTPUT_FIELD = {"history": "summary", "observation": "observation"}
 
 
 def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
@@ -35,7 +32,7 @@ def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"{guideline.kind}-{guideline.name}-v{guideline.version}"
-    frame = (TEMPLATES / f"{guideline.kind}.md").read_text(encoding="utf-8")
+    frame = frame_text(guideline.kind)
     text_path = stem.with_suffix(".txt")
     text_path.write_text(guideline.text + "\n", encoding="utf-8")
     template_path = stem.with_suffix(".template.md")
@@ -49,20 +46,13 @@ def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
     json_path = stem.with_suffix(".json")
     json_path.write_text(json.dumps({
         **asdict(guideline),
+        "lineage": guideline.lineage.to_dict(),
         "frame": frame,
         "output_field": OUTPUT_FIELD[guideline.kind],
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "acon_version": __version__,
     }, indent=2, default=str))  # fmt: skip
     return [text_path, template_path, json_path]
-
-
-class _OneClient:
-    def __init__(self, client: LLMClient):
-        self._client = client
-
-    def client(self, role: str) -> LLMClient:
-        return self._client
 
 
 class Compressor:
@@ -73,20 +63,13 @@ class Compressor:
         guideline: Guideline,
         client: LLMClient,
         *,
-        source_dir: str | Path | None = None,
         keep_last: int = 1,
         threshold_tokens: int | None = None,
     ):
         self.guideline = guideline
         self.keep_last = keep_last
         self.threshold_tokens = threshold_tokens
-        params = {"guideline": {"name": guideline.name, "version": guideline.version,
-                                "dir": str(source_dir) if source_dir else None}}  # fmt: skip
-        services = Services(llms=_OneClient(client))
-        if guideline.kind == "history":
-            self._history = GuidelineHistory(params, services)
-        else:
-            self._observation = GuidelineObservation(params, services)
+        self._compressor = GuidelineCompressor(guideline, client)
 
     def compress(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """System prompt and task kept, older turns replaced by a summary, the last
@@ -99,21 +82,18 @@ class Compressor:
         head = 2 if messages and messages[0]["role"] == "system" else 1
         prefix, rest = list(messages[:head]), list(messages[head:])
         groups = _turn_groups(rest)
-        turns = [
-            Turn.make(i, _text(group[:1]), _text(group[1:])) for i, group in enumerate(groups, 1)
-        ]
-        task = prefix[-1].get("content") or ""
-        state = HistoryState(task, None, turns, turns, self.keep_last)
-        compacted = self._history.compact(state)
-        if compacted.summary is None:
+        if len(groups) <= self.keep_last:
             return list(messages)
-        kept = [m for group in groups[len(groups) - len(compacted.turns) :] for m in group]
-        return [*prefix, summary_message(compacted.summary), *kept]
+        older = groups[: len(groups) - self.keep_last]
+        turns = [Turn.make(i, _text(g[:1]), _text(g[1:])) for i, g in enumerate(older, 1)]
+        summary, _ = self._compressor.summarize(prefix[-1].get("content") or "", None, turns)
+        kept = [m for group in groups[len(older) :] for m in group]
+        return [*prefix, summary_message(summary), *kept]
 
     def compress_observation(self, observation: str, task: str, last_action: str = "") -> str:
         if self.guideline.kind != "observation":
             raise TypeError("a history guideline compresses messages: use compress()")
-        return self._observation.compress(observation, task, last_action).text
+        return self._compressor.refine(observation, task, last_action)[0]
 
 
 def _turn_groups(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -155,5 +135,4 @@ def load_compressor(
     guideline = load_guideline(kind, name, version, guidelines_dir)
     config = RoleConfig(base_url=base_url, model=model, api_key_env=api_key_env, **role)
     client = LLMClient("compressor", config, ledger=UsageLedger(), prices=PriceTable({}))
-    return Compressor(guideline, client, source_dir=guidelines_dir, keep_last=keep_last,
-                      threshold_tokens=threshold_tokens)  # fmt: skip
+    return Compressor(guideline, client, keep_last=keep_last, threshold_tokens=threshold_tokens)

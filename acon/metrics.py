@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from acon.trajectory import TaskRecord
+from acon.trajectory import FINISHED, TaskRecord
 
 
 def dependency(steps: list[tuple[int, int]]) -> float:
@@ -26,12 +26,18 @@ def dependency(steps: list[tuple[int, int]]) -> float:
 def task_metrics(record: TaskRecord) -> dict[str, Any]:
     steps = record.steps
     ok = [c for c in record.compressions if c.ok]
+    failure = record.failure
     return {
         "task_id": record.task_id,
         "difficulty": record.difficulty,
-        "score": record.score,
-        "success": record.success,
+        "status": record.status,
+        "score": record.score if failure is None else None,
+        "success": record.success if failure is None else None,
         "end_reason": record.end_reason,
+        "error": failure.message if failure else None,
+        "error_kind": failure.kind if failure else None,
+        "error_stage": failure.stage if failure else None,
+        "error_role": failure.role if failure else None,
         "steps": len(steps),
         "peak_tokens": max((s.in_tokens for s in steps), default=0),
         "peak_tokens_no_system": max((s.in_tokens - s.system_tokens for s in steps), default=0),
@@ -57,24 +63,27 @@ SUMMARY_COLUMNS = [
 ]  # fmt: skip
 
 
+def finished_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows that carry a score (rows from before statuses existed count as finished)."""
+    return [r for r in rows if r.get("status", FINISHED) == FINISHED]
+
+
 def summarize(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Means over tasks: one `all` row, then one per difficulty level (when there are
-    levels). Peak tokens are in thousands and dependency in millions, as in the paper's
-    tables; `tasks` counts the rows behind each mean."""
+    """Means over finished tasks: one `all` row, then one per difficulty level (when there
+    are levels). Peak tokens are in thousands and dependency in millions, as in the
+    paper's tables; `tasks` counts the rows behind each mean and `errored` the tasks left
+    out because infrastructure cut them short."""
     frame = pd.DataFrame(rows)
     if frame.empty:
-        return pd.DataFrame(columns=["tasks", *SUMMARY_COLUMNS])
-    frame = frame.assign(success=frame["success"].astype(float))
+        return pd.DataFrame(columns=["tasks", "errored", *SUMMARY_COLUMNS])
+    if "status" not in frame:
+        frame["status"] = FINISHED
+    frame["status"] = frame["status"].fillna(FINISHED)
     groups = {"all": frame}
     if frame["difficulty"].notna().any():
         for level, part in frame.groupby("difficulty", sort=True):
             groups[f"level {level}"] = part
-    table = pd.DataFrame(
-        {
-            name: {"tasks": len(part), **part[SUMMARY_COLUMNS].mean()}
-            for name, part in groups.items()
-        }
-    ).T
+    table = pd.DataFrame({name: _means(part) for name, part in groups.items()}).T
     table["peak_tokens"] /= 1000
     table["peak_tokens_no_system"] /= 1000
     table["dependency"] /= 1e6
@@ -85,3 +94,13 @@ def summarize(rows: list[dict[str, Any]]) -> pd.DataFrame:
             "dependency": "dependency_m",
         }
     )
+
+
+def _means(part: pd.DataFrame) -> dict[str, float]:
+    done = part[part["status"] == FINISHED]
+    means = done[SUMMARY_COLUMNS].astype(float).mean() if len(done) else {}
+    return {
+        "tasks": len(done),
+        "errored": int((part["status"] != FINISHED).sum()),
+        **{c: float(means[c]) if len(done) else float("nan") for c in SUMMARY_COLUMNS},
+    }

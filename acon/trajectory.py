@@ -2,6 +2,13 @@
 
 Each task gets a JSONL file of events (`start`, `agent_call`, `compression`, `error`,
 `end`), appended and flushed one line at a time, so a crash or Ctrl-C loses nothing.
+
+A task ends in one of two ways. *Finished*: the agent answered, hit the step limit or
+overflowed its model's context, and the benchmark scored it (a wrong or missing answer is
+a scored failure). *Errored*: infrastructure cut it short (an LLM call that failed after
+retries or was refused, an environment or its server that broke, a judge that gave no
+verdict, a spent budget); it has no score, and every mean, table and optimizer set
+leaves it out until a rerun finishes it.
 Agent calls store only the messages new since the previous call and which messages
 form the input (`context`), so the file grows linearly with the steps while any
 step's full input can be rebuilt (`replay_inputs`).
@@ -45,6 +52,21 @@ class CompressorCall:
     error: str | None = None
 
 
+FINISHED, ERRORED = "finished", "errored"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why infrastructure cut a task short. `kind`: an LLM call's (connection, timeout,
+    auth, not_found, rate_limit, server, bad_request), or budget, environment, evaluation.
+    `stage`: what was running (agent, compressor, environment, evaluation)."""
+
+    stage: str
+    kind: str
+    message: str
+    role: str | None = None
+
+
 @dataclass
 class TaskRecord:
     task_id: str
@@ -54,8 +76,12 @@ class TaskRecord:
     format_errors: int = 0
     score: float = 0.0
     success: bool = False
-    end_reason: str = "running"  # finish | step_limit | error
-    error: str | None = None
+    end_reason: str = "running"  # finish | step_limit | context_overflow | errored
+    failure: Failure | None = None
+
+    @property
+    def status(self) -> str:
+        return ERRORED if self.failure is not None else FINISHED
 
 
 class TrajectoryWriter:

@@ -17,14 +17,15 @@ import time
 from pathlib import Path
 
 from acon.agent import AgentConfig, ContextConfig, run_task
-from acon.compression import Services
-from acon.compression.fifo import Fifo
-from acon.compression.llm_summary import GuidelineHistory
+from acon.compression.fifo import Fifo, FifoConfig
+from acon.compression.summary import GuidelineHistory, GuidelineHistoryConfig
 from acon.environment import StepResult
 from acon.llm.scripted import ScriptedClient
+from acon.services import Services
 from acon.tokens import count_text
 from acon.trajectory import TrajectoryWriter
-from environments.facts import FactsEnv
+from environments.facts.config import FactsConfig
+from environments.facts.env import FactsEnv
 
 
 class UniqueFactsEnv(FactsEnv):
@@ -38,7 +39,8 @@ class UniqueFactsEnv(FactsEnv):
         return StepResult(f"{result.observation}\n(visit {self.visits})", result.done)
 
 
-ENV = UniqueFactsEnv(seed=0, n_tasks=1, filler_lines=28)
+SETTINGS = FactsConfig(seed=0, n_tasks=1, filler_lines=28)
+ENV = UniqueFactsEnv(SETTINGS)
 PERSON = sorted(ENV.directory)[0]
 LOOKUP = {"thought": "look", "action": {"name": "lookup", "arguments": {"name": PERSON}}}
 
@@ -53,23 +55,22 @@ class ScriptedLLMs:
 
 
 def strategies() -> dict[str, object]:
-    params = {"mode": "accumulate", "guideline": {"name": "acon"}}
     return {
         "none": None,
-        "fifo": Fifo({"keep_turns": 5}),
-        "guideline": GuidelineHistory(params, Services(llms=ScriptedLLMs())),
+        "fifo": Fifo(FifoConfig(keep_turns=5)),
+        "guideline": GuidelineHistory(GuidelineHistoryConfig(), Services(llms=ScriptedLLMs())),
     }
 
 
 def run(steps: int, history: object, folder: Path) -> float:
-    env = UniqueFactsEnv(seed=0, n_tasks=1, filler_lines=28)
+    env = UniqueFactsEnv(SETTINGS)
     task = env.tasks("test")[0]
     client = ScriptedClient(lambda messages, params: LOOKUP)
     writer = TrajectoryWriter(folder / f"{steps}.jsonl")
     start = time.perf_counter()
     record = run_task(
-        env, task, client, agent=AgentConfig(max_steps=steps),
-        context=ContextConfig(history_threshold=4096), history=history, writer=writer,
+        env, task, client, history=history, writer=writer,
+        agent=AgentConfig(max_steps=steps, context=ContextConfig(history_threshold_tokens=4096)),
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     writer.close()

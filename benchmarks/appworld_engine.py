@@ -15,8 +15,9 @@ from pathlib import Path
 
 from acon.environment import Action
 from acon.paths import REPO_ROOT
-from environments.appworld import AppWorldEnv
+from environments.appworld.config import AppWorldConfig
 from environments.appworld.data import ensure_pack
+from environments.appworld.env import AppWorldEnv
 
 PYTHON = REPO_ROOT / ".venv-appworld" / "bin" / "python"
 SOLUTION = [
@@ -45,7 +46,7 @@ def timed(label: str, fn):  # noqa: ANN001, ANN201
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pack = timed("generate the pack (5 tasks)", lambda: ensure_pack(PYTHON, Path(tmp) / "p"))
-        env = AppWorldEnv(python=str(PYTHON), pack_dir=str(pack), log_dir=tmp)
+        env = AppWorldEnv(AppWorldConfig(python=str(PYTHON), pack_dir=str(pack), log_dir=tmp))
         try:
             tasks = {t.id: t for t in env.tasks("test")}
             timed("start one server (ready on GET /)", lambda: env.pool().start())

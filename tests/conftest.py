@@ -73,6 +73,11 @@ def store(_empty_store, tmp_path):
     return f"sqlite:///{path}", tmp_path / "store" / "artifacts"
 
 
-def tracking_overrides(store) -> list[str]:
-    uri, artifacts = store
-    return [f"tracking.uri={uri}", f"tracking.artifacts_dir={artifacts}"]
+@pytest.fixture
+def fake():
+    """The scripted OpenAI-compatible endpoint playing every role (tests/support/brain.py)."""
+    from acon.llm.fake_server import FakeOpenAI
+    from tests.support.brain import brain
+
+    with FakeOpenAI(default=brain) as server:
+        yield server

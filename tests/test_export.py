@@ -6,25 +6,20 @@ import json
 
 import pytest
 
-from acon.compression.guidelines import load_guideline, save_guideline, set_alias
 from acon.export import export_guideline, load_compressor
+from acon.guidelines import GuidelineStore, Lineage, load_guideline
 from acon.llm.fake_server import FakeOpenAI
 
 
 @pytest.fixture
 def guidelines(tmp_path):
-    root = tmp_path / "guidelines"
-    save_guideline("history", "acon-opt", "Keep ids.", root, lineage={"step": "start"})
-    g = save_guideline(
-        "history",
-        "acon-opt",
-        "Keep ids and dates.",
-        root,
-        lineage={"parent": 1, "step": "ut", "round": 1, "score": 0.8},
-    )
-    set_alias("history", "acon-opt", "best", g.version, root)
-    save_guideline("observation", "obs", "Keep numbers.", root)
-    return root
+    store = GuidelineStore(tmp_path / "guidelines")
+    store.add("history", "acon-opt", "Keep ids.", Lineage(step="start"))
+    g = store.add("history", "acon-opt", "Keep ids and dates.",
+                  Lineage(parent=1, step="ut", round=1, score=0.8))  # fmt: skip
+    store.set_alias("history", "acon-opt", "best", g.version)
+    store.add("observation", "obs", "Keep numbers.")
+    return store.root
 
 
 def test_export_round_trip(guidelines, tmp_path):

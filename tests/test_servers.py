@@ -8,7 +8,7 @@ import pytest
 
 from acon.errors import AconError
 from acon.servers import ManagedServer
-from tests.processes import pid_alive
+from tests.support.processes import pid_alive
 
 
 class HttpServer(ManagedServer):

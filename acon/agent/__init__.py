@@ -1,6 +1,7 @@
 """The ReAct agent and its context (where compression is triggered)."""
 
-from acon.agent.context import AgentContext, ContextConfig
-from acon.agent.react import AgentConfig, run_task
+from acon.agent.config import AgentConfig, ContextConfig
+from acon.agent.context import AgentContext
+from acon.agent.react import failure_of, run_task
 
-__all__ = ["AgentConfig", "AgentContext", "ContextConfig", "run_task"]
+__all__ = ["AgentConfig", "AgentContext", "ContextConfig", "failure_of", "run_task"]

@@ -3,9 +3,13 @@
 It owns the two compression triggers. An observation longer than its threshold is
 compressed before it enters the history; when the history (everything after the system
 prompt) passes its threshold, the history strategy rewrites it, keeping the last
-`keep_last` turns raw. Token counts are cl100k_base, counted once per message and kept
-as running totals, so a step costs the same at step 200 as at step 2. A compressor that
-fails leaves the context as it was; the failure is recorded and counted.
+`keep_last` turns raw (`agent.context`). Token counts are cl100k_base, counted once per
+message and kept as running totals, so a step costs the same at step 200 as at step 2.
+
+A compressor that fails in the method's own way (an unusable reply, or an input longer
+than its model's window) leaves the context as it was; the failure is recorded and
+counted. A compressor endpoint that cannot be reached, refuses the key or the request is
+not the method failing: that error ends the task as errored (acon.agent.react).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from acon.agent.config import ContextConfig
 from acon.compression.base import (
     Compacted,
     CompressionError,
@@ -22,23 +27,13 @@ from acon.compression.base import (
     HistoryStrategy,
     ObservationStrategy,
     Turn,
+    summary_message,
 )
 from acon.llm.client import ChatResult, LLMCallError
 from acon.tokens import count_message, count_text
 from acon.trajectory import CompressorCall, TaskRecord, TrajectoryWriter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ContextConfig:
-    history_threshold: int = 4096
-    keep_last: int = 1
-    observation_threshold: int = 1024
-
-
-def summary_message(summary: str) -> dict[str, str]:
-    return {"role": "user", "content": f"Summary of your earlier steps:\n{summary}"}
 
 
 @dataclass
@@ -85,14 +80,14 @@ class AgentContext:
         """Record one step; compress the observation, then the history, as configured."""
         if (
             self.observation is not None
-            and count_text(observation) > self.config.observation_threshold
+            and count_text(observation) > self.config.observation_threshold_tokens
         ):
             observation = self._compress_observation(step, action, observation)
         turn = Turn.make(step, action, observation)
         self.turns.append(turn)
         self.all_turns.append(turn)
         self._turn_tokens += turn.tokens
-        if self.history is not None and self.history_tokens > self.config.history_threshold:
+        if self.history is not None and self.history_tokens > self.config.history_threshold_tokens:
             self._compress_history(step)
         return turn
 
@@ -103,6 +98,7 @@ class AgentContext:
         try:
             result = self.observation.compress(observation, self.task, action)
         except (CompressionError, LLMCallError) as exc:
+            _raise_unless_the_methods(exc)
             self._failed("observation", self.observation.name, step, before, start, exc)
             return observation
         self._succeeded(
@@ -121,6 +117,7 @@ class AgentContext:
         try:
             compacted = self.history.compact(state)
         except (CompressionError, LLMCallError) as exc:
+            _raise_unless_the_methods(exc)
             self._failed("history", self.history.name, step, before, start, exc)
             return
         if compacted.detail.get("skipped"):
@@ -189,3 +186,10 @@ class AgentContext:
         )
         self.record.compressions.append(entry)
         self.writer.event("compression", **vars(entry))
+
+
+def _raise_unless_the_methods(exc: Exception) -> None:
+    """A compressor's unusable reply or overflowing input is the method's failure; any
+    other call failure (endpoint down, refused request) is infrastructure: re-raise it."""
+    if isinstance(exc, LLMCallError) and exc.kind != "context_overflow":
+        raise exc

@@ -3,9 +3,11 @@
 The environment supplies the tools; the agent answers in JSON constrained by a schema
 built from them (so small local models stay parseable), and native tool calls are
 accepted too. The task ends at the environment's finish action, at the step limit (the
-last step allows only the finish tool, so every episode ends with an answer), or at an
-error (an LLM call that failed for good, or the environment raising). Every call is
-recorded as it happens.
+last step allows only the finish tool, so every episode ends with an answer) or when the
+context outgrows the agent model's window; then the benchmark scores it. Anything else
+that stops it (an LLM call that failed for good, the environment or its evaluation
+raising, a spent budget) leaves it errored, unscored, with the failure's stage and kind.
+Every call is recorded as it happens.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any, Protocol
 
-from acon.agent.context import AgentContext, ContextConfig
+from acon.agent.config import AgentConfig
+from acon.agent.context import AgentContext
 from acon.compression.base import HistoryStrategy, ObservationStrategy
 from acon.environment import Action, Environment, Task, Tool
+from acon.errors import AconError
 from acon.llm.client import ChatResult, LLMCallError
-from acon.trajectory import AgentStep, TaskRecord, TrajectoryWriter
+from acon.llm.usage import BudgetExceeded
+from acon.trajectory import ERRORED, AgentStep, Failure, TaskRecord, TrajectoryWriter
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -30,12 +34,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 class ChatClient(Protocol):
     def chat(self, messages: list[dict[str, Any]], **params: Any) -> ChatResult: ...
-
-
-@dataclass
-class AgentConfig:
-    max_steps: int = 30
-    max_tokens: int | None = None  # per reply; None: the agent role's default
 
 
 def render_tools(tools: list[Tool]) -> str:
@@ -120,22 +118,57 @@ def run_task(
     client: ChatClient,
     *,
     agent: AgentConfig | None = None,
-    context: ContextConfig | None = None,
     history: HistoryStrategy | None = None,
     observation: ObservationStrategy | None = None,
     writer: TrajectoryWriter | None = None,
 ) -> TaskRecord:
-    """Run one task to its end and return its record (score included)."""
+    """Run one task to its end and return its record: scored when it finished, with its
+    `failure` when infrastructure cut it short (see acon.trajectory)."""
     agent = agent or AgentConfig()
     writer = writer or TrajectoryWriter(None)
     record = TaskRecord(task_id=task.id, difficulty=task.difficulty)
-    prompt = env.reset(task)
-    tools = env.tools()
+    stage = "environment"
+    try:
+        prompt = env.reset(task)
+        tools = env.tools()
+        writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
+        ctx = AgentContext(
+            system_prompt(tools, env.finish_tool), prompt, agent.context, history,
+            observation, record, writer,
+        )  # fmt: skip
+        stage = _loop(env, client, agent, ctx, tools, record, writer)
+        evaluation = env.evaluate()
+    except Exception as exc:  # not the agent's own doing: the task is errored, not failed
+        record.failure = failure_of(exc, stage)
+        record.end_reason = ERRORED
+        log.warning("Task %s errored (%s): %s", task.id, record.failure.stage, exc)
+        writer.event("error", stage=record.failure.stage, kind=record.failure.kind,
+                     message=record.failure.message, traceback=traceback.format_exc())  # fmt: skip
+        return record
+    record.score, record.success = evaluation.score, evaluation.success
+    writer.event(
+        "end",
+        task_id=task.id,
+        score=record.score,
+        success=record.success,
+        end_reason=record.end_reason,
+        evaluation=evaluation.details,
+    )
+    return record
+
+
+def _loop(
+    env: Environment,
+    client: ChatClient,
+    agent: AgentConfig,
+    ctx: AgentContext,
+    tools: list[Tool],
+    record: TaskRecord,
+    writer: TrajectoryWriter,
+) -> str:
+    """The steps, until the finish action, the step limit or a context overflow; returns
+    the stage that runs next (evaluation). A failure raises, naming its stage."""
     finish_only = [t for t in tools if t.name == env.finish_tool]
-    ctx = AgentContext(
-        system_prompt(tools, env.finish_tool), prompt, context or ContextConfig(),
-        history, observation, record, writer,
-    )  # fmt: skip
     last_step = {
         "role": "user",
         "content": Template((TEMPLATES / "last_step.md").read_text(encoding="utf-8"))
@@ -144,55 +177,68 @@ def run_task(
     }
     schemas = {False: action_schema(tools), True: action_schema(finish_only or tools)}
     ids = MessageIds()
-    writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
-    params: dict[str, Any] = {}
-    if agent.max_tokens:
-        params["max_tokens"] = agent.max_tokens
-
+    params: dict[str, Any] = {"max_tokens": agent.max_tokens} if agent.max_tokens else {}
     for step in range(1, agent.max_steps + 1):
         final = step == agent.max_steps
         messages = ctx.messages() + ([last_step] if final else [])
         try:
             result = client.chat(messages, response_format=schemas[final], **params)
         except LLMCallError as exc:
-            _end_with_error(record, writer, step, f"agent call failed: {exc}")
-            break
+            if exc.kind != "context_overflow":
+                raise _At("agent", exc) from exc
+            # the method let the context outgrow the model: a scored failure, not an outage
+            record.end_reason = "context_overflow"
+            writer.event("context_overflow", step=step, message=str(exc))
+            return "evaluation"
+        except Exception as exc:
+            raise _At("agent", exc) from exc
         context_ids, new = ids.assign(messages)
         _record_call(record, writer, step, result, ctx.system_tokens, context_ids, new)
         try:
             action = parse_action(result, tools)
         except ValueError as exc:
             record.format_errors += 1
-            ctx.add(
-                step, result.text, f"Invalid reply: {exc}. Reply with one JSON object as described."
-            )
+            _add(ctx, step, result.text,
+                 f"Invalid reply: {exc}. Reply with one JSON object as described.")  # fmt: skip
             continue
         try:
             outcome = env.step(action)
-        except Exception as exc:  # the environment broke: end this task, keep the run going
-            _end_with_error(
-                record, writer, step, f"environment error: {exc!r}", traceback.format_exc()
-            )
-            break
+        except Exception as exc:
+            raise _At("environment", exc) from exc
         if outcome.done:
             record.end_reason = "finish"
-            break
-        ctx.add(step, result.text, outcome.observation)
-    else:
-        record.end_reason = "step_limit"
+            return "evaluation"
+        _add(ctx, step, result.text, outcome.observation)
+    record.end_reason = "step_limit"
+    return "evaluation"
 
-    evaluation = env.evaluate()
-    record.score, record.success = evaluation.score, evaluation.success
-    writer.event(
-        "end",
-        task_id=task.id,
-        score=record.score,
-        success=record.success,
-        end_reason=record.end_reason,
-        error=record.error,
-        evaluation=evaluation.details,
-    )
-    return record
+
+def _add(ctx: AgentContext, step: int, action: str, observation: str) -> None:
+    try:
+        ctx.add(step, action, observation)
+    except Exception as exc:  # a compressor endpoint that failed (see AgentContext)
+        raise _At("compressor", exc) from exc
+
+
+class _At(Exception):
+    """Carries the stage a failure happened in up to run_task."""
+
+    def __init__(self, stage: str, exc: Exception):
+        super().__init__(str(exc))
+        self.stage, self.exc = stage, exc
+
+
+def failure_of(exc: Exception, stage: str) -> Failure:
+    """What kind of infrastructure failure `exc` is."""
+    if isinstance(exc, _At):
+        stage, exc = exc.stage, exc.exc
+    if isinstance(exc, BudgetExceeded):
+        return Failure(stage, "budget", str(exc))
+    if isinstance(exc, LLMCallError):
+        return Failure(stage, exc.kind or "llm", str(exc), exc.role)
+    kind = "evaluation" if stage == "evaluation" else "environment"
+    text = str(exc) if isinstance(exc, AconError) else f"{type(exc).__name__}: {exc}"
+    return Failure(stage, kind, text)
 
 
 def _record_call(
@@ -226,11 +272,3 @@ def _record_call(
         reply=result.text,
         tool_calls=result.tool_calls,
     )
-
-
-def _end_with_error(
-    record: TaskRecord, writer: TrajectoryWriter, step: int, message: str, trace: str = ""
-) -> None:
-    log.warning("Task %s ended at step %d: %s", record.task_id, step, message)
-    record.end_reason, record.error = "error", message
-    writer.event("error", step=step, message=message, traceback=trace)

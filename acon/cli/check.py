@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import dspy
 import pandas as pd
 
-from acon.cli.entry import hydra_app, run_verb
+from acon.cli.entry import entry
 from acon.llm import LLMSession
 from acon.llm.dspy_bridge import dspy_lm
+from acon.run_folder import RunFolder
 
 log = logging.getLogger("acon.check")
 
@@ -38,8 +38,8 @@ class CapitalOf(dspy.Signature):
     capital: str = dspy.OutputField()
 
 
-def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
-    with LLMSession(cfg, run_dir) as llms:
+def check(cfg: Any, folder: RunFolder) -> dict[str, Any]:
+    with LLMSession(cfg, folder.path) as llms:
         for role in cfg.check.roles:
             client = llms.client(role)
             log.info("%s: %s at %s", role, client.config.model, client.config.base_url)
@@ -70,7 +70,7 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
             answer = dspy.Predict(CapitalOf)(country="Japan")
         log.info("optimizer via DSPy: capital of Japan -> %r", answer.capital)
         summary = llms.ledger.summary()
-    (run_dir / "usage.json").write_text(json.dumps(summary, indent=2))
+    folder.write_usage(summary)
     table = pd.DataFrame(summary).T[
         [
             "calls",
@@ -85,13 +85,11 @@ def check(cfg: Any, run_dir: Path) -> dict[str, Any]:
     ]
     table = table.astype({c: int for c in table.columns if c not in ("latency_s", "cost_usd")})
     print("\nLLM usage per role:\n" + table.to_string(float_format=lambda v: f"{v:.4f}"))
-    print(f"\nRun folder: {run_dir} (llm_calls.jsonl, usage.json, llama-server logs)")
+    print(f"\nRun folder: {folder.path} (llm_calls.jsonl, usage.json, llama-server logs)")
     return summary
 
 
-@hydra_app
-def main(cfg: Any) -> None:
-    run_verb(check, cfg)
+main = entry(check)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-"""What every entry point does around its verb: secrets masked, errors in one sentence,
-SIGTERM treated like Ctrl-C (so servers are stopped), the run folder known."""
+"""What every entry point does around its verb: the config composed and checked (a bad
+override is one sentence and exit code 2, before a run folder exists), secrets masked,
+user-fixable errors in one sentence (exit 2), errored tasks reported (exit 1), SIGTERM
+treated like Ctrl-C (so servers are stopped), the run folder known."""
 
 from __future__ import annotations
 
@@ -8,50 +10,74 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from acon.config import register_schemas
-from acon.errors import AconError
+from acon.config.compose import register_schemas, validate
+from acon.config.explain import explain
+from acon.errors import AconError, IncompleteRun
 from acon.paths import CONF_DIR
+from acon.run_folder import RunFolder
 from acon.secrets import install_log_redaction, scrub_files, secret_values
 
 log = logging.getLogger("acon")
+Verb = Callable[[Any, RunFolder], Any]
 
 
-def run_dir() -> Path:
+def run_folder() -> RunFolder:
     """This job's output folder (`runs/<date>/<time>`, or its sweep subfolder)."""
-    return Path(HydraConfig.get().runtime.output_dir)
+    return RunFolder(HydraConfig.get().runtime.output_dir)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_verb(verb: Callable[[Any, Path], Any], cfg: Any) -> Any:
+def run_verb(verb: Verb, cfg: Any) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     # One line per HTTP request drowns the progress lines; failures still surface.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    folder = run_dir()
-    secrets = set()
+    folder = run_folder()
     try:
         secrets = secret_values(cfg.llm)
         install_log_redaction(secrets)
-        scrub_files(folder / ".hydra", secrets)
+        scrub_files(folder.hydra_dir, secrets)
+        validate(cfg)  # a sweep's jobs are composed after the sweep's check
         signal.signal(signal.SIGTERM, _raise_interrupt)
         return verb(cfg, folder)
     except AconError as exc:
         log.error("%s", exc)
         sys.exit(2)
+    except IncompleteRun as exc:
+        log.error("%s", exc)
+        sys.exit(1)
     except KeyboardInterrupt:
-        log.warning("Interrupted; what was written is kept in %s", folder)
+        log.warning("Interrupted; what was written is kept in %s", folder.path)
         sys.exit(130)
 
 
-# The decorator every entry point uses: a Hydra app over conf/config.yaml. Each verb keeps
-# a module-level `main` so that launchers (joblib, Ray) can pickle it by reference.
-register_schemas()
-hydra_app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def entry(verb: Verb) -> Callable[[], Any]:
+    """`verb` as a command: a Hydra app over conf/config.yaml (overrides, `-m` sweeps,
+    `hydra.run.dir=` to resume) whose configuration errors are one sentence."""
+    register_schemas()
+
+    def task(cfg: Any) -> Any:
+        return run_verb(verb, cfg)
+
+    task.__qualname__ = task.__name__ = f"{verb.__name__}_task"
+    app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)
+
+    def main() -> Any:
+        os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's errors come back here, to be explained
+        try:
+            return app()
+        except Exception as exc:
+            message = explain(exc)
+            if message is None:
+                raise
+            print(f"Error: {message}", file=sys.stderr)
+            sys.exit(2)
+
+    return main

@@ -8,12 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_app, run_verb
-from acon.compression.guidelines import load_guideline
+from acon.cli.entry import entry
 from acon.export import export_guideline
+from acon.guidelines import load_guideline
+from acon.run_folder import RunFolder
 
 
-def run(cfg: Any, run_dir: Path) -> list[Path]:
+def run(cfg: Any, folder: RunFolder) -> list[Path]:
     e = cfg.export
     guideline = load_guideline(e.kind, e.name, e.version, e.dir)
     written = export_guideline(guideline, e.out)
@@ -22,10 +23,7 @@ def run(cfg: Any, run_dir: Path) -> list[Path]:
     return written
 
 
-@hydra_app
-def main(cfg: Any) -> None:
-    run_verb(run, cfg)
-
+main = entry(run)
 
 if __name__ == "__main__":
     main()

@@ -2,48 +2,47 @@
 
 acon-optimize env=facts optimizer.n_tasks=6 optimizer.n_candidates=3
 acon-optimize optimizer.steps=[ut]                 # the UT-only variant
-acon-optimize optimizer.method=gepa                # GEPA on the same system
+acon-optimize optimizer=gepa                       # GEPA on the same system
 acon-optimize hydra.run.dir=runs/<run>             # resume an interrupted optimization
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_app, run_verb
+from acon.cli.entry import entry
+from acon.errors import IncompleteRun
 from acon.llm import LLMSession
+from acon.optimize import OptimizationReport, optimize
+from acon.run_folder import RunFolder
 from acon.tracking import log_optimization
 
 
-def run(cfg: Any, run_dir: Path) -> dict[str, Any]:
-    with LLMSession(cfg, run_dir) as llms:
-        if cfg.optimizer.method == "gepa":
-            from acon.optimize.gepa_adapter import run_gepa
-
-            report = run_gepa(cfg, llms, run_dir)
-        else:
-            from acon.optimize.loop import GuidelineOptimizer
-
-            report = GuidelineOptimizer(cfg, llms, run_dir).run()
-    log_optimization(cfg, run_dir, report)
-    spent = report["spent"]
-    print(json.dumps({k: report[k] for k in ("kind", "name", "best_version")}, indent=2))
+def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
+    with LLMSession(cfg, folder.path) as llms:
+        report = optimize(cfg, llms, folder)
+    log_optimization(cfg, folder, report)
+    spent = report.spent
+    print(json.dumps({"method": report.method, "kind": report.kind, "name": report.name,
+                      "best_version": report.best_version}, indent=2))  # fmt: skip
+    for step in report.steps:
+        unusable = f", {len(step.unusable)} unusable replies" if step.unusable else ""
+        what = step.skipped or f"{len(step.candidates)} candidates, best v{step.best_version}"
+        print(f"  round {step.round} {step.step.upper()}: {what}{unusable}")
     print(f"Spent: {spent['calls']} live LLM calls, {spent['tokens']} tokens, ${spent['usd']:.4f}")
+    k = report.kind
     print(
-        f"Guidelines with lineage: {report['guidelines_dir']}; use the best one with "
-        f"compression.{report['kind']}.guideline.dir={report['guidelines_dir']} "
-        f"compression.{report['kind']}.guideline.name={report['name']} "
-        f"compression.{report['kind']}.guideline.version=best"
+        f"Guidelines with lineage: {report.guidelines_dir}; use the best one with "
+        f"compression/{k}=guideline compression.{k}.guideline.dir={report.guidelines_dir} "
+        f"compression.{k}.guideline.name={report.name} compression.{k}.guideline.version=best"
     )
+    if report.errored_tasks:
+        raise IncompleteRun(f"{report.errors_summary()}.")
     return report
 
 
-@hydra_app
-def main(cfg: Any) -> None:
-    run_verb(run, cfg)
-
+main = entry(run)
 
 if __name__ == "__main__":
     main()

@@ -10,20 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from acon.cli.entry import hydra_app, run_verb
+from acon.cli.entry import entry
 from acon.report.build import collect, write_report
+from acon.run_folder import RunFolder
 
 
-def run(cfg: Any, run_dir: Path) -> list[Path]:
+def run(cfg: Any, folder: RunFolder) -> list[Path]:
     written = write_report(collect(cfg), cfg.report.out)
     print("Wrote:\n" + "\n".join(f"  {p}" for p in written))
     return written
 
 
-@hydra_app
-def main(cfg: Any) -> None:
-    run_verb(run, cfg)
-
+main = entry(run)
 
 if __name__ == "__main__":
     main()

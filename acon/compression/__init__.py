@@ -1,4 +1,5 @@
-"""Context compression: strategies behind one interface, chosen by config name."""
+"""Context compression: strategies behind one interface, chosen by config group
+(`compression/history=fifo`, `compression/observation=guideline`)."""
 
 from acon.compression.base import (
     Compacted,
@@ -7,10 +8,9 @@ from acon.compression.base import (
     HistoryState,
     HistoryStrategy,
     ObservationStrategy,
-    Services,
+    StrategyConfig,
     Turn,
-    build,
-    register,
+    summary_message,
 )
 
 __all__ = [
@@ -20,8 +20,7 @@ __all__ = [
     "HistoryState",
     "HistoryStrategy",
     "ObservationStrategy",
-    "Services",
+    "StrategyConfig",
     "Turn",
-    "build",
-    "register",
+    "summary_message",
 ]

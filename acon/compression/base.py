@@ -2,20 +2,24 @@
 
 History strategies shorten the agent's history once it passes its token threshold;
 observation strategies shorten one long observation before it enters the history. A
-strategy is a small class registered under a config name (`compression.history.strategy`,
-`compression.observation.strategy`); `acon.agent.context` decides when to call it and
-records what happened.
+strategy is a small class with a typed config (a `StrategyConfig` whose `_target_` names
+it), chosen by config group (`compression/history=fifo`) and built with the run's
+services (`acon.config.build`). When to call it is the agent's business
+(`agent.context`, acon.agent.context), and so is recording what happened.
+
+Adding a strategy is one module in this package (its config, with `@schema`, and its
+class) and one YAML file in `conf/compression/<kind>/`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from acon.errors import AconError
+from acon.config.schemas import schema
 from acon.llm.client import ChatResult
+from acon.services import Services
 from acon.tokens import count_message
 
 
@@ -53,6 +57,34 @@ def observation_message(observation: str) -> str:
     return f"Observation:\n{observation}"
 
 
+def summary_message(summary: str) -> dict[str, str]:
+    """How a history summary stands in the agent's context (and in an exported agent's)."""
+    return {"role": "user", "content": f"Summary of your earlier steps:\n{summary}"}
+
+
+@dataclass
+class StrategyConfig:
+    """Base of every strategy's schema. `_target_` null builds nothing (no compression)."""
+
+    _target_: str | None = None
+
+    def llm_roles(self) -> tuple[str, ...]:
+        """LLM roles whose answers change what the strategy produces (the rollout key)."""
+        return ()
+
+
+@schema("compression/history", "none")
+@dataclass
+class NoHistoryCompression(StrategyConfig):
+    """The agent sees its whole history."""
+
+
+@schema("compression/observation", "none")
+@dataclass
+class NoObservationCompression(StrategyConfig):
+    """Observations enter the history raw."""
+
+
 @dataclass(frozen=True)
 class HistoryState:
     """The history at the moment a strategy is called."""
@@ -81,7 +113,12 @@ class CompressedObservation:
 
 
 class HistoryStrategy(ABC):
-    name: ClassVar[str]
+    name: ClassVar[str]  # recorded with each compressor call ("fifo", "guideline")
+    label: ClassVar[str]  # the method's name in tables ("FIFO", "Acon")
+
+    def __init__(self, config: Any = None, services: Services | None = None):
+        self.config = config
+        self.services = services or Services()
 
     @abstractmethod
     def compact(self, state: HistoryState) -> Compacted:
@@ -90,48 +127,12 @@ class HistoryStrategy(ABC):
 
 class ObservationStrategy(ABC):
     name: ClassVar[str]
+    label: ClassVar[str]
+
+    def __init__(self, config: Any = None, services: Services | None = None):
+        self.config = config
+        self.services = services or Services()
 
     @abstractmethod
     def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:
         """Return the shortened observation. Raise CompressionError when it cannot."""
-
-
-# kind ("history" | "observation") -> config name -> factory(params, services)
-_REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {"history": {}, "observation": {}}
-
-
-def register(kind: str, name: str) -> Callable[[type], type]:
-    def add(cls: type) -> type:
-        _REGISTRY[kind][name] = cls
-        cls.name = name
-        return cls
-
-    return add
-
-
-def registered(kind: str) -> list[str]:
-    return sorted(_REGISTRY[kind])
-
-
-def build(kind: str, params: Any, services: Any) -> Any:
-    """The strategy `params.strategy` of `kind`, or None for `none`."""
-    from acon.compression import strategies  # noqa: F401 - fills the registry
-
-    name = params.get("strategy", "none")
-    if name == "none":
-        return None
-    if name not in _REGISTRY[kind]:
-        raise AconError(
-            f"Unknown {kind} compression strategy {name!r}: use one of "
-            f"none, {', '.join(registered(kind))} (compression.{kind}.strategy)."
-        )
-    return _REGISTRY[kind][name](params, services)
-
-
-@dataclass
-class Services:
-    """What strategies may use: the run's LLM session (for the compressor role and the
-    local servers it starts) and the run folder (for caches)."""
-
-    llms: Any = None  # acon.llm.LLMSession
-    run_dir: Any = None

@@ -14,11 +14,13 @@ import os
 import re
 import threading
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from acon.config.schemas import check_choice
 from acon.errors import AconError
 
 PROVIDERS = ("local", "openai")
@@ -179,19 +181,24 @@ class OpenAIEmbedder(Embedder):
         return normalize(rows)
 
 
-def make_embedder(spec: Any) -> Embedder:
-    """The embedder a `compression.history.embedding` config node describes."""
-    spec = spec or {}
-    provider = spec.get("provider") or "local"
-    if provider == "local":
-        return LocalEmbedder(spec.get("model") or PACKAGED_MODEL)
-    if provider == "openai":
-        return OpenAIEmbedder(
-            model=spec.get("model") or "text-embedding-3-small",
-            base_url=spec.get("base_url"),
-            api_key_env=spec.get("api_key_env"),
-        )
-    raise AconError(
-        f"Unknown embedding provider {provider!r}: set {_CONFIG_PATH}.provider to one of "
-        f"{', '.join(PROVIDERS)}."
-    )
+@dataclass
+class EmbeddingConfig:
+    """`compression.history.embedding`. local: all-MiniLM-L6-v2 packaged on PyPI (offline,
+    CPU; the retrieval extra). openai: any OpenAI-compatible /v1/embeddings endpoint, e.g.
+    provider=openai model=text-embedding-3-small api_key_env=OPENAI_API_KEY."""
+
+    provider: str = "local"
+    model: str | None = None  # null: all-MiniLM-L6-v2 (local), text-embedding-3-small (openai)
+    base_url: str | None = None
+    api_key_env: str | None = None  # the NAME of the variable holding the key, never the key
+
+    def __post_init__(self) -> None:
+        check_choice("provider", self.provider, PROVIDERS)
+
+
+def make_embedder(config: EmbeddingConfig) -> Embedder:
+    """The embedder `config` describes."""
+    if config.provider == "local":
+        return LocalEmbedder(config.model or PACKAGED_MODEL)
+    return OpenAIEmbedder(model=config.model or "text-embedding-3-small",
+                          base_url=config.base_url, api_key_env=config.api_key_env)  # fmt: skip

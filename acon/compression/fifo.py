@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from acon.compression.base import Compacted, HistoryState, HistoryStrategy, register
+from acon.compression.base import Compacted, HistoryState, HistoryStrategy, StrategyConfig
+from acon.config.schemas import check_positive, schema
 
 
-@register("history", "fifo")
+@schema("compression/history", "fifo")
+@dataclass
+class FifoConfig(StrategyConfig):
+    _target_: str | None = "acon.compression.fifo.Fifo"
+    keep_turns: int = 5  # the paper's N
+
+    def __post_init__(self) -> None:
+        check_positive("keep_turns", self.keep_turns, zero=True)
+
+
 class Fifo(HistoryStrategy):
-    def __init__(self, params: Any, services: Any = None):
-        self.keep_turns = int(params.get("keep_turns", 5))
+    name, label = "fifo", "FIFO"
+    config: FifoConfig
 
     def compact(self, state: HistoryState) -> Compacted:
-        keep = max(self.keep_turns, state.keep_last)
+        keep = max(self.config.keep_turns, state.keep_last)
         kept = state.turns[-keep:] if keep else []
         return Compacted(summary=None, turns=kept, detail={"dropped": len(state.turns) - len(kept)})

@@ -10,24 +10,48 @@ all verbatim and in their original order. No summary is written.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from acon.compression.base import Compacted, HistoryState, HistoryStrategy, Turn, register
-from acon.compression.embeddings import Embedder, make_embedder
-from acon.errors import AconError
+from acon.compression.base import (
+    Compacted,
+    HistoryState,
+    HistoryStrategy,
+    StrategyConfig,
+    Turn,
+)
+from acon.compression.embeddings import Embedder, EmbeddingConfig, make_embedder
+from acon.config.schemas import check_positive, schema
+from acon.services import Services
 
 
-@register("history", "retrieval")
+@schema("compression/history", "retrieval")
+@dataclass
+class RetrievalConfig(StrategyConfig):
+    _target_: str | None = "acon.compression.retrieval.Retrieval"
+    k: int = 4  # past turns kept by similarity (the paper's 4), besides the last keep_last
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+
+    def __post_init__(self) -> None:
+        check_positive("k", self.k, zero=True)
+
+
 class Retrieval(HistoryStrategy):
-    def __init__(self, params: Any, services: Any = None, embedder: Embedder | None = None):
-        self.k = int(params.get("k", 4))
-        if self.k < 0:
-            raise AconError(f"compression.history.k must be 0 or more, not {self.k}.")
+    name, label = "retrieval", "Retrieval"
+    config: RetrievalConfig
+
+    def __init__(
+        self,
+        config: RetrievalConfig,
+        services: Services | None = None,
+        embedder: Embedder | None = None,
+    ):
+        super().__init__(config, services)
+        self.k = config.k
         # Built here so a missing extra or key fails when the run starts, not mid-episode;
         # the local model itself still loads on the first embed.
-        self.embedder = embedder or make_embedder(params.get("embedding"))
+        self.embedder = embedder or make_embedder(config.embedding)
         self._cache: dict[str, np.ndarray] = {}  # turn text -> normalized vector
 
     def _vectors(self, texts: list[str]) -> tuple[np.ndarray, int]:

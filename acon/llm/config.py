@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from acon.config.schemas import OPERATIONAL
 from acon.errors import AconError
 
 ROLES = ("agent", "compressor", "optimizer", "judge")
@@ -31,7 +32,8 @@ class RoleConfig:
 
     base_url: str = "local://qwen2.5-coder-0.5b"
     model: str = "qwen2.5-coder-0.5b"
-    api_key_env: str | None = None  # name of the environment variable holding the key
+    # name of the environment variable holding the key
+    api_key_env: str | None = field(default=None, metadata=OPERATIONAL)
     temperature: float | None = 0.0  # null: not sent; reasoning models never get it
     seed: int | None = 42  # sample i of a request is sent seed + i
     max_tokens: int = 1024  # sent as max_tokens or max_completion_tokens, as the endpoint wants
@@ -42,9 +44,10 @@ class RoleConfig:
     reasoning: bool | None = None
     reasoning_effort: str | None = None  # low | medium | high (OpenAI/Azure reasoning models)
     omit: list[str] = field(default_factory=list)  # request fields never sent for this role
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    max_concurrency: int = 4
+    # How a call is made, not what it answers (left out of the rollout key):
+    timeout_s: float = field(default=120.0, metadata=OPERATIONAL)
+    max_retries: int = field(default=4, metadata=OPERATIONAL)
+    max_concurrency: int = field(default=4, metadata=OPERATIONAL)
 
     @property
     def local_model(self) -> str | None:

@@ -13,6 +13,7 @@ temperature and the role's token limit under the field its endpoint reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dspy
@@ -20,7 +21,7 @@ from dspy.clients.engines.base import validate_request
 from dspy.clients.lm15_boundary import request_kwargs, response_value
 from dspy.utils.exceptions import LMUnsupportedFeatureError
 
-from acon.llm.client import LLMClient
+from acon.llm.client import ChatResult, LLMClient
 from acon.llm.endpoint import is_reasoning, is_reasoning_model
 
 
@@ -29,10 +30,17 @@ class AconEngine:
     `sample` selects an independent sample (its own seed and cache entry); `params` are
     request fields DSPy's own request does not carry (it overrides them)."""
 
-    def __init__(self, client: LLMClient, sample: int = 0, params: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        client: LLMClient,
+        sample: int = 0,
+        params: dict[str, Any] | None = None,
+        on_result: Callable[[ChatResult], None] | None = None,
+    ):
         self.client = client
         self.sample = sample
         self.params = dict(params or {})
+        self.on_result = on_result  # sees each reply (e.g. whether it was cut at max_tokens)
 
     def complete(self, request: Any) -> Any:
         validate_request(request)
@@ -42,6 +50,8 @@ class AconEngine:
         if "max_completion_tokens" in body:  # llama.cpp and older servers know max_tokens
             body["max_tokens"] = body.pop("max_completion_tokens")
         result = self.client.chat(messages, sample=self.sample, **{**self.params, **body})
+        if self.on_result is not None:
+            self.on_result(result)
         return response_value(result.response, "chat", request)
 
     def stream(self, request: Any) -> Any:
@@ -55,7 +65,12 @@ class AconEngine:
         """The client belongs to the LLM session, which closes it."""
 
 
-def dspy_lm(client: LLMClient, sample: int = 0, temperature: float | None = None) -> dspy.LM:
+def dspy_lm(
+    client: LLMClient,
+    sample: int = 0,
+    temperature: float | None = None,
+    on_result: Callable[[ChatResult], None] | None = None,
+) -> dspy.LM:
     """A `dspy.LM` for one role; pass `sample=i` for the i-th of several samples (with a
     `temperature` above 0, or they differ only by seed; a reasoning model gets no
     temperature, so its samples are independent draws with their own seeds)."""
@@ -65,11 +80,11 @@ def dspy_lm(client: LLMClient, sample: int = 0, temperature: float | None = None
         # DSPy refuses to build these with a temperature other than 1 or max_tokens below
         # 16000: build without both; the engine hands the temperature to the client, whose
         # contract decides on it, and the client sends the role's own max_tokens.
-        engine = AconEngine(client, sample=sample, params={"temperature": temperature})
+        engine = AconEngine(client, sample, {"temperature": temperature}, on_result)
         return dspy.LM(model=cfg.model, engine=engine, cache=False, num_retries=0)
     return dspy.LM(
         model=cfg.model,
-        engine=AconEngine(client, sample=sample),
+        engine=AconEngine(client, sample=sample, on_result=on_result),
         cache=False,
         num_retries=0,
         temperature=temperature,

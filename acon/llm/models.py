@@ -9,7 +9,6 @@ re-hashing a gigabyte at every start.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -20,7 +19,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,25 @@ from acon.errors import AconError
 
 log = logging.getLogger(__name__)
 _CHUNK = 8 << 20
+
+
+@dataclass
+class PartsConfig:
+    package: str = ""  # part packages are `<package><i>` for i in 1..count
+    version: str = ""
+    count: int = 0
+
+
+@dataclass
+class LocalModelConfig:
+    """One entry of `local_models` (conf/local_models/): an official GGUF file, shipped on
+    PyPI in parts, checked by its sha256 before use."""
+
+    file: str = ""
+    sha256: str = ""
+    size: int = 0
+    parts: PartsConfig = field(default_factory=PartsConfig)
+    path: str | None = None  # a copy you already have
 
 
 @dataclass(frozen=True)
@@ -222,29 +240,3 @@ def _packaged_llama_server() -> str | None:
                 path.unlink(missing_ok=True)  # a dangling link
                 path.symlink_to(target)
     return str(binary)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`acon-models fetch [NAME ...]`: assemble and verify local models ahead of a run."""
-    from acon.config import compose
-
-    parser = argparse.ArgumentParser(prog="acon-models", description=main.__doc__)
-    parser.add_argument("command", choices=["fetch", "path"])
-    parser.add_argument("names", nargs="*", help="models to fetch (default: all)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    cfg = compose()
-    names = args.names or list(cfg.local_models)
-    models_dir = Path(cfg.paths.models_dir)
-    try:
-        for name in names:
-            path = ensure_model(spec_for(cfg.local_models, name), models_dir)
-            print(path if args.command == "path" else f"{name}: {path} (sha256 verified)")
-    except AconError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -5,10 +5,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class PriceConfig:
+    """USD per million tokens; `cached_input` null: the input price."""
+
+    input: float = 0.0
+    output: float = 0.0
+    cached_input: float | None = None
+
+
+@dataclass
+class PricingConfig:
+    models: dict[str, PriceConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -27,7 +41,9 @@ class PriceTable:
         self._prices = {
             name: Price(
                 input=float(p["input"]),
-                cached_input=float(p.get("cached_input", p["input"])),
+                cached_input=float(
+                    p["input"] if p.get("cached_input") is None else p["cached_input"]
+                ),
                 output=float(p["output"]),
             )
             for name, p in models.items()

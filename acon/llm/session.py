@@ -18,9 +18,9 @@ from typing import Any
 from acon.llm.cache import ResponseCache
 from acon.llm.client import LLMClient
 from acon.llm.config import ROLES, RoleConfig, ServerConfig, resolve_role
+from acon.llm.llama_server import LlamaServer
 from acon.llm.models import ensure_model, find_binary, spec_for
 from acon.llm.pricing import PriceTable
-from acon.llm.server import LlamaServer
 from acon.llm.usage import UsageLedger
 
 

@@ -7,9 +7,9 @@ refined observations). Long texts keep their head and tail within `max_chars`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from acon.run_folder import RunFolder
 from acon.trajectory import read_events, replay_inputs
 
 
@@ -32,13 +32,9 @@ def render_messages(messages: list[dict[str, Any]]) -> str:
     return "\n\n".join(f"[{m['role']}]\n{m.get('content') or ''}" for m in messages)
 
 
-def _events(run_dir: Path, task_id: str) -> list[dict[str, Any]]:
-    return read_events(run_dir / "trajectories" / f"{task_id}.jsonl")
-
-
-def last_context(run_dir: Path, task_id: str) -> str:
+def last_context(folder: RunFolder, task_id: str) -> str:
     """The last agent input (system prompt left out) and the reply to it."""
-    events = _events(run_dir, task_id)
+    events = read_events(folder.trajectory(task_id))
     inputs = replay_inputs(events)
     if not inputs:
         return "(no agent call was recorded)"
@@ -46,9 +42,9 @@ def last_context(run_dir: Path, task_id: str) -> str:
     return render_messages(inputs[-1][1:]) + f"\n\n[final reply]\n{replies[-1]}"
 
 
-def compressor_outputs(run_dir: Path, task_id: str) -> str:
+def compressor_outputs(folder: RunFolder, task_id: str) -> str:
     parts = []
-    for e in _events(run_dir, task_id):
+    for e in read_events(folder.trajectory(task_id)):
         if e["event"] != "compression":
             continue
         if not e["ok"]:
@@ -62,13 +58,13 @@ def compressor_outputs(run_dir: Path, task_id: str) -> str:
     return "\n\n".join(parts) or "(the compressor was never called)"
 
 
-def full_text(run_dir: Path, row: dict[str, Any], max_chars: int) -> str:
-    return clip(last_context(run_dir, row["task_id"]), max_chars) + "\n\n" + outcome(row)
+def full_text(folder: RunFolder, row: dict[str, Any], max_chars: int) -> str:
+    return clip(last_context(folder, row["task_id"]), max_chars) + "\n\n" + outcome(row)
 
 
-def compressed_text(run_dir: Path, row: dict[str, Any], max_chars: int) -> str:
-    compressed = compressor_outputs(run_dir, row["task_id"])
-    final = last_context(run_dir, row["task_id"])
+def compressed_text(folder: RunFolder, row: dict[str, Any], max_chars: int) -> str:
+    compressed = compressor_outputs(folder, row["task_id"])
+    final = last_context(folder, row["task_id"])
     body = f"What the compressor produced:\n{clip(compressed, max_chars // 2)}\n\n"
     body += f"The agent's last context:\n{clip(final, max_chars // 2)}"
     return body + "\n\n" + outcome(row)

@@ -46,14 +46,22 @@ class Scored:
         return (-self.score, self.tokens, self.guideline_tokens)
 
 
-def scored(text: str, version: int, rows: Rows) -> Scored:
-    n = max(len(rows), 1)
+def common_tasks(order: list[str], *evaluations: Rows) -> list[str]:
+    """The tasks (in `order`) finished in every evaluation: candidates are compared on
+    the same tasks, never on what happened to finish for each."""
+    return [t for t in order if all(t in rows for rows in evaluations)]
+
+
+def scored(text: str, version: int, rows: Rows, on: list[str] | None = None) -> Scored:
+    """Mean score and peak tokens over the tasks `on` (default: every row)."""
+    chosen = {t: rows[t] for t in (on if on is not None else list(rows))}
+    n = max(len(chosen), 1)
     return Scored(
         text=text,
         version=version,
-        score=sum(r["score"] for r in rows.values()) / n,
-        tokens=sum(r["peak_tokens"] for r in rows.values()) / n,
-        rows=rows,
+        score=sum(r["score"] for r in chosen.values()) / n,
+        tokens=sum(r["peak_tokens"] for r in chosen.values()) / n,
+        rows=chosen,
     )
 
 

@@ -13,20 +13,15 @@ import pandas as pd
 
 from acon.errors import AconError
 from acon.report import plots, tables
-from acon.report.folders import from_folders
 from acon.report.rollouts import Rollouts
-from acon.report.store import from_store
+from acon.report.sources import from_folders, from_store
 from acon.tracking.settings import settings
-
-SOURCES = ("store", "folders")
 
 
 def collect(cfg: Any, under: Path | None = None) -> Rollouts:
     """The rollouts to report on; `under` keeps only those whose run folder is in it
     (the main job's own)."""
     r = cfg.report
-    if r.source not in SOURCES:
-        raise AconError(f"Unknown report.source {r.source!r}: use report.source=store or folders.")
     if r.source == "folders":
         roots = [under] if under else list(r.runs)
         found = from_folders(roots)

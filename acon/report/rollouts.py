@@ -1,8 +1,8 @@
 """What a report is built from, whichever the source: every task of every rollout, and
 the agent's context at every step.
 
-Sources: the MLflow tracking store (`acon.report.store`, the default) and run folders on
-disk (`acon.report.folders`, for tracking=off).
+Sources (acon.report.sources): the MLflow tracking store (the default) and run folders on
+disk (for tracking=off).
 """
 
 from __future__ import annotations

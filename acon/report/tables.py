@@ -1,11 +1,13 @@
 """The paper's tables: one row per method; score, steps, peak tokens (thousands) and
-dependency (millions), overall and per difficulty level."""
+dependency (millions), overall and per difficulty level. Means are over finished tasks;
+`Errored` counts the tasks infrastructure cut short, which no mean includes."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from acon.report.labels import table_order
+from acon.trajectory import FINISHED
 
 COLUMNS = {
     "score": "Score",
@@ -19,22 +21,38 @@ COLUMNS = {
 }
 
 
+def finished(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The scored rows (rows from before statuses existed count as finished)."""
+    if "status" not in tasks:
+        return tasks
+    return tasks[tasks["status"].fillna(FINISHED) == FINISHED]
+
+
 def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Means per benchmark and method, with `tasks` counting the rows behind each."""
-    frame = tasks.assign(
-        success=tasks["success"].astype(float),
-        peak_tokens=tasks["peak_tokens"] / 1000,
-        dependency=tasks["dependency"] / 1e6,
+    """Means per benchmark and method over finished tasks, with `Tasks` counting the rows
+    behind each mean and `Errored` the tasks left out."""
+    done = finished(tasks)
+    frame = done.assign(
+        success=done["success"].astype(float),
+        peak_tokens=done["peak_tokens"] / 1000,
+        dependency=done["dependency"] / 1e6,
     )
-    grouped = frame.groupby(["benchmark", "method"], sort=False)
+    keys = ["benchmark", "method"]
+    grouped = frame.groupby(keys, sort=False)
     table = grouped[list(COLUMNS)].mean()
     table.insert(0, "Tasks", grouped.size())
+    everything = tasks.groupby(keys, sort=False).size()
+    table.insert(1, "Errored", (everything - grouped.size()).reindex(table.index).fillna(0))
+    missing = everything.index.difference(table.index)  # methods whose every task errored
+    for key in missing:
+        table.loc[key, ["Tasks", "Errored"]] = [0, everything[key]]
+    table = table.astype({"Tasks": int, "Errored": int})
     return _ordered(table.rename(columns=COLUMNS))
 
 
 def difficulty_table(tasks: pd.DataFrame) -> pd.DataFrame:
     """Score per method and difficulty level (columns), where the benchmark has levels."""
-    leveled = tasks.dropna(subset=["difficulty"])
+    leveled = finished(tasks).dropna(subset=["difficulty"])
     if leveled.empty:
         return pd.DataFrame()
     table = leveled.pivot_table(

@@ -2,6 +2,13 @@
 
 Thin on purpose: everything is read back from a run folder after the work is done, so a
 run that is not tracked (tracking=off) is the same run. MLflow is imported lazily.
+
+    rollout_runs.py        a rollout as a run (params, metrics, tables, artifacts)
+    optimization_runs.py   an optimization as a run, its candidates as nested runs
+    prompt_registry.py     guideline versions in the Prompt Registry
+    reader.py              rollouts read back (the report's default source)
+    store.py, settings.py  experiments, runs and sweeps in a store; what `tracking:` means
+    sweep_callback.py, mlflow_server.py   a sweep's parent run and its local server
 """
 
 from __future__ import annotations
@@ -10,18 +17,17 @@ import os
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from acon.tracking.optimize import log_optimization  # noqa: E402
-from acon.tracking.registry import (  # noqa: E402
+from acon.tracking.optimization_runs import log_optimization  # noqa: E402
+from acon.tracking.prompt_registry import (  # noqa: E402
     load_registered_guideline,
     prompt_name,
     sync_guidelines,
 )
-from acon.tracking.rollout import log_rollout  # noqa: E402
-from acon.tracking.settings import TrackingSettings, benchmark_name, settings  # noqa: E402
+from acon.tracking.rollout_runs import log_rollout  # noqa: E402
+from acon.tracking.settings import TrackingSettings, settings  # noqa: E402
 
 __all__ = [
     "TrackingSettings",
-    "benchmark_name",
     "load_registered_guideline",
     "log_optimization",
     "log_rollout",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from omegaconf import OmegaConf
 
+from acon.config.naming import flatten
 from acon.secrets import redact_mapping, secret_values
 
 MAX_VALUE = 6000  # MLflow's limit on a param value
@@ -20,18 +20,6 @@ def plain_config(cfg: Any) -> dict[str, Any]:
     data = OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else dict(cfg)
     data.pop("hydra", None)
     return redact_mapping(data, secret_values(cfg.get("llm")))
-
-
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": 1}}` -> `{"a.b": 1}`; lists stay whole (as JSON)."""
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def param_value(value: Any) -> str:

@@ -11,12 +11,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from acon.config.naming import benchmark_name
+from acon.config.schemas import InvalidSetting, check_choice
 from acon.errors import AconError
 
 # MLflow's own usage telemetry stays off wherever the harness imports MLflow.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 MODES = ("local", "server", "off")
+
+
+@dataclass
+class TrackingConfig:
+    """`tracking:` (conf/tracking/<local|server|off>.yaml)."""
+
+    mode: str = "off"
+    uri: str | None = None  # an absolute sqlite:////path, or an http(s) server
+    experiment: str | None = None  # null: acon/<benchmark>, one experiment per benchmark
+    artifacts_dir: str | None = None  # where new experiments keep artifacts; null: the server's
+    serve_sweeps: bool = False  # a multirun logs through a harness-started `mlflow server`
+    server_startup_timeout_s: float = 90.0
+
+    def __post_init__(self) -> None:
+        check_choice("mode", self.mode, MODES)
+        if self.mode != "off" and not self.uri:
+            raise InvalidSetting("uri", self.uri, f"tracking={self.mode} needs a tracking uri")
 
 
 @dataclass(frozen=True)
@@ -33,33 +52,16 @@ class TrackingSettings:
         return self.uri.startswith("sqlite:")
 
 
-def benchmark_name(cfg: Any) -> str:
-    """`env.name` if set, else the benchmark's package under `environments/`
-    (`environments.facts.FactsEnv` -> `facts`), else the env class's name."""
-    env = cfg.get("env") or {}
-    if env.get("name"):
-        return str(env.get("name"))
-    target = str(env.get("_target_") or "")
-    parts = target.split(".")
-    if len(parts) >= 3 and parts[0] == "environments":
-        return parts[1]
-    cls = parts[-1] if parts and parts[-1] else "unknown"
-    return cls.removesuffix("Env").lower() or cls.lower()
-
-
 def settings(cfg: Any) -> TrackingSettings | None:
     """The run's tracking settings; None when tracking is off (or not configured)."""
     t = cfg.get("tracking")
     if t is None or t.get("mode", "off") == "off":
         return None
-    mode = str(t.mode)
-    if mode not in MODES:
-        raise AconError(f"Unknown tracking.mode {mode!r}: use tracking=local, server or off.")
     uri = str(t.uri)
     check_absolute(uri)
     artifacts = t.get("artifacts_dir")
     return TrackingSettings(
-        mode=mode,
+        mode=str(t.mode),
         uri=uri,
         experiment=str(t.get("experiment") or f"acon/{benchmark_name(cfg)}"),
         artifacts_dir=Path(artifacts).resolve() if artifacts else None,

@@ -20,17 +20,18 @@ import tempfile
 from pathlib import Path
 from string import Template
 
-from acon.environment import Action, Evaluation, StepResult, Task, Tool
+from acon.environment import Action, Environment, Evaluation, StepResult, Task, Tool
 from acon.errors import AconError
-from acon.paths import REPO_ROOT
+from acon.services import Services
 from environments.appworld.client import AppWorldClient
+from environments.appworld.config import AppWorldConfig
 from environments.appworld.data import (
     check_install,
     ensure_pack,
     generated_tasks,
     official_tasks,
 )
-from environments.appworld.server import SERVE_SCRIPT, AppWorldServer, ServerPool
+from environments.appworld.engine_servers import ENGINE_APP, AppWorldServer, ServerPool
 
 log = logging.getLogger(__name__)
 PROMPT = Path(__file__).resolve().parent / "prompt.md"
@@ -47,54 +48,30 @@ def truncate(text: str, max_chars: int) -> str:
     return f"{text[:head]}\n... [{cut} characters cut] ...\n{text[-tail:]}"
 
 
-def _default_log_dir() -> Path:
-    # Under acon-rollout the servers' logs go into the run folder; elsewhere a temp folder.
-    try:
-        from hydra.core.hydra_config import HydraConfig
-
-        if HydraConfig.initialized():
-            return Path(HydraConfig.get().runtime.output_dir)
-    except Exception:  # noqa: BLE001 - no Hydra run: fall through
-        pass
-    return Path(tempfile.mkdtemp(prefix="acon-appworld-"))
-
-
-class AppWorldEnv:
+class AppWorldEnv(Environment):
     name = "appworld"
     finish_tool = "complete_task"
 
     def __init__(
         self,
-        task_source: str = "generated",
-        python: str | None = None,
-        appworld_root: str | None = None,
-        splits_dir: str | None = None,
-        pack_dir: str | None = None,
-        servers: int = 1,
-        log_dir: str | None = None,
-        experiment_name: str = "acon",
-        max_output_chars: int = 6000,
-        startup_timeout_s: float = 180.0,
-        request_timeout_s: float = 600.0,
-        serve_script: str | None = None,
+        config: AppWorldConfig,
+        services: Services | None = None,
+        *,
         pool: ServerPool | None = None,
     ):
-        if task_source not in ("generated", "official"):
-            raise AconError(
-                f"env.task_source is {task_source!r}: set it to 'generated' or 'official'."
-            )
-        self.task_source = task_source
-        self.python = python or str(REPO_ROOT / ".venv-appworld" / "bin" / "python")
-        self.appworld_root = appworld_root
-        self.splits_dir = splits_dir
-        self.pack_dir = pack_dir or str(Path(tempfile.gettempdir()) / "acon-appworld-pack")
-        self.servers = servers
-        self.log_dir = Path(log_dir) if log_dir else None
-        self.experiment_name = experiment_name
-        self.max_output_chars = max_output_chars
-        self.startup_timeout_s = startup_timeout_s
-        self.request_timeout_s = request_timeout_s
-        self.serve_script = serve_script or str(SERVE_SCRIPT)
+        super().__init__(config, services)
+        c = self.config
+        self.task_source = c.task_source
+        self.python = c.python
+        self.appworld_root = c.appworld_root
+        self.splits_dir = c.splits_dir
+        self.pack_dir = c.pack_dir
+        self.servers = c.servers
+        self.experiment_name = c.experiment_name
+        self.max_output_chars = c.max_output_chars
+        self.startup_timeout_s = c.startup_timeout_s
+        self.request_timeout_s = c.request_timeout_s
+        self.engine_app = c.engine_app or str(ENGINE_APP)
         self._root: Path | None = None
         self._pool = pool
         self._owns_pool = pool is None
@@ -102,6 +79,15 @@ class AppWorldEnv:
         self._client: AppWorldClient | None = None
         self._task: Task | None = None
         self._done = False
+
+    def log_dir(self) -> Path:
+        """Where the engine servers' logs go: env.log_dir, else the run folder, else a
+        temporary folder (outside a run)."""
+        if self.config.log_dir:
+            return Path(self.config.log_dir)
+        if self.services.run is not None:
+            return self.services.run.make().path
+        return Path(tempfile.mkdtemp(prefix="acon-appworld-"))
 
     # --- tasks -------------------------------------------------------------------------
 
@@ -129,14 +115,14 @@ class AppWorldEnv:
             root = self.root()
             if not (root / "data").is_dir():
                 raise AconError(f"No AppWorld data in {root}: run `appworld download data`.")
-            if self.serve_script == str(SERVE_SCRIPT):
+            if self.engine_app == str(ENGINE_APP):
                 check_install(self.python)
             self._pool = ServerPool(
                 self.servers,
                 self.python,
                 root,
-                self.log_dir or _default_log_dir(),
-                script=self.serve_script,
+                self.log_dir(),
+                script=self.engine_app,
                 startup_timeout_s=self.startup_timeout_s,
             )
         return self._pool
@@ -144,12 +130,7 @@ class AppWorldEnv:
     def replica(self) -> AppWorldEnv:
         """Another env over the same servers, for one more parallel worker (up to
         `servers` run tasks at once; more wait for a free server)."""
-        twin = AppWorldEnv(
-            self.task_source, self.python, self.appworld_root, self.splits_dir,
-            self.pack_dir, self.servers, str(self.log_dir) if self.log_dir else None,
-            self.experiment_name, self.max_output_chars, self.startup_timeout_s,
-            self.request_timeout_s, self.serve_script, pool=self.pool(),
-        )  # fmt: skip
+        twin = AppWorldEnv(self.config, self.services, pool=self.pool())
         twin._root = self.root()
         return twin
 
@@ -265,9 +246,3 @@ class AppWorldEnv:
         if self._owns_pool and self._pool is not None:
             self._pool.stop()
             self._pool = None
-
-    def __enter__(self) -> AppWorldEnv:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -4,7 +4,3 @@ email, OCR and the shell, scored by the benchmark's own file checks.
 See environments/officebench/README.md for the data, the tools, the path mapping and the
 evaluator check.
 """
-
-from environments.officebench.env import OfficeBenchEnv
-
-__all__ = ["OfficeBenchEnv"]

@@ -7,7 +7,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from acon.environment import Action, Evaluation, StepResult, Task, Tool
+from acon.environment import Action, Environment, Evaluation, StepResult, Task, Tool
+from acon.services import Services
 from environments.officebench.apps import (
     FINISH_TOOL,
     SHELL_TOOL,
@@ -18,40 +19,26 @@ from environments.officebench.apps import (
     run_app,
     tesseract_available,
 )
+from environments.officebench.config import OfficeBenchConfig
 from environments.officebench.data import OfficeBenchData, Subtask
 from environments.officebench.evaluate import evaluate_checks
 from environments.officebench.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROMPT = (
-    "Today is {date} ({weekday}). The current time is {time}. You are an AI assistant for "
-    "user {username}.\nYou can find files for your task in `/testbed/data`, emails in "
-    "`/testbed/emails/<user>/` and calendars in `/testbed/calendar/<user>.ics`.\n"
-    "Task: {task}"
-)
 
-
-class OfficeBenchEnv:
+class OfficeBenchEnv(Environment):
     name = "officebench"
     finish_tool = "finish"
 
-    def __init__(
-        self,
-        data_dir: str,
-        prompt: str = DEFAULT_PROMPT,
-        skip_ocr_without_tesseract: bool = True,
-        shell_timeout_s: float = 20.0,
-        shell_isolate_network: bool = True,
-        max_observation_chars: int = 20000,
-        workspace_parent: str | None = None,
-    ):
-        self.data = OfficeBenchData(data_dir)
-        self.prompt = prompt
-        self.skip_ocr = skip_ocr_without_tesseract
-        self.shell = Shell(ShellConfig(shell_timeout_s, shell_isolate_network))
-        self.max_observation_chars = max_observation_chars
-        self.workspace_parent = workspace_parent
+    def __init__(self, config: OfficeBenchConfig, services: Services | None = None):
+        super().__init__(config, services)
+        self.data = OfficeBenchData(config.data_dir)
+        self.prompt = config.prompt
+        self.skip_ocr = config.skip_ocr_without_tesseract
+        self.shell = Shell(ShellConfig(config.shell_timeout_s, config.shell_isolate_network))
+        self.max_observation_chars = config.max_observation_chars
+        self.workspace_parent = config.workspace_parent
         self.ws: Workspace | None = None
         self._subtask: Subtask | None = None
         self._cwd: Path | None = None

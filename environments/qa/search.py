@@ -15,29 +15,15 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from acon.errors import AconError
+from environments.qa.config import SearchConfig
 from environments.qa.data import Passage, load_corpus
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1  # bump when the cached index layout changes
-
-
-@dataclass(frozen=True)
-class SearchConfig:
-    top_k: int = 3
-    corpus: tuple[str, ...] = ()  # corpus files; see data.passages_from_file for formats
-    index_dir: str | None = None  # a prebuilt bm25s index (with corpus.jsonl); wins over corpus
-    cache_dir: str | None = None  # where built indexes are cached; None: build in memory
-    stemmer: str | None = "english"  # PyStemmer language; None: no stemming
-    stopwords: str | None = "en"
-    k1: float = 1.5
-    b: float = 0.75
-    method: str = "lucene"
-    max_passage_chars: int | None = None  # cut long passages in observations; None: whole
 
 
 def _bm25s() -> Any:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from acon.errors import AconError
+from environments.webvoyager.config import BrowserConfig
 
 log = logging.getLogger(__name__)
 SNAPSHOT_JS = (Path(__file__).resolve().parent / "snapshot.js").read_text(encoding="utf-8")
@@ -36,28 +37,6 @@ SCROLL_JS = """sign => {
   panels[0].scrollBy(0, step);
   return panels[0].scrollTop !== top;
 }"""
-DEFAULT_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@dataclass
-class BrowserConfig:
-    executable_path: str = "/usr/bin/chromium"
-    headless: bool = True
-    args: list[str] = field(default_factory=lambda: list(DEFAULT_ARGS))
-    viewport_width: int = 1280
-    viewport_height: int = 1080
-    action_timeout_ms: int = 5000
-    navigation_timeout_ms: int = 30000
-    settle_ms: int = 500  # after an action, wait this long at most for the page to settle
-    max_obs_chars: int = 6000  # the page text the agent sees per observation
 
 
 @dataclass(frozen=True)

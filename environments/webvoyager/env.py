@@ -16,16 +16,17 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from acon.environment import Action, Evaluation, StepResult, Task, Tool
+from acon.environment import Action, Environment, Evaluation, StepResult, Task, Tool
 from acon.errors import AconError
-from environments.webvoyager.browser import Browser, BrowserConfig
+from acon.services import Services
+from environments.webvoyager.browser import Browser
+from environments.webvoyager.config import WebVoyagerConfig
 from environments.webvoyager.judge import Judge
-from environments.webvoyager.server import SiteServer
+from environments.webvoyager.site_server import SiteServer
 from environments.webvoyager.tasks import load_gaia, load_local, load_webvoyager, split
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-SOURCES = ("webvoyager", "gaia", "local")
 
 
 def normalize(text: str) -> str:
@@ -53,49 +54,25 @@ TOOLS = [
 ]  # fmt: skip
 
 
-class WebVoyagerEnv:
+class WebVoyagerEnv(Environment):
     finish_tool = "answer"
 
-    def __init__(
-        self,
-        task_source: str = "webvoyager",
-        data_dir: str | None = None,
-        sites: list[str] | None = None,
-        train_per_site: int = 0,
-        split_seed: int = 0,
-        sites_dir: str | None = None,
-        browser: dict[str, Any] | None = None,
-        judge: dict[str, Any] | None = None,
-    ):
-        if task_source not in SOURCES:
-            raise AconError(f"Unknown env.task_source {task_source!r}: use one of {SOURCES}.")
-        if task_source != "local" and not data_dir:
+    def __init__(self, config: WebVoyagerConfig, services: Services | None = None):
+        super().__init__(config, services)
+        if config.task_source != "local" and not config.data_dir:
             raise AconError("env.data_dir is not set: point it at WebVoyager's data/ folder.")
-        self.name = "webvoyager_local" if task_source == "local" else "webvoyager"
-        self.task_source = task_source
-        self.data_dir = data_dir
-        self.sites = list(sites) if sites else None
-        self.train_per_site = train_per_site
-        self.split_seed = split_seed
-        self.sites_dir = Path(sites_dir) if sites_dir else HERE / "sites"
-        self.browser = Browser(BrowserConfig(**(browser or {})))
-        judge = dict(judge or {})
-        self.judge_role = judge.pop("role", "judge")
-        self.judge_template = judge.pop("template", None)
-        self.judge_page_chars = int(judge.pop("page_chars", 8000))
-        self.judge_screenshot = bool(judge.pop("screenshot", False))
-        if judge:
-            raise AconError(f"Unknown env.judge option(s) {sorted(judge)}: remove them.")
+        self.name = "webvoyager_local" if config.task_source == "local" else "webvoyager"
+        self.task_source = config.task_source
+        self.data_dir = config.data_dir
+        self.sites = list(config.sites) if config.sites else None
+        self.train_per_site = config.train_per_site
+        self.split_seed = config.split_seed
+        self.sites_dir = Path(config.sites_dir) if config.sites_dir else HERE / "sites"
+        self.browser = Browser(config.browser)
         self._server: SiteServer | None = None
-        self._llms: Any = None
         self._task: Task | None = None
         self._answer: str | None = None
         self._actions = 0
-
-    # -- wiring ----------------------------------------------------------------------
-    def bind_llms(self, llms: Any) -> None:
-        """The run's LLM layer (anything with `.client(role)`), for the judge."""
-        self._llms = llms
 
     def tasks(self, split_name: str = "test") -> list[Task]:
         if self.task_source == "local":
@@ -196,18 +173,18 @@ class WebVoyagerEnv:
         details.update(
             judge_success=verdict.success,
             judge_reasoning=verdict.reasoning,
-            judge_error=verdict.error,
             **verdict.details,
         )
         return Evaluation(float(verdict.success), verdict.success, details)
 
     def _judge(self) -> Judge:
-        if self._llms is None:
+        if self.services.llms is None:
             raise AconError(
                 "Live WebVoyager tasks are scored by the judge LLM: run them with acon-rollout, "
-                "or call env.bind_llms(llms) first."
+                "or build the environment with the run's services (Services(llms=...))."
             )
-        return Judge(self._llms.client(self.judge_role), self.judge_template)
+        judge = self.config.judge
+        return Judge(self.services.llms.client(judge.role), judge.template)
 
     def _final_url(self) -> str | None:
         page = self.browser.page
@@ -216,13 +193,13 @@ class WebVoyagerEnv:
     def _final_page(self) -> str:
         try:
             return self.browser.snapshot(
-                from_viewport=False, max_chars=self.judge_page_chars
+                from_viewport=False, max_chars=self.config.judge.page_chars
             ).render()
         except Exception as exc:
             return f"(the final page could not be read: {exc!r})"
 
     def _final_screenshot(self) -> bytes | None:
-        if not self.judge_screenshot:
+        if not self.config.judge.screenshot:
             return None
         try:
             return self.browser.screenshot()

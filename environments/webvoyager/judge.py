@@ -1,7 +1,8 @@
 """The LLM judge for live WebVoyager tasks, as the paper scores them: did the agent
 accomplish the task, given its answer and the final page? Here the judge also sees the
 annotators' reference answer. The prompt is the template `judge.md`; the verdict is JSON
-under a schema, and the score is 1 for success, 0 otherwise.
+under a schema, and the score is 1 for success, 0 otherwise. A judge that cannot be
+reached, or whose reply holds no verdict, raises: the task is errored, not failed.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 from string import Template
 from typing import Any, Protocol
 
-from acon.llm.client import ChatResult, LLMCallError
+from acon.errors import AconError
+from acon.llm.client import ChatResult
 
 TEMPLATE = Path(__file__).resolve().parent / "judge.md"
 VERDICT_SCHEMA: dict[str, Any] = {
@@ -29,6 +31,10 @@ VERDICT_SCHEMA: dict[str, Any] = {
     },
 }
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
+
+
+class JudgeError(AconError):
+    """The judge's reply held no verdict: the task cannot be scored."""
 
 
 class ChatClient(Protocol):
@@ -110,13 +116,15 @@ class Judge:
                 {"type": "text", "text": prompt},
                 {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{image}"}},
             ]
-        try:
-            reply = self.client.chat(
-                [{"role": "user", "content": content}], response_format=VERDICT_SCHEMA
-            )
-        except LLMCallError as exc:
-            return Verdict(False, "", error=f"judge call failed: {exc}")
+        # A failed call raises (LLMCallError): the task is errored, never scored 0.
+        reply = self.client.chat([{"role": "user", "content": content}],
+                                 response_format=VERDICT_SCHEMA)  # fmt: skip
         verdict = parse_verdict(reply.text)
+        if verdict.error:
+            raise JudgeError(
+                f"The judge ({reply.model}) gave no verdict ({reply.text[:160]!r}): the task "
+                f"is errored; use a judge model that follows the format (llm.judge.model)."
+            )
         return Verdict(
             verdict.success,
             verdict.reasoning,

@@ -8,12 +8,14 @@ import pytest
 
 from acon.agent import AgentConfig, ContextConfig, run_task
 from acon.agent.react import action_schema, parse_action
-from acon.compression.fifo import Fifo
-from acon.environment import Action, StepResult
+from acon.compression.fifo import Fifo, FifoConfig
+from acon.environment import Action, Evaluation, StepResult
 from acon.llm.client import LLMCallError
 from acon.llm.scripted import ScriptedClient
-from acon.trajectory import TrajectoryWriter, read_events, replay_inputs
-from environments.facts import FactsEnv
+from acon.llm.usage import BudgetExceeded
+from acon.trajectory import ERRORED, TrajectoryWriter, read_events, replay_inputs
+from environments.facts.config import FactsConfig
+from environments.facts.env import FactsEnv
 
 
 def step(tool, /, **arguments):
@@ -22,7 +24,7 @@ def step(tool, /, **arguments):
 
 @pytest.fixture
 def env():
-    return FactsEnv(seed=1, n_tasks=6, filler_lines=3)
+    return FactsEnv(FactsConfig(seed=1, n_tasks=6, filler_lines=3))
 
 
 def two_fact_task(env):
@@ -93,24 +95,68 @@ def test_step_limit_without_an_answer_ends_with_step_limit(env):
     assert (record.end_reason, record.score) == ("step_limit", 0.0)
 
 
-def test_an_llm_failure_ends_the_task_with_its_reason(env, tmp_path):
+def test_an_llm_failure_leaves_the_task_errored_not_scored(env, tmp_path):
+    """An outage is not a result: the record has the failure and no score, and the
+    benchmark never scores it (it would be a 0)."""
     task, _ = two_fact_task(env)
-    client = ScriptedClient([step("lookup", name="x"), LLMCallError("endpoint down")])
+    down = LLMCallError("Could not reach the agent endpoint", role="agent", kind="connection")
+    client = ScriptedClient([step("lookup", name="x"), down])
+    scored = []
+    env.evaluate = lambda: scored.append(1) or Evaluation(0.0, False)
     record = run_task(env, task, client, writer=TrajectoryWriter(tmp_path / "t.jsonl"))
-    assert record.end_reason == "error" and "endpoint down" in record.error
-    events = [e["event"] for e in read_events(tmp_path / "t.jsonl")]
-    assert events[-2:] == ["error", "end"]
+    assert record.status == ERRORED and record.end_reason == ERRORED and not scored
+    failure = record.failure
+    assert (failure.stage, failure.kind, failure.role) == ("agent", "connection", "agent")
+    assert "Could not reach" in failure.message and len(record.steps) == 1
+    events = read_events(tmp_path / "t.jsonl")
+    assert events[-1]["event"] == "error" and events[-1]["kind"] == "connection"
 
 
-def test_an_environment_exception_ends_the_task_not_the_run(env):
+def test_a_context_overflow_is_the_methods_failure_and_is_scored(env):
     task, _ = two_fact_task(env)
+    too_long = LLMCallError("longer than the context", role="agent", kind="context_overflow")
+    record = run_task(env, task, ScriptedClient([step("lookup", name="x"), too_long]))
+    assert record.status == "finished" and record.end_reason == "context_overflow"
+    assert record.score == 0.0 and record.failure is None
 
-    def broken(action):
+
+@pytest.mark.parametrize(
+    ("where", "stage", "kind"),
+    [("step", "environment", "environment"), ("reset", "environment", "environment"),
+     ("evaluate", "evaluation", "evaluation")],
+)  # fmt: skip
+def test_an_environment_or_evaluation_exception_leaves_the_task_errored(env, where, stage, kind):
+    task, gold = two_fact_task(env)
+
+    def broken(*args):
         raise RuntimeError("disk full")
 
-    env.step = broken
-    record = run_task(env, task, ScriptedClient([step("lookup", name="x")]))
-    assert record.end_reason == "error" and "disk full" in record.error
+    setattr(env, where, broken)
+    client = ScriptedClient([step("lookup", name="x"), step("finish", answer="; ".join(gold))])
+    record = run_task(env, task, client)
+    assert record.status == ERRORED and (record.failure.stage, record.failure.kind) == (stage, kind)
+    assert "disk full" in record.failure.message
+
+
+def test_a_spent_budget_leaves_the_task_errored(env):
+    task, _ = two_fact_task(env)
+    record = run_task(env, task, ScriptedClient([BudgetExceeded("The budget of 3 calls is spent")]))
+    assert record.status == ERRORED and record.failure.kind == "budget"
+
+
+def test_a_compressor_endpoint_failure_leaves_the_task_errored(env):
+    task, _ = two_fact_task(env)
+
+    class Down(Fifo):
+        def compact(self, state):
+            raise LLMCallError("Could not reach the compressor", role="compressor",
+                               kind="connection")  # fmt: skip
+
+    client = ScriptedClient([step("lookup", name="x")] * 3)
+    agent = AgentConfig(max_steps=3, context=ContextConfig(history_threshold_tokens=0))
+    record = run_task(env, task, client, agent=agent, history=Down(FifoConfig()))
+    assert record.status == ERRORED
+    assert (record.failure.stage, record.failure.role) == ("compressor", "compressor")
 
 
 def test_history_compression_in_the_loop_bounds_the_context(env):
@@ -121,8 +167,8 @@ def test_history_compression_in_the_loop_bounds_the_context(env):
         env,
         task,
         client,
-        context=ContextConfig(history_threshold=400),
-        history=Fifo({"keep_turns": 2}),
+        agent=AgentConfig(context=ContextConfig(history_threshold_tokens=400)),
+        history=Fifo(FifoConfig(keep_turns=2)),
     )
     inputs = [s.in_tokens for s in record.steps]
     assert max(inputs) < 1000 and inputs[-1] < inputs[2] + 200

@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 
 from acon.llm.fake_server import FakeOpenAI
-from tests.optimize.brain import KEEP, brain
+from tests.support.brain import KEEP, brain
 
 
 def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
@@ -22,7 +22,7 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
                "llm.common.model=scripted", f"llm.cache.dir={tmp_path / 'responses'}",
                f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
                f"report.out={tmp_path / 'results'}", f"export.out={tmp_path / 'export'}",
-               "compression.history.threshold_tokens=250", "env.filler_lines=4",
+               "agent.context.history_threshold_tokens=250", "env.filler_lines=4",
                "agent.max_steps=6", f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
                f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}"]  # fmt: skip
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)

@@ -9,24 +9,19 @@ import re
 import numpy as np
 import pytest
 
-from acon.compression import lingua
-from acon.compression.base import (
-    CompressionError,
-    HistoryState,
-    Services,
-    Turn,
-    build,
-    registered,
-)
-from acon.compression.lingua import (
+from acon.compression import lingua_scorer as lingua
+from acon.compression.base import CompressionError, HistoryState, Turn
+from acon.compression.lingua_scorer import ScoredToken, join_pieces, select, token_logprobs
+from acon.compression.llmlingua import (
     LinguaHistory,
+    LinguaHistoryConfig,
     LinguaObservation,
-    ScoredToken,
-    join_pieces,
-    select,
-    token_logprobs,
+    LinguaObservationConfig,
 )
+from acon.config import compose
 from acon.errors import AconError
+from acon.run_folder import RunFolder
+from acon.services import Services
 
 
 class FakeScorer:
@@ -71,24 +66,36 @@ def test_empty_text_and_ratio_one():
     assert select([], 0.3) == []
     tokens = toks(3, 1, 2)
     assert select(tokens, 1.0, unit="token") == [0, 1, 2]
-    obs = LinguaObservation({"keep_ratio": 1.0}, scorer=FakeScorer())
+    obs = LinguaObservation(LinguaObservationConfig(keep_ratio=1.0), scorer=FakeScorer())
     assert obs.compress("a b 3 c", "task", "act").text == "a b 3 c"
-    assert LinguaObservation({}, scorer=FakeScorer()).compress("", "t", "a").text == ""
+    assert (
+        LinguaObservation(LinguaObservationConfig(), scorer=FakeScorer())
+        .compress("", "t", "a")
+        .text
+        == ""
+    )
 
 
 @pytest.mark.parametrize("ratio", [0, -0.1, 1.5, "lots", None, math.nan])
 def test_bad_ratio_refused(ratio):
     with pytest.raises(AconError, match="keep_ratio"):
         select(toks(1, 2), ratio)
-    with pytest.raises(AconError, match="keep_ratio"):
-        LinguaObservation({"keep_ratio": ratio}, scorer=FakeScorer())
 
 
-def test_bad_scorer_or_unit_refused():
-    with pytest.raises(AconError, match="local_perplexity or llmlingua2"):
-        LinguaObservation({"scorer": "bert"}, scorer=FakeScorer())
-    with pytest.raises(AconError, match="word or token"):
-        LinguaObservation({"unit": "line"}, scorer=FakeScorer())
+@pytest.mark.parametrize("ratio", [0, -0.1, 1.5, "nan"])
+def test_a_bad_ratio_in_the_config_is_refused_when_composed(ratio):
+    with pytest.raises(AconError, match=r"compression\.observation\.keep_ratio=.*\(0, 1\]"):
+        compose(
+            ["compression/observation=llmlingua", f"compression.observation.keep_ratio={ratio}"]
+        )
+
+
+@pytest.mark.parametrize(("key", "value", "accepts"),
+                         [("scorer", "bert", "local_perplexity, llmlingua2"),
+                          ("unit", "line", "word, token")])  # fmt: skip
+def test_bad_scorer_or_unit_refused(key, value, accepts):
+    with pytest.raises(AconError, match=accepts):
+        compose(["compression/observation=llmlingua", f"compression.observation.{key}={value}"])
 
 
 def test_word_unit_keeps_words_whole():
@@ -121,16 +128,17 @@ def test_word_unit_keeps_words_whole():
     assert words == [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9], [10], [11]]
 
 
-def test_observation_strategy_through_registry():
-    assert "llmlingua" in registered("observation") and "llmlingua" in registered("history")
-    obs = LinguaObservation({"keep_ratio": 0.3, "unit": "token"}, scorer=FakeScorer())
+def test_observation_strategy_with_a_token_unit():
+    obs = LinguaObservation(
+        LinguaObservationConfig(keep_ratio=0.3, unit="token"), scorer=FakeScorer()
+    )
     text = "the 10 cat 50 sat on 40 the mat today"
     # round(0.3 * 10) = 3 tokens: the three numbers, in the text's order
     assert obs.compress(text, "task", "act").text == " 10 50 40"
 
 
 def test_scorer_failure_is_a_compression_error():
-    obs = LinguaObservation({}, scorer=FailingScorer())
+    obs = LinguaObservation(LinguaObservationConfig(), scorer=FailingScorer())
     with pytest.raises(CompressionError):
         obs.compress("some text", "t", "a")
 
@@ -141,7 +149,7 @@ def turn(i: int, obs: str) -> Turn:
 
 def test_history_keeps_last_turn_verbatim_and_accumulates():
     scorer = FakeScorer()
-    hist = LinguaHistory({"keep_ratio": 0.3, "keep_last": 1}, scorer=scorer)
+    hist = LinguaHistory(LinguaHistoryConfig(keep_ratio=0.3), scorer=scorer)
     turns = [turn(1, "alpha 11 beta"), turn(2, "gamma 22 delta"), turn(3, "last 33 one")]
     state = HistoryState(
         task="t", summary="old 99 summary", turns=turns, all_turns=turns, keep_last=1
@@ -155,7 +163,7 @@ def test_history_keeps_last_turn_verbatim_and_accumulates():
 
 
 def test_history_with_nothing_old_is_skipped():
-    hist = LinguaHistory({}, scorer=FakeScorer())
+    hist = LinguaHistory(LinguaHistoryConfig(), scorer=FakeScorer())
     turns = [turn(1, "x")]
     state = HistoryState(task="t", summary=None, turns=turns, all_turns=turns, keep_last=1)
     out = hist.compact(state)
@@ -164,7 +172,7 @@ def test_history_with_nothing_old_is_skipped():
 
 def test_local_scorer_needs_a_session():
     with pytest.raises(AconError, match="LLM session"):
-        build("observation", {"strategy": "llmlingua"}, Services())
+        LinguaObservation(LinguaObservationConfig(), Services())
 
 
 def test_join_pieces_merges_partial_utf8():
@@ -203,11 +211,8 @@ def test_local_perplexity_on_a_real_paragraph(local_cfg, tmp_path):
     from acon.llm import LLMSession
 
     with LLMSession(local_cfg, tmp_path) as llms:
-        obs = build(
-            "observation",
-            {"strategy": "llmlingua", "keep_ratio": 0.3, "scorer": "local_perplexity"},
-            Services(llms=llms, run_dir=tmp_path),
-        )
+        config = LinguaObservationConfig(keep_ratio=0.3, scorer="local_perplexity")
+        obs = LinguaObservation(config, Services(llms=llms, run=RunFolder(tmp_path)))
         scorer = obs.compressor.scorer
         start = time.perf_counter()
         tokens = scorer.score(PARAGRAPH)

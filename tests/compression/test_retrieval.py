@@ -4,17 +4,15 @@ cache, config errors, and one integration test with the real local MiniLM model.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from acon.compression.base import HistoryState, Turn, build
-from acon.compression.embeddings import Embedder, OpenAIEmbedder, make_embedder
-from acon.compression.retrieval import Retrieval
+from acon.compression.base import HistoryState, Turn
+from acon.compression.embeddings import Embedder, EmbeddingConfig, OpenAIEmbedder, make_embedder
+from acon.compression.retrieval import Retrieval, RetrievalConfig
+from acon.config import build, compose
 from acon.errors import AconError
-
-CONF = Path(__file__).resolve().parents[2] / "conf"
 
 # Each turn's action is a topic word; the fake embedder maps a topic to a fixed direction,
 # so similarity to the query is known exactly.
@@ -57,7 +55,7 @@ def state(ts: list[Turn], keep_last: int = 1, all_turns: list[Turn] | None = Non
 
 
 def strategy(k: int = 4, embedder: Embedder | None = None) -> Retrieval:
-    return Retrieval({"strategy": "retrieval", "k": k}, None, embedder=embedder or FakeEmbedder())
+    return Retrieval(RetrievalConfig(k=k), None, embedder=embedder or FakeEmbedder())
 
 
 def indices(compacted) -> list[int]:
@@ -79,9 +77,7 @@ def test_keeps_k_most_similar_plus_last_in_original_order():
 def test_default_k_is_four():
     ts = turns("rock", "pear", "sand", "apples", "plum", "rock", "apple", "apple")
     out = strategy(embedder=FakeEmbedder()).compact(state(ts))
-    out_default = Retrieval({"strategy": "retrieval"}, None, embedder=FakeEmbedder()).compact(
-        state(ts)
-    )
+    out_default = Retrieval(RetrievalConfig(), None, embedder=FakeEmbedder()).compact(state(ts))
     assert indices(out) == indices(out_default) == [1, 3, 4, 6, 7]
 
 
@@ -141,14 +137,11 @@ def test_each_turn_is_embedded_once_across_calls():
     assert len(fake.seen) == len(set(fake.seen))
 
 
-def test_built_through_the_registry_from_config():
-    from omegaconf import OmegaConf
-
-    params = OmegaConf.load(CONF / "compression" / "history" / "retrieval.yaml")
-    assert params.strategy == "retrieval" and params.k == 4 and params.keep_last == 1
-    assert params.embedding.provider == "local"
+def test_built_from_its_config_group():
+    node = compose(["compression/history=retrieval"]).compression.history
+    assert node.k == 4 and node.embedding.provider == "local"  # the paper's k
     try:
-        built = build("history", params, None)
+        built = build(node)
     except AconError as exc:  # the extra is not installed here: the error names the fix
         assert "pip install -e '.[retrieval]'" in str(exc)
     else:
@@ -157,22 +150,18 @@ def test_built_through_the_registry_from_config():
 
 def test_openai_provider_without_the_key_in_the_environment(monkeypatch):
     monkeypatch.delenv("ACON_TEST_EMBED_KEY", raising=False)
-    spec = {
-        "provider": "openai",
-        "model": "text-embedding-3-small",
-        "api_key_env": "ACON_TEST_EMBED_KEY",
-    }
+    spec = EmbeddingConfig("openai", "text-embedding-3-small", api_key_env="ACON_TEST_EMBED_KEY")
     with pytest.raises(AconError, match=r"export ACON_TEST_EMBED_KEY=\.\.\."):
         make_embedder(spec)
     # Without api_key_env at all, api.openai.com is refused with the setting to fix.
     with pytest.raises(AconError, match="api_key_env"):
-        make_embedder({"provider": "openai", "model": "text-embedding-3-small"})
+        make_embedder(EmbeddingConfig("openai", "text-embedding-3-small"))
 
 
 def test_openai_provider_never_puts_the_key_in_its_message(monkeypatch):
     monkeypatch.setenv("ACON_TEST_EMBED_KEY", "sk-secret-value")
     with pytest.raises(AconError) as err:
-        make_embedder({"provider": "openai", "api_key_env": "sk-secret-value"})
+        make_embedder(EmbeddingConfig("openai", api_key_env="sk-secret-value"))
     assert "sk-secret-value" not in str(err.value)
 
 
@@ -201,12 +190,12 @@ def test_local_provider_without_the_extra_names_the_install(monkeypatch):
         lambda name, *a: None if name == "sentence_transformers" else real(name, *a),
     )
     with pytest.raises(AconError, match=r"pip install -e '\.\[retrieval\]'"):
-        Retrieval({"strategy": "retrieval", "embedding": {"provider": "local"}})
+        Retrieval(RetrievalConfig(embedding=EmbeddingConfig("local")))
 
 
 def test_unknown_provider_names_the_choices():
     with pytest.raises(AconError, match="local, openai"):
-        make_embedder({"provider": "cohere"})
+        compose(["compression/history=retrieval", "compression.history.embedding.provider=cohere"])
 
 
 @pytest.mark.integration
@@ -236,7 +225,7 @@ def test_real_minilm_selects_the_turn_about_the_query_topic():
             20,
         ),
     ]
-    retrieval = Retrieval({"strategy": "retrieval", "k": 1, "embedding": {"provider": "local"}})
+    retrieval = Retrieval(RetrievalConfig(k=1, embedding=EmbeddingConfig("local")))
     out = retrieval.compact(state(history))
     assert out.detail["selected"] == [1], out.detail
     assert [t.index for t in out.turns] == [1, 5]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from acon.llm import LLMSession
-from tests.processes import kill_harness, pid_alive, wait_gone
+from tests.support.processes import kill_harness, pid_alive, wait_gone
 
 pytestmark = pytest.mark.integration
 

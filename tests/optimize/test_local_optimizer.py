@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from acon.compression.guidelines import load_guideline, versions
 from acon.config import compose
+from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession
-from acon.optimize.loop import GuidelineOptimizer
+from acon.optimize import optimize
+from acon.run_folder import RunFolder
 from acon.tracking import log_optimization, prompt_name
 from acon.tracking.store import mlflow_client
-from tests.conftest import tracking_overrides
+from tests.support import tracking_overrides
 
 pytestmark = pytest.mark.integration
 
@@ -24,28 +25,29 @@ def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
         f"llm.cache.dir={tmp_path / 'responses'}",
         f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
         "env=qa", "env.questions_per_task=2",
-        "compression/history=guideline", "compression.history.threshold_tokens=600",
+        "compression/history=guideline", "agent.context.history_threshold_tokens=600",
         "agent.max_steps=4", "llm.agent.max_tokens=100",
         "llm.compressor.max_tokens=200", "llm.optimizer.max_tokens=400",
         "optimizer.steps=[ut]", "optimizer.n_tasks=2", "optimizer.selection_tasks=1",
         "optimizer.n_candidates=1", "optimizer.feedback_tasks=1",
         "optimizer.max_context_chars=3000",
     ])  # fmt: skip
-    run_dir = tmp_path / "run"
-    with LLMSession(cfg, run_dir) as llms:
-        report = GuidelineOptimizer(cfg, llms, run_dir).run()
-    (ut,) = report["steps"]
-    if ut["skipped"]:  # every compressed run succeeded: honest, but nothing to register
-        pytest.fail(f"UT had nothing to learn from with this seed: {ut['skipped']}")
-    assert ut["feedback_mode"] in ("contrastive", "failures (fallback: empty contrastive set)")
-    root = run_dir / "guidelines"
-    assert versions("history", "acon-opt", root) == [1, 2]
-    candidate = load_guideline("history", "acon-opt", 2, root)
-    assert candidate.text and candidate.lineage["step"] == "ut"
-    assert candidate.lineage["parent"] == 1 and "score" in candidate.lineage
-    assert report["usage_by_role"]["optimizer"]["calls"] >= 2  # feedback + a proposal
+    folder = RunFolder(tmp_path / "run")
+    with LLMSession(cfg, folder.path) as llms:
+        report = optimize(cfg, llms, folder)
+    (ut,) = report.steps
+    if ut.skipped:  # every compressed run succeeded: honest, but nothing to register
+        pytest.fail(f"UT had nothing to learn from with this seed: {ut.skipped}")
+    assert ut.feedback_mode in ("contrastive", "failures (fallback: empty contrastive set)")
+    assert not report.errored_tasks  # the local server answered every call
+    guidelines = GuidelineStore(folder.guidelines)
+    assert guidelines.versions("history", "acon-opt") == [1, 2]
+    candidate = guidelines.load("history", "acon-opt", 2)
+    assert candidate.text and candidate.lineage.step == "ut"
+    assert candidate.lineage.parent == 1 and candidate.lineage.score is not None
+    assert report.usage_by_role["optimizer"]["calls"] >= 2  # feedback + a proposal
 
-    log_optimization(cfg, run_dir, report)
+    log_optimization(cfg, folder, report)
     client = mlflow_client(store[0])
     prompt = prompt_name("qa", "history")
     registered = client.get_prompt_version(prompt, 2)

@@ -13,10 +13,11 @@ from acon.config import compose
 from acon.errors import AconError
 from acon.report.build import collect, write_report
 from acon.report.labels import method_of
+from acon.run_folder import RunFolder
 from acon.tracking import log_rollout
-from tests.conftest import tracking_overrides
+from tests.support import tracking_overrides
 
-ENV = {"_target_": "environments.facts.FactsEnv"}
+ENV = {"_target_": "environments.facts.env.FactsEnv"}
 
 
 def make_run(folder, history, rows):
@@ -44,11 +45,19 @@ def row(task_id, difficulty, score, peak, dependency, inputs):
             "compressor_cost_usd": 0.0, "inputs": inputs}  # fmt: skip
 
 
+def errored(task_id, difficulty, inputs):
+    """An outage mid-task: no score, and the tokens it got to (not a result)."""
+    return {**row(task_id, difficulty, None, 900, 0.0, inputs), "success": None,
+            "status": "errored", "error": "Could not reach the agent endpoint",
+            "error_kind": "connection"}  # fmt: skip
+
+
 RUNS = {
     "a": ("none", [row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
                    row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000])]),
     "b": ("guideline", [row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500]),
-                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800])]),
+                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800]),
+                        errored("t3", "2", [900])]),
 }  # fmt: skip
 
 
@@ -66,7 +75,9 @@ def check_tables(out, written):
     assert table.loc["History: Acon", "Peak (k)"] == pytest.approx(2.5)
     assert table.loc["History: Acon", "Score"] == pytest.approx(0.5)
     assert table.loc["No compression", "Dependency (M)"] == pytest.approx(3.0)
-    assert table.loc["History: Acon", "Tasks"] == 2
+    # the errored task is counted, and in no mean (a 0 would halve the peak and score)
+    assert table.loc["History: Acon", "Tasks"] == 2 and table.loc["History: Acon", "Errored"] == 1
+    assert table.loc["No compression", "Errored"] == 0
     levels = pd.read_csv(out / "facts" / "levels.csv", index_col=0)
     assert levels.loc["History: Acon", "Level 2"] == 0.0
     assert levels.loc["No compression", "Level 1"] == 1.0
@@ -78,7 +89,7 @@ def check_tables(out, written):
 def test_tables_from_run_folders(runs, tmp_path):
     cfg = compose(["report.source=folders", f"report.runs=[{runs}]"])
     rollouts = collect(cfg)
-    assert sorted(rollouts.steps.groupby("run").size()) == [6, 6]
+    assert sorted(rollouts.steps.groupby("run").size()) == [6, 7]
     check_tables(tmp_path / "results", write_report(rollouts, tmp_path / "results"))
 
 
@@ -86,14 +97,14 @@ def test_tables_from_the_tracking_store(runs, store, tmp_path):
     """Rollouts logged to MLflow come back with pandas: the same tables as from disk."""
     for name, (history, _) in RUNS.items():
         logged = compose([*tracking_overrides(store), f"compression/history={history}"])
-        log_rollout(logged, runs / name)
+        log_rollout(logged, RunFolder(runs / name))
     cfg = compose(tracking_overrides(store))
     before = (mlflow.is_tracking_uri_set(), mlflow.get_tracking_uri())
     rollouts = collect(cfg)
     # the store is read without leaving MLflow's process-wide URI changed
     assert (mlflow.is_tracking_uri_set(), mlflow.get_tracking_uri()) == before
     assert set(rollouts.tasks["run"]) == {str(runs / "a"), str(runs / "b")}
-    assert sorted(rollouts.steps.groupby("run").size()) == [6, 6]
+    assert sorted(rollouts.steps.groupby("run").size()) == [6, 7]
     check_tables(tmp_path / "results", write_report(rollouts, tmp_path / "results"))
     where = "report.where=\"tags.`acon.run_dir` LIKE '%/a'\""  # quoted for Hydra
     only_a = compose([*tracking_overrides(store), where])
@@ -110,8 +121,8 @@ def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):
         collect(compose(["report.source=folders", f"report.runs=[{tmp_path}]"]))
     with pytest.raises(AconError, match="tracking is off: set tracking=local"):
         collect(compose(["tracking=off"]))
-    with pytest.raises(AconError, match="use report.source=store or folders"):
-        collect(compose(["report.source=mlflow"]))
+    with pytest.raises(AconError, match="report.source='mlflow' is not valid: use one of store"):
+        compose(["report.source=mlflow"])
 
 
 def test_method_labels():
@@ -125,3 +136,20 @@ def test_method_labels():
     assert method_of(params).startswith("History: Acon (acon-opt v3)")
     params["compression.history.guideline.name"] = "acon"  # the shipped default: no suffix
     assert method_of(params).startswith("History: Acon +")
+
+
+def test_method_labels_from_the_strategy_classes():
+    params = {"compression.history._target_": "acon.compression.fifo.Fifo",
+              "compression.observation._target_": "null"}  # fmt: skip
+    assert method_of(params) == "History: FIFO"
+    params = {
+        "compression.history._target_": "acon.compression.summary.GuidelineHistory",
+        "compression.history.guideline.name": "acon-opt",
+        "compression.history.guideline.version": "2",
+        "compression.observation._target_": "acon.compression.llmlingua.LinguaObservation",
+    }
+    assert method_of(params) == "History: Acon (acon-opt v2) + Observation: LLMLingua"
+    cfg = compose(["compression/history=prompting", "compression/observation=guideline"])
+    from acon.config import flatten, to_plain
+
+    assert method_of(flatten(to_plain(cfg))) == "History: Prompting + Observation: Acon"

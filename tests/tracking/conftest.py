@@ -1,5 +1,5 @@
-"""Fixtures for the tracking tests: a scripted OpenAI-compatible endpoint playing every
-role (tests/optimize/brain.py); the MLflow store fixture is in tests/conftest.py."""
+"""The tracking tests' guard: nothing may log to MLflow's default store (the store and the
+scripted endpoint fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,7 @@ import os
 
 import pytest
 
-from acon.llm.fake_server import FakeOpenAI
-from tests.optimize.brain import brain
-
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI(default=brain) as server:
-        yield server
-
-
-def scripted_overrides(fake, tmp_path) -> list[str]:
-    return [f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
-            f"llm.cache.dir={tmp_path / 'responses'}", "env.filler_lines=4"]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

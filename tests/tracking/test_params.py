@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config import compose
+from acon.config import benchmark_name, compose
 from acon.errors import AconError
 from acon.tracking.params import MAX_VALUE, config_params
-from acon.tracking.settings import benchmark_name, settings
+from acon.tracking.settings import settings
 
 
 def test_default_store_is_an_absolute_sqlite_file_in_the_projects_run_folder(monkeypatch):
@@ -46,8 +46,8 @@ def test_params_are_the_flattened_config_without_secrets(monkeypatch):
         "+env.leak=token sk-live-abcdefghijklmnopqrstuvwxyz here",
     ])  # fmt: skip
     params = config_params(cfg)
-    assert params["compression.history.strategy"] == "none"
-    assert params["env._target_"] == "environments.facts.FactsEnv"
+    assert params["compression.history._target_"] == "null"  # no compression
+    assert params["env._target_"] == "environments.facts.env.FactsEnv"
     assert params["llm.agent.api_key_env"] == "MY_KEY"
     assert "sk-live" not in "".join(params.values())
     assert params["llm.agent.extra_headers.api_key"] == "***"

@@ -13,8 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from acon.tracking.store import mlflow_client
-from tests.conftest import tracking_overrides
-from tests.tracking.conftest import scripted_overrides
+from tests.support import scripted_overrides, tracking_overrides
 
 ACON_ROLLOUT = str(Path(sys.executable).parent / "acon-rollout")
 
@@ -60,8 +59,10 @@ def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(fake, store, t
         filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'",
     )
     assert len(children) == 2
-    by_strategy = {c.data.params["compression.history.strategy"]: c for c in children}
+    by_strategy = {c.info.run_name.rsplit("=", 1)[1]: c for c in children}
     assert set(by_strategy) == {"none", "fifo"}
+    targets = {k: r.data.params["compression.history._target_"] for k, r in by_strategy.items()}
+    assert targets == {"none": "null", "fifo": "acon.compression.fifo.Fifo"}
     for job, strategy in enumerate(["none", "fifo"]):
         run = by_strategy[strategy]
         assert run.info.run_name == f"#{job} compression/history={strategy}"

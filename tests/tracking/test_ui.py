@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from acon.compression.guidelines import save_guideline, set_alias
+from acon.guidelines import GuidelineStore, Lineage
 from acon.tracking import prompt_name, sync_guidelines
-from acon.tracking.server import TrackingServer
+from acon.tracking.mlflow_server import TrackingServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -51,12 +51,12 @@ def browser(tmp_path):
 def test_two_guideline_versions_side_by_side_in_the_mlflow_ui(browser, store, tmp_path):
     uri, artifacts = store
     root = tmp_path / "guidelines"
-    first = save_guideline("history", "acon-opt", V1, root, lineage={"step": "start"})
-    second = save_guideline("history", "acon-opt", V2, root,
-                            lineage={"parent": first.version, "step": "ut", "round": 1,
-                                     "score": 0.75})  # fmt: skip
-    set_alias("history", "acon-opt", "baseline", first.version, root)
-    set_alias("history", "acon-opt", "best", second.version, root)
+    guidelines = GuidelineStore(root)
+    first = guidelines.add("history", "acon-opt", V1, Lineage(step="start"))
+    second = guidelines.add("history", "acon-opt", V2, Lineage(parent=first.version, step="ut",
+                                                                round=1, score=0.75))  # fmt: skip
+    guidelines.set_alias("history", "acon-opt", "baseline", first.version)
+    guidelines.set_alias("history", "acon-opt", "best", second.version)
     prompt = prompt_name("facts", "history")
     sync_guidelines(root, "history", "acon-opt", prompt, uri)
 

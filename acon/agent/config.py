@@ -1,0 +1,36 @@
+"""The agent's settings (`agent:` in the config), typed: its step limit, and its context's
+compression triggers (`agent.context`), which every compression strategy shares. A
+benchmark sets its own values in `conf/env/<name>.yaml` (the paper's thresholds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from acon.config.schemas import check_positive
+
+
+@dataclass
+class ContextConfig:
+    """When compression fires. History: once everything after the system prompt passes
+    `history_threshold_tokens` (cl100k), all but the last `keep_last` turns are replaced.
+    Observation: one observation longer than `observation_threshold_tokens`."""
+
+    history_threshold_tokens: int = 4096
+    observation_threshold_tokens: int = 1024
+    keep_last: int = 1  # the last action/observation pairs always kept raw
+
+    def __post_init__(self) -> None:
+        check_positive("history_threshold_tokens", self.history_threshold_tokens, zero=True)
+        check_positive("observation_threshold_tokens", self.observation_threshold_tokens, zero=True)
+        check_positive("keep_last", self.keep_last, zero=True)
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 30  # the last step admits only the finish tool
+    max_tokens: int | None = None  # per reply; null: the agent role's default
+    context: ContextConfig = field(default_factory=ContextConfig)
+
+    def __post_init__(self) -> None:
+        check_positive("max_steps", self.max_steps)
+        check_positive("max_tokens", self.max_tokens)

@@ -1,0 +1,122 @@
+"""`llmlingua`: extractive keep-ratio compression, for the history and for observations.
+
+Keeps the most informative `keep_ratio` of the tokens, in their original order, as scored
+by acon/compression/lingua_scorer.py (offline: the local Qwen model's self-information;
+with `scorer: llmlingua2`, LLMLingua-2 through the `llmlingua` package).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acon.compression.base import (
+    Compacted,
+    CompressedObservation,
+    HistoryState,
+    HistoryStrategy,
+    ObservationStrategy,
+    StrategyConfig,
+)
+from acon.compression.lingua_scorer import (
+    DEFAULT_LLMLINGUA2,
+    SCORERS,
+    UNITS,
+    Compressor,
+    LLMLingua2Compressor,
+    ScoringCompressor,
+    TokenScorer,
+    start_local_scorer,
+)
+from acon.config.schemas import InvalidSetting, check_choice, schema
+from acon.services import Services
+
+
+@dataclass
+class LinguaConfig(StrategyConfig):
+    keep_ratio: float = 0.3  # the paper's LLMLingua setting
+    scorer: str = "local_perplexity"  # or llmlingua2 (pip install llmlingua; its weights)
+    unit: str = "word"  # word: a word's tokens kept or dropped together; token: each alone
+    keep_digits: bool = True  # words holding digits first, as LLMLingua-2's force_reserve_digit
+    model: str | None = None  # local_perplexity: a local model; null: the compressor's
+    chunk_tokens: int = 1024  # local_perplexity: tokens scored per request
+    overlap_tokens: int = 128  # and the context each chunk carries from the one before
+    model_name: str = DEFAULT_LLMLINGUA2  # llmlingua2: the Hugging Face model
+    device: str = "cpu"  # llmlingua2
+
+    def llm_roles(self) -> tuple[str, ...]:
+        # the scorer is the compressor role's local model unless `model` names one
+        return () if self.model or self.scorer == "llmlingua2" else ("compressor",)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.keep_ratio <= 1.0:
+            raise InvalidSetting("keep_ratio", self.keep_ratio, "use a number in (0, 1], e.g. 0.3")
+        check_choice("scorer", self.scorer, SCORERS)
+        check_choice("unit", self.unit, UNITS)
+
+
+@schema("compression/history", "llmlingua")
+@dataclass
+class LinguaHistoryConfig(LinguaConfig):
+    _target_: str | None = "acon.compression.llmlingua.LinguaHistory"
+
+
+@schema("compression/observation", "llmlingua")
+@dataclass
+class LinguaObservationConfig(LinguaConfig):
+    _target_: str | None = "acon.compression.llmlingua.LinguaObservation"
+
+
+def build_compressor(
+    config: LinguaConfig, services: Services, scorer: TokenScorer | None = None
+) -> Compressor:
+    """The compressor `config` asks for; `scorer` replaces the local one (tests)."""
+    if config.scorer == "llmlingua2":
+        return LLMLingua2Compressor(config.model_name, config.keep_ratio, config.device)
+    scorer = scorer or start_local_scorer(
+        services.llms, config.model, config.chunk_tokens, config.overlap_tokens
+    )
+    return ScoringCompressor(scorer, config.keep_ratio, config.unit, config.keep_digits)
+
+
+class _Extractive:
+    """What both strategies share: the keep-ratio compressor their config asks for."""
+
+    def __init__(
+        self,
+        config: LinguaConfig,
+        services: Services | None = None,
+        scorer: TokenScorer | None = None,
+    ):
+        super().__init__(config, services)  # type: ignore[call-arg] - the strategy base's
+        self.compressor = build_compressor(config, self.services, scorer)
+
+
+class LinguaObservation(_Extractive, ObservationStrategy):
+    """Keep the most informative `keep_ratio` of the observation's tokens."""
+
+    name, label = "llmlingua", "LLMLingua"
+
+    def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:
+        text, _ = self.compressor.compress(observation)
+        return CompressedObservation(text=text)
+
+
+class LinguaHistory(_Extractive, HistoryStrategy):
+    """The previous summary and the older turns, compressed into the new summary; the
+    last `keep_last` turns stay verbatim (accumulate semantics, as `guideline`)."""
+
+    name, label = "llmlingua", "LLMLingua"
+
+    def compact(self, state: HistoryState) -> Compacted:
+        recent = state.turns[len(state.turns) - state.keep_last :] if state.keep_last else []
+        older = state.turns[: len(state.turns) - len(recent)]
+        if not older:
+            return Compacted(summary=state.summary, turns=state.turns, detail={"skipped": True})
+        parts = [state.summary] if state.summary else []
+        parts += [turn.text() for turn in older]
+        summary, record = self.compressor.compress("\n\n".join(parts))
+        return Compacted(
+            summary=summary,
+            turns=list(recent),
+            detail={"compressed_turns": [t.index for t in older], **record},
+        )

@@ -1,0 +1,202 @@
+"""LLM compression following a guideline: `guideline` (Acon) and `prompting` (naive).
+
+A `GuidelineCompressor` sends the compressor role the guideline as its system prompt and a
+frame (`frames/<kind>.md`) holding the task and the text to compress, and asks for JSON
+(reasoning, then the compressed text) under a strict schema, so even small local models
+answer in a parseable shape. The strategies below use it inside the harness; `acon.export`
+hands it to other agents. History summaries either accumulate (the previous summary plus
+the newly old turns) or are rebuilt from all raw turns each time (`mode`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from acon.compression.base import (
+    Compacted,
+    CompressedObservation,
+    CompressionError,
+    HistoryState,
+    HistoryStrategy,
+    ObservationStrategy,
+    StrategyConfig,
+    Turn,
+)
+from acon.config.schemas import check_choice, check_positive, schema
+from acon.errors import AconError
+from acon.guidelines import Guideline, GuidelineRef
+from acon.guidelines.store import resolve
+from acon.llm.client import ChatResult
+from acon.services import Services
+
+FRAMES = Path(__file__).resolve().parent / "frames"
+MODES = ("accumulate", "rebuild")
+OUTPUT_FIELD = {"history": "summary", "observation": "observation"}
+
+
+def frame_text(kind: str) -> str:
+    """The user message around the text to compress (`$task`, `$summary`, `$history`;
+    `$action`, `$observation`), as a Python string.Template."""
+    return (FRAMES / f"{kind}.md").read_text(encoding="utf-8")
+
+
+def _schema(name: str) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": f"compressed_{name}",
+            "strict": True,
+            "schema": {
+                "type": "object",
+                "properties": {"reasoning": {"type": "string"}, name: {"type": "string"}},
+                "required": ["reasoning", name],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+class GuidelineCompressor:
+    """A compressor LLM that follows one guideline. `client` is any chat client with
+    `chat(messages, **params) -> ChatResult` (an `acon.llm.LLMClient`)."""
+
+    def __init__(self, guideline: Guideline, client: Any, max_tokens: int | None = None):
+        self.guideline = guideline
+        self.client = client
+        self.max_tokens = max_tokens
+        self.output = OUTPUT_FIELD[guideline.kind]
+        self.frame = Template(frame_text(guideline.kind))
+
+    def summarize(
+        self, task: str, summary: str | None, turns: list[Turn]
+    ) -> tuple[str, ChatResult]:
+        """The new summary of `summary` plus `turns` (history guidelines)."""
+        return self._ask(self.frame.substitute(
+            task=task, summary=summary or "(none yet)",
+            history="\n\n".join(turn.text() for turn in turns),
+        ))  # fmt: skip
+
+    def refine(self, observation: str, task: str, action: str) -> tuple[str, ChatResult]:
+        """The refined observation (observation guidelines)."""
+        return self._ask(self.frame.substitute(task=task, action=action, observation=observation))
+
+    def _ask(self, frame: str) -> tuple[str, ChatResult]:
+        messages = [{"role": "system", "content": self.guideline.text},
+                    {"role": "user", "content": frame}]  # fmt: skip
+        params: dict[str, Any] = {"response_format": _schema(self.output)}
+        if self.max_tokens:
+            params["max_tokens"] = int(self.max_tokens)
+        result: ChatResult = self.client.chat(messages, **params)
+        try:
+            text = str(result.json()[self.output]).strip()
+        except (ValueError, KeyError, TypeError) as exc:
+            cut = " (cut at max_tokens)" if result.finish_reason == "length" else ""
+            raise CompressionError(
+                f"unparseable compressor reply{cut}: {result.text[:200]!r}"
+            ) from exc
+        if not text:
+            raise CompressionError("the compressor returned an empty text")
+        return text, result
+
+
+@dataclass
+class SummaryConfig(StrategyConfig):
+    guideline: GuidelineRef = field(default_factory=GuidelineRef)
+    max_tokens: int | None = None  # per compressor reply; null: the compressor role's
+
+    def llm_roles(self) -> tuple[str, ...]:
+        return ("compressor",)
+
+    def __post_init__(self) -> None:
+        check_positive("max_tokens", self.max_tokens)
+
+
+@schema("compression/history", "guideline")
+@dataclass
+class GuidelineHistoryConfig(SummaryConfig):
+    _target_: str | None = "acon.compression.summary.GuidelineHistory"
+    mode: str = "accumulate"  # accumulate: previous summary + newly old turns; rebuild: all
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_choice("mode", self.mode, MODES)
+
+
+@schema("compression/history", "prompting")
+@dataclass
+class PromptingHistoryConfig(GuidelineHistoryConfig):
+    _target_: str | None = "acon.compression.summary.PromptingHistory"
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="naive"))
+
+
+@schema("compression/observation", "guideline")
+@dataclass
+class GuidelineObservationConfig(SummaryConfig):
+    _target_: str | None = "acon.compression.summary.GuidelineObservation"
+
+
+@schema("compression/observation", "prompting")
+@dataclass
+class PromptingObservationConfig(GuidelineObservationConfig):
+    _target_: str | None = "acon.compression.summary.PromptingObservation"
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="naive"))
+
+
+def _compressor(kind: str, config: SummaryConfig, services: Services) -> GuidelineCompressor:
+    if services.llms is None:
+        raise AconError(
+            "A summary strategy needs the run's LLM session: build it with Services(llms=...)."
+        )
+    guideline = resolve(kind, config.guideline)
+    return GuidelineCompressor(guideline, services.llms.client("compressor"), config.max_tokens)
+
+
+class GuidelineHistory(HistoryStrategy):
+    name, label = "guideline", "Acon"
+    config: GuidelineHistoryConfig
+
+    def __init__(self, config: GuidelineHistoryConfig, services: Services | None = None):
+        super().__init__(config, services)
+        self.compressor = _compressor("history", config, self.services)
+        self.guideline = self.compressor.guideline
+
+    def compact(self, state: HistoryState) -> Compacted:
+        recent = state.turns[len(state.turns) - state.keep_last :] if state.keep_last else []
+        if self.config.mode == "rebuild":
+            prior, older = None, state.all_turns[: len(state.all_turns) - len(recent)]
+        else:
+            prior, older = state.summary, state.turns[: len(state.turns) - len(recent)]
+        if not older:
+            return Compacted(summary=state.summary, turns=state.turns, detail={"skipped": True})
+        summary, call = self.compressor.summarize(state.task, prior, older)
+        return Compacted(
+            summary=summary,
+            turns=list(recent),
+            call=call,
+            detail={"compressed_turns": [t.index for t in older], "mode": self.config.mode},
+        )
+
+
+class PromptingHistory(GuidelineHistory):
+    name, label = "prompting", "Prompting"
+
+
+class GuidelineObservation(ObservationStrategy):
+    name, label = "guideline", "Acon"
+    config: GuidelineObservationConfig
+
+    def __init__(self, config: GuidelineObservationConfig, services: Services | None = None):
+        super().__init__(config, services)
+        self.compressor = _compressor("observation", config, self.services)
+        self.guideline = self.compressor.guideline
+
+    def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:
+        text, call = self.compressor.refine(observation, task, last_action)
+        return CompressedObservation(text=text, call=call)
+
+
+class PromptingObservation(GuidelineObservation):
+    name, label = "prompting", "Prompting"

@@ -1,0 +1,90 @@
+"""Composing the config outside a command (tools, tests, notebooks) and checking it: the
+same config `acon-rollout` builds, each node typed by its schema and every value checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from acon.config.build import typed
+from acon.config.explain import explain
+from acon.config.root import AconConfig
+from acon.config.schemas import InvalidSetting, discover
+from acon.errors import AconError
+from acon.llm.config import LLMConfig
+from acon.paths import CONF_DIR, REPO_ROOT
+
+
+def register_schemas() -> None:
+    """Make every schema known to Hydra (the root's, `llm/schema`, and each plugin's) and
+    `${acon_repo:}` (the repository's root, for paths relative to it)."""
+    if not OmegaConf.has_resolver("acon_repo"):
+        OmegaConf.register_new_resolver("acon_repo", lambda: str(REPO_ROOT))
+    store = ConfigStore.instance()
+    store.store(name="acon_schema", node=AconConfig)
+    store.store(group="llm", name="schema", node=LLMConfig)
+    discover()
+
+
+def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """The same config `acon-rollout` would build, checked: for tools, tests and notebooks."""
+    register_schemas()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
+    except Exception as exc:
+        message = explain(exc)
+        if message is None or isinstance(exc, AconError):
+            raise
+        raise AconError(message) from exc
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: DictConfig) -> None:
+    """Every value set, and every node's schema checks pass; else one AconError that names
+    the key and what it accepts."""
+    for key in cfg:
+        if key == "hydra":
+            continue
+        missing = sorted(OmegaConf.missing_keys(cfg[key])) if OmegaConf.is_config(cfg[key]) else []
+        if missing:
+            name = f"{key}.{missing[0]}"
+            raise AconError(f"{name} has no value: set it on the command line ({name}=...).")
+        try:
+            typed(cfg[key])
+        except InvalidSetting as exc:
+            raise AconError(f"{_where(cfg, key, exc)} is not valid: {exc.accepts}.") from None
+
+
+def _where(cfg: DictConfig, key: str, exc: InvalidSetting) -> str:
+    """The full key of the failing field (the first node below `key` that has it)."""
+    for path in _paths(cfg[key], key):
+        node = OmegaConf.select(cfg, path)
+        if OmegaConf.is_dict(node) and exc.field in node:
+            return f"{path}.{exc.field}={exc.value!r}"
+    return f"{key}.{exc.field}={exc.value!r}"
+
+
+def _paths(node: Any, prefix: str) -> list[str]:
+    out = [prefix]
+    if OmegaConf.is_dict(node):
+        for name in node:
+            out += _paths(node._get_node(name), f"{prefix}.{name}")
+    return out
+
+
+class ValidateConfig(Callback):
+    """Checks the composed config before Hydra makes the run folder (conf/config.yaml)."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        validate(config)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        validate(config)

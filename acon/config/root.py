@@ -1,0 +1,105 @@
+"""The root config's schema (`conf/config.yaml` lists it first). Blocks that belong to one
+package are typed there (`llm`, `agent`, `rollout`, `tracking`); the rest is here.
+Group nodes whose type depends on the option chosen (`env`, `optimizer`, the compression
+strategies, the rollout backend) are typed by that option's own schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from acon.agent.config import AgentConfig
+from acon.config.schemas import check_choice, check_positive
+from acon.llm.config import LLMConfig
+from acon.llm.models import LocalModelConfig
+from acon.llm.pricing import PricingConfig
+from acon.rollout.config import RolloutConfig
+from acon.tracking.settings import TrackingConfig
+
+
+@dataclass
+class PathsConfig:
+    # Shared by every clone: assembled model files and cached LLM responses.
+    cache_dir: str = "${oc.env:ACON_CACHE_DIR,${oc.env:HOME}/.cache/acon}"
+    models_dir: str = "${paths.cache_dir}/models"
+    # Benchmark data, read in place (tests and CI have it at ../shared/data).
+    data_dir: str = "${oc.env:ACON_DATA_DIR,${acon_repo:}/../shared/data}"
+
+
+@dataclass
+class CompressionConfig:
+    """Each kind's strategy, typed by its option (`compression/history=fifo`)."""
+
+    history: Any = MISSING
+    observation: Any = MISSING
+
+
+REPORT_SOURCES = ("store", "folders")
+
+
+@dataclass
+class ReportConfig:
+    """Tables (Markdown, CSV) and figures (PNG) from finished rollouts (`acon-report`)."""
+
+    source: str = "store"  # store: the MLflow tracking store; folders: run folders
+    experiments: list[str] | None = None  # store: experiment names (e.g. [acon/qa]); null: all
+    where: str | None = None  # store: an MLflow filter on top, e.g. params.rollout.split = "test"
+    runs: list[str] = field(
+        default_factory=lambda: ["${acon_repo:}/runs", "${acon_repo:}/multirun"]
+    )  # folders: where to look
+    out: str = "${acon_repo:}/results"
+
+    def __post_init__(self) -> None:
+        check_choice("source", self.source, REPORT_SOURCES)
+
+
+@dataclass
+class ExportConfig:
+    """Which guideline `acon-export` writes, and where."""
+
+    kind: str = "history"
+    name: str = "acon-opt"
+    version: str = "best"  # a number, latest, or an alias
+    dir: str | None = None  # the guideline folder (an optimization's <run>/guidelines)
+    out: str = "${acon_repo:}/results/export"
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, ("history", "observation"))
+
+
+@dataclass
+class MainConfig:
+    """`acon-main`: optimize on the training split, then compare on the test split."""
+
+    test_split: str = "test"
+    test_tasks: int | None = 10
+
+    def __post_init__(self) -> None:
+        check_positive("test_tasks", self.test_tasks)
+
+
+@dataclass
+class CheckConfig:
+    """The short end-to-end check of the LLM layer (`acon-check`)."""
+
+    roles: list[str] = field(default_factory=lambda: ["agent", "compressor", "optimizer", "judge"])
+
+
+@dataclass
+class AconConfig:
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+    local_models: dict[str, LocalModelConfig] = field(default_factory=dict)
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    compression: CompressionConfig = field(default_factory=CompressionConfig)
+    optimizer: Any = MISSING
+    env: Any = MISSING
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    main: MainConfig = field(default_factory=MainConfig)
+    check: CheckConfig = field(default_factory=CheckConfig)

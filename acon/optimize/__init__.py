@@ -1,0 +1,29 @@
+"""The guideline optimizer. The loop, stage by stage:
+
+    evaluation.py  rollouts of candidates (and of no compression), each paid for once
+    feedback.py    what the optimizer LLM says about them (contrastive, failures, usage)
+    proposal.py    new candidate guidelines from that feedback
+    selection.py   which tasks teach what, and which candidate wins
+    state.py       resume and budget
+    methods/       acon (UT then CO, the paper's) and gepa (a comparison)
+
+`optimize(cfg, llms, folder)` is the one entry every command uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acon.config.build import build
+from acon.optimize.report import OptimizationReport, StepOutcome
+from acon.run_folder import RunFolder
+from acon.services import Services
+
+__all__ = ["OptimizationReport", "StepOutcome", "optimize"]
+
+
+def optimize(cfg: Any, llms: Any, folder: RunFolder) -> OptimizationReport:
+    """Run the configured optimizer method (`optimizer=acon|gepa`) in `folder`; a rerun
+    into the same folder resumes."""
+    method = build(cfg.optimizer, Services(llms, folder.make()))
+    return method.run(cfg)

@@ -1,0 +1,45 @@
+"""What every optimizer method shares (`optimizer:`); each method's schema adds its own
+settings (acon/optimize/methods/<method>.py, conf/optimizer/<method>.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from acon.config.schemas import OPERATIONAL, check_choice, check_positive
+from acon.guidelines import KINDS, GuidelineRef
+
+
+@dataclass
+class BudgetConfig:
+    """Limits on live LLM calls (cache hits are free), checked before each call."""
+
+    max_calls: int | None = None
+    max_tokens: int | None = None
+    max_usd: float | None = None
+
+
+@dataclass
+class OptimizerConfig:
+    _target_: str = ""
+    kind: str = "history"  # which guideline is optimized: history | observation
+    start: GuidelineRef = field(default_factory=GuidelineRef)  # the guideline to start from
+    name: str = "acon-opt"  # the optimized guideline's name in <run>/guidelines
+    split: str = "train"
+    n_tasks: int = 10  # training tasks rolled out with and without compression
+    selection_tasks: int = 6  # tasks each candidate is evaluated on
+    # Score-valued benchmarks (QA's F1): a task is contrastive if compression costs it more
+    # than this; null: success without compression, failure with it.
+    score_drop: float | None = None
+    max_context_chars: int = 12000  # per context shown to the optimizer
+    # Candidates are independent samples (seed + i); this temperature is sent where the
+    # endpoint takes one (reasoning models do not).
+    temperature: float = 0.7
+    seed: int = 42
+    rollouts_dir: str = field(default="${paths.cache_dir}/rollouts", metadata=OPERATIONAL)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, KINDS)
+        check_positive("n_tasks", self.n_tasks)
+        check_positive("selection_tasks", self.selection_tasks)
+        check_positive("max_context_chars", self.max_context_chars)

@@ -1,0 +1,105 @@
+"""Rollouts of a guideline (or of no compression) on training tasks, each configuration
+paid for once.
+
+Each configuration's rollouts live in the shared rollout store (`optimizer.rollouts_dir`,
+acon.rollout.store), in a folder named by everything that can change their numbers, so a
+baseline or a candidate evaluated by an earlier optimization, or before an interruption,
+is not run again; the LLM response cache covers partly finished tasks. Only finished
+tasks count: an errored one is left out (and named) and runs again next time.
+
+The optimizer picks the compression it optimizes by itself: the optimized kind uses the
+configured strategy when it follows a guideline (`guideline` or `prompting`), and the
+`guideline` strategy with its defaults otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from acon.compression.base import NoHistoryCompression, NoObservationCompression
+from acon.compression.summary import (
+    GuidelineHistoryConfig,
+    GuidelineObservationConfig,
+    SummaryConfig,
+)
+from acon.config.build import typed
+from acon.environment import Task
+from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
+from acon.rollout import rollout
+from acon.rollout.store import RolloutStore
+from acon.run_folder import RunFolder
+
+log = logging.getLogger(__name__)
+Rows = dict[str, dict[str, Any]]
+GUIDELINE_CONFIGS = {"history": GuidelineHistoryConfig, "observation": GuidelineObservationConfig}
+
+
+@dataclass
+class Evaluated:
+    """A configuration's rollouts on some tasks: the finished ones' rows, by task id."""
+
+    rows: Rows
+    folder: RunFolder
+    errored: list[str] = field(default_factory=list)
+
+
+def with_compression(cfg: Any, **nodes: Any) -> Any:
+    """A copy of `cfg` whose compression kinds are the given typed configs."""
+    out = copy.deepcopy(cfg)
+    for kind, node in nodes.items():
+        out.compression[kind] = OmegaConf.structured(node)
+    return out
+
+
+def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:
+    """`cfg` with `kind` following the guideline `ref` (see the module docstring)."""
+    current = typed(cfg.compression[kind])
+    if isinstance(current, SummaryConfig):
+        current.guideline = ref
+        return with_compression(cfg, **{kind: current})
+    return with_compression(cfg, **{kind: GUIDELINE_CONFIGS[kind](guideline=ref)})
+
+
+class CandidateEvaluator:
+    def __init__(self, cfg: Any, llms: Any, kind: str, rollouts_dir: str | Path, split: str):
+        self.cfg = cfg
+        self.llms = llms
+        self.kind = kind
+        self.split = split
+        self.store = RolloutStore(rollouts_dir)
+        # candidate texts are files too (a strategy reads its guideline from a store)
+        self.texts = GuidelineStore(Path(rollouts_dir) / "guidelines")
+
+    def baseline(self, tasks: list[Task]) -> Evaluated:
+        """Rollouts without any compression."""
+        cfg = with_compression(self.cfg, history=NoHistoryCompression(),
+                               observation=NoObservationCompression())  # fmt: skip
+        return self._run(cfg, tasks)
+
+    def guideline(self, text: str, tasks: list[Task]) -> Evaluated:
+        """Rollouts with `text` as the guideline of the optimized kind; the other kind's
+        compression stays as configured."""
+        name = f"g-{text_sha(text)[:12]}"
+        if not self.texts.versions(self.kind, name):
+            self.texts.add(self.kind, name, text)
+        ref = GuidelineRef(name=name, version="1", dir=str(self.texts.root))
+        return self._run(with_guideline(self.cfg, self.kind, ref), tasks)
+
+    def _run(self, cfg: Any, tasks: list[Task]) -> Evaluated:
+        cfg = OmegaConf.merge(cfg, {"rollout": {"split": self.split, "limit": None,
+                                                "task_ids": [t.id for t in tasks]}})  # fmt: skip
+        folder = self.store.folder(cfg)
+        result = rollout(cfg, folder, self.llms)
+        finished = result.finished
+        errored = [t.id for t in tasks if t.id not in finished]
+        if errored:
+            log.warning("%d task(s) errored in %s and are left out: %s", len(errored),
+                        folder.path, result.errors_summary())  # fmt: skip
+        return Evaluated({t.id: finished[t.id] for t in tasks if t.id in finished}, folder,
+                         errored)  # fmt: skip

@@ -1,0 +1,115 @@
+"""What the optimizer LLM says about rollouts: contrastive feedback (full vs. compressed
+context of a task that compression made fail), failure feedback (the compressed run
+alone), and usage analysis (what a successful compressed run actually used).
+
+`OptimizerLM` runs the DSPy programs (acon/optimize/signatures.py) on the optimizer role.
+A reply DSPy cannot parse (or one cut at max_tokens) costs that item and is counted with
+its reason; an endpoint that refuses the request, cannot be reached or a spent budget
+stops the optimizer with its own sentence (they would fail every other call too).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dspy
+
+from acon.errors import AconError
+from acon.llm.client import ChatResult
+from acon.llm.dspy_bridge import dspy_lm
+from acon.optimize.contexts import compressed_text, full_text
+from acon.optimize.evaluation import Evaluated
+from acon.optimize.signatures import ContrastiveFeedback, FailureFeedback, UsageAnalysis
+
+log = logging.getLogger(__name__)
+
+
+class OptimizerLM:
+    def __init__(self, client: Any):
+        self.client = client
+        self.unusable: list[str] = []  # since the last take_unusable()
+
+    def predict(
+        self, signature: type, *, sample: int = 0, temperature: float | None = None,
+        **inputs: str,
+    ) -> Any:  # fmt: skip
+        """One DSPy call; None when the reply is unusable (counted with its reason)."""
+        replies: list[ChatResult] = []
+        lm = dspy_lm(self.client, sample=sample, temperature=temperature, on_result=replies.append)
+        try:
+            with dspy.context(lm=lm):
+                return dspy.Predict(signature)(**inputs)
+        except Exception as exc:
+            _reraise_ours(exc)
+            cut = bool(replies) and replies[-1].finish_reason == "length"
+            reason = "cut at max_tokens" if cut else f"unparseable ({type(exc).__name__})"
+            self.unusable.append(f"{signature.__name__}: {reason}")
+            log.warning("%s: unusable reply, %s", signature.__name__, reason)
+            return None
+
+    def take_unusable(self) -> list[str]:
+        taken, self.unusable = self.unusable, []
+        return taken
+
+
+def _reraise_ours(exc: BaseException) -> None:
+    """DSPy may wrap our exceptions: an endpoint's refusal, an outage or a spent budget
+    must still stop the optimizer with its own one-sentence message."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AconError):
+            raise seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def feedback(
+    lm: OptimizerLM,
+    ids: list[str],
+    *,
+    contrastive: bool,
+    base: Evaluated,
+    comp: Evaluated,
+    guideline: str,
+    instructions: dict[str, str],
+    max_chars: int,
+) -> list[str]:
+    """One feedback item per task: contrastive (full vs. compressed) or failures-only."""
+    items = []
+    for task_id in ids:
+        inputs = {"task": instructions[task_id], "guideline": guideline,
+                  "compressed_context": compressed_text(comp.folder, comp.rows[task_id],
+                                                        max_chars)}  # fmt: skip
+        if contrastive:
+            full = full_text(base.folder, base.rows[task_id], max_chars)
+            pred = lm.predict(ContrastiveFeedback, full_context=full, **inputs)
+        else:
+            pred = lm.predict(FailureFeedback, **inputs)
+        if pred is not None:
+            items.append(
+                f"Task {task_id}:\n- lost facts: {pred.lost_facts}\n- lost state: "
+                f"{pred.lost_state}\n- wrong summaries: {pred.wrong_summaries}\n"
+                f"- keep: {pred.keep}"
+            )
+    return items
+
+
+def usage(
+    lm: OptimizerLM,
+    ids: list[str],
+    *,
+    comp: Evaluated,
+    guideline: str,
+    instructions: dict[str, str],
+    max_chars: int,
+) -> list[str]:
+    """One analysis per successful compressed task: what was used, what never needed."""
+    items = []
+    for task_id in ids:
+        pred = lm.predict(
+            UsageAnalysis, task=instructions[task_id], guideline=guideline,
+            compressed_context=compressed_text(comp.folder, comp.rows[task_id], max_chars),
+        )  # fmt: skip
+        if pred is not None:
+            items.append(f"Task {task_id}:\n- used: {pred.used}\n- never needed: {pred.unused}")
+    return items

@@ -1,0 +1,7 @@
+"""Optimizer methods, one module each, chosen by config group (`optimizer=acon|gepa`).
+
+A method is a class built from its typed config (a subclass of
+`acon.optimize.config.OptimizerConfig`, registered with `@schema("optimizer", name)`) and
+the run's services, with `run(cfg) -> OptimizationReport`. Adding one is a module here and
+a YAML file in `conf/optimizer/`.
+"""

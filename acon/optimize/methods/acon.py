@@ -1,0 +1,267 @@
+"""`optimizer=acon`: the paper's Algorithm 1, a utility step, then a compression step, per
+round (`optimizer.steps`, in the order given; `[ut, co, ut]` runs UT twice).
+
+- Utility step (UT): tasks that succeed without compression and fail with the current
+  guideline (the contrastive set) each get structured feedback from the optimizer LLM,
+  which compares the full and the compressed context. From the guideline and a sample of
+  that feedback it proposes `n_candidates` new guidelines; each is evaluated on a subset
+  of the training tasks and the best by task score is kept (ties: fewer context tokens,
+  then a shorter guideline). Fallback when the contrastive set is empty: feedback on the
+  compressed run's failures alone (the `contrastive: false` ablation); with no failures
+  at all, UT has nothing to fix and is skipped.
+- Compression step (CO): on tasks that succeed with compression, the optimizer notes what
+  in the compressed context the agent used and what it never needed, and proposes
+  shorter guidelines; selection as above (score first, then tokens).
+
+Stages: rollouts (acon.optimize.evaluation), feedback (feedback.py), proposals
+(proposal.py), selection (selection.py), state and budget (state.py). Every candidate is
+saved with its lineage in the run's guideline store (`<run>/guidelines`), with the aliases
+`baseline` (the starting text) and `best`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from acon.config.schemas import InvalidSetting, check_positive, schema
+from acon.errors import AconError
+from acon.guidelines import GuidelineStore, Lineage
+from acon.guidelines.store import resolve
+from acon.optimize.config import OptimizerConfig
+from acon.optimize.evaluation import CandidateEvaluator
+from acon.optimize.feedback import OptimizerLM, feedback, usage
+from acon.optimize.methods.base import OptimizerMethod
+from acon.optimize.proposal import propose
+from acon.optimize.report import OptimizationReport, StepOutcome
+from acon.optimize.selection import (
+    Scored,
+    common_tasks,
+    contrastive_set,
+    failures,
+    scored,
+    select_best,
+    successes,
+)
+from acon.optimize.signatures import ProposeGuideline, ShortenGuideline
+from acon.rollout import make_env
+from acon.services import Services
+
+log = logging.getLogger(__name__)
+STEPS = ("ut", "co")
+
+
+@schema("optimizer", "acon")
+@dataclass
+class AconConfig(OptimizerConfig):
+    _target_: str = "acon.optimize.methods.acon.AconMethod"
+    steps: list[str] = field(default_factory=lambda: ["ut", "co"])  # one round; [ut]: UT only
+    rounds: int = 1
+    patience: int = 1  # stop after this many rounds without improvement
+    n_candidates: int = 5  # the paper's 5
+    feedback_tasks: int = 8  # at most this many tasks get a feedback call per step
+    feedback_sample: int = 4  # feedback items shown to each proposal
+    contrastive: bool = True  # false: the ablation with feedback from compressed failures only
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        bad = [s for s in self.steps if s not in STEPS]
+        if bad or not self.steps:
+            raise InvalidSetting("steps", list(self.steps), "use a list of ut and co, e.g. [ut,co]")
+        for name in ("rounds", "patience", "n_candidates", "feedback_tasks", "feedback_sample"):
+            check_positive(name, getattr(self, name))
+
+
+class AconMethod(OptimizerMethod):
+    name = "acon"
+    opt: AconConfig
+
+    def __init__(self, config: AconConfig, services: Services):
+        super().__init__(config, services, plan=config.steps)
+        self.kind = config.kind
+        self.store = GuidelineStore(self.folder.guidelines)
+        self.lm = OptimizerLM(self.llms.client("optimizer"))
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(self, cfg: Any) -> OptimizationReport:
+        env = make_env(cfg)
+        self.tasks = env.tasks(self.opt.split)[: self.opt.n_tasks]
+        env.close()
+        self.instructions = {t.id: t.instruction for t in self.tasks}
+        self.evaluator = CandidateEvaluator(cfg, self.llms, self.kind, self.opt.rollouts_dir,
+                                            self.opt.split)  # fmt: skip
+        try:
+            return self._run()
+        except AconError:
+            self.state.save(self.spent())  # what was spent counts against a resume's budget
+            raise
+
+    def _run(self) -> OptimizationReport:
+        parent = self._parent()
+        stale = 0
+        for rnd in range(1, self.opt.rounds + 1):
+            improved = False
+            for position, step in enumerate(self.opt.steps):
+                outcome = self.state.done(rnd, position)
+                if outcome is None:
+                    log.info("Round %d, step %d (%s), from %s v%d", rnd, position + 1,
+                             step.upper(), self.opt.name, parent.version)  # fmt: skip
+                    before = self.spent()
+                    outcome = (self.utility_step if step == "ut" else self.compression_step)(
+                        parent, rnd, position
+                    )
+                    outcome.unusable = self.lm.take_unusable()
+                    outcome.usage = {k: self.spent()[k] - before[k] for k in before}
+                    if outcome.improved:
+                        self.store.set_alias(self.kind, self.opt.name, "best", outcome.best_version)
+                    self.state.record(outcome, self.spent())
+                if outcome.improved:
+                    improved = True
+                    parent = self._version(outcome.best_version)
+            stale = 0 if improved else stale + 1
+            if stale >= self.opt.patience:
+                log.info("No improvement in %d round(s): stopping.", stale)
+                break
+        return self._report(parent)
+
+    def utility_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
+        base = self.evaluator.baseline(self.tasks)
+        comp = self.evaluator.guideline(parent.text, self.tasks)
+        errored = sorted(set(base.errored) | set(comp.errored))
+        mode = "contrastive" if self.opt.contrastive else "failures"
+        ids = (
+            contrastive_set(base.rows, comp.rows, self.opt.score_drop)
+            if self.opt.contrastive
+            else []
+        )
+        if not ids:
+            ids = failures(comp.rows)
+            if self.opt.contrastive:
+                mode = "failures (fallback: empty contrastive set)"
+        log.info("UT: %d tasks give feedback (%s): %s", len(ids), mode, ", ".join(ids))
+        if not ids:
+            return self._skipped(
+                rnd, position, "ut", parent, "no compressed run failed: nothing to fix", errored
+            )
+        ids = ids[: self.opt.feedback_tasks]
+        items = feedback(self.lm, ids, contrastive=mode == "contrastive", base=base, comp=comp,
+                         guideline=parent.text, instructions=self.instructions,
+                         max_chars=self.opt.max_context_chars)  # fmt: skip
+        if not items:
+            return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
+        texts = self._propose(ProposeGuideline, parent.text, "feedback", items, rnd, position, "ut")
+        outcome = self._select("ut", rnd, position, parent, texts, priority=ids, feedback=items)
+        outcome.feedback_mode, outcome.feedback_tasks = mode, ids
+        outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(errored))
+        return outcome
+
+    def compression_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
+        comp = self.evaluator.guideline(parent.text, self.tasks)
+        ids = successes(comp.rows)
+        log.info("CO: %d tasks succeeded with compression: %s", len(ids), ", ".join(ids))
+        if not ids:
+            return self._skipped(rnd, position, "co", parent, "no task succeeded with compression",
+                                 comp.errored)  # fmt: skip
+        ids = ids[: self.opt.feedback_tasks]
+        items = usage(self.lm, ids, comp=comp, guideline=parent.text,
+                      instructions=self.instructions,
+                      max_chars=self.opt.max_context_chars)  # fmt: skip
+        if not items:
+            return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
+        texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")
+        outcome = self._select("co", rnd, position, parent, texts, priority=ids, feedback=items)
+        outcome.feedback_tasks = ids
+        outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(comp.errored))
+        return outcome
+
+    # -- proposals and selection ------------------------------------------------------
+
+    def _propose(self, signature: type, parent_text: str, field_name: str, items: list[str],
+                 rnd: int, position: int, step: str) -> list[str]:  # fmt: skip
+        return propose(
+            self.lm, signature, parent_text, field_name, items,
+            n=self.opt.n_candidates, sample_size=self.opt.feedback_sample,
+            seed=f"{self.opt.seed}-{rnd}-{position}-{step}", temperature=self.opt.temperature,
+            step=step,
+        )  # fmt: skip
+
+    def _subset(self, priority: list[str]) -> list[Any]:
+        """The selection subset: the tasks that taught the step first, then the rest."""
+        by_id = {t.id: t for t in self.tasks}
+        ordered = list(dict.fromkeys([*priority, *by_id]))
+        return [by_id[i] for i in ordered[: self.opt.selection_tasks]]
+
+    def _select(
+        self, step: str, rnd: int, position: int, parent: Scored, texts: list[str], *,
+        priority: list[str], feedback: list[str],
+    ) -> StepOutcome:  # fmt: skip
+        subset = self._subset(priority)
+        order = [t.id for t in subset]
+        parent_rows = self.evaluator.guideline(parent.text, subset).rows
+        evaluated = []
+        for text in texts:
+            g = self.store.add(self.kind, self.opt.name, text, Lineage(
+                parent=parent.version, step=step, round=rnd, position=position,
+                feedback=feedback, method="acon"))  # fmt: skip
+            evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
+        # every candidate and the parent are scored on the same finished tasks
+        common = common_tasks(order, parent_rows, *(rows for _, _, rows in evaluated))
+        errored = [t for t in order if t not in common]
+        parent_s = scored(parent.text, parent.version, parent_rows, common)
+        candidates = []
+        for version, text, rows in evaluated:
+            s = scored(text, version, rows, common)
+            self.store.update(self.kind, self.opt.name, version, score=s.score,
+                              peak_tokens=s.tokens, guideline_tokens=s.guideline_tokens,
+                              evaluated_on=common, errored_tasks=errored)  # fmt: skip
+            log.info("%s candidate v%d: score %.3f, peak %.0f tokens (parent v%d: %.3f, %.0f)",
+                     step.upper(), version, s.score, s.tokens, parent.version,
+                     parent_s.score, parent_s.tokens)  # fmt: skip
+            candidates.append(s)
+        best = select_best(parent_s, candidates)
+        return StepOutcome(
+            round=rnd, position=position, step=step, parent_version=parent.version,
+            best_version=best.version, improved=best.version != parent.version,
+            candidates=[{"version": c.version, "score": c.score, "peak_tokens": c.tokens,
+                         "guideline_tokens": c.guideline_tokens} for c in candidates],
+            proposals=self.opt.n_candidates, errored_tasks=errored,
+        )  # fmt: skip
+
+    def _skipped(self, rnd: int, position: int, step: str, parent: Scored, reason: str,
+                 errored: list[str]) -> StepOutcome:  # fmt: skip
+        log.info("%s skipped: %s", step.upper(), reason)
+        return StepOutcome(rnd, position, step, parent.version, parent.version, False,
+                           skipped=reason, errored_tasks=sorted(errored))  # fmt: skip
+
+    # -- versions, budget, report ---------------------------------------------------------
+
+    def _parent(self) -> Scored:
+        if self.state.parent_version is None:
+            origin = resolve(self.kind, self.opt.start)
+            lineage = Lineage(step="start", method="acon",
+                              origin=f"{origin.name} v{origin.version}")  # fmt: skip
+            g = self.store.add(self.kind, self.opt.name, origin.text, lineage)
+            for alias in ("baseline", "best"):
+                self.store.set_alias(self.kind, self.opt.name, alias, g.version)
+            self.state.parent_version = g.version
+            self.state.save(self.spent())
+        return self._version(self.state.parent_version)
+
+    def _version(self, version: int) -> Scored:
+        g = self.store.load(self.kind, self.opt.name, version)
+        return Scored(text=g.text, version=g.version, score=0.0, tokens=0.0)
+
+    def _report(self, best: Scored) -> OptimizationReport:
+        spent = self.spent()
+        self.state.save(spent)
+        errored = sorted({t for s in self.state.steps for t in s.errored_tasks})
+        report = OptimizationReport(
+            method=self.name, kind=self.kind, name=self.opt.name, best_version=best.version,
+            guidelines_dir=str(Path(self.store.root)), steps=list(self.state.steps),
+            spent=spent, usage_by_role=self.llms.ledger.summary(), errored_tasks=errored,
+        )  # fmt: skip
+        self.folder.write_optimizer_report(report.to_dict())
+        return report

@@ -1,0 +1,35 @@
+"""What every optimizer method has: its config, the run's LLM session and folder, its
+progress and budget (acon.optimize.state), and `run(cfg) -> OptimizationReport`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from acon.errors import AconError
+from acon.optimize.config import OptimizerConfig
+from acon.optimize.report import OptimizationReport
+from acon.optimize.state import OptimizerState
+from acon.services import Services
+
+
+class OptimizerMethod(ABC):
+    name: str
+
+    def __init__(self, config: OptimizerConfig, services: Services, plan: list[str]):
+        if services.llms is None or services.run is None:
+            raise AconError("The optimizer needs the run's LLM session and folder (Services).")
+        self.opt = config
+        self.llms = services.llms
+        self.folder = services.run
+        self.state = OptimizerState(self.folder, plan)
+        self.llms.ledger.budget = self.state.budget(config.budget)
+
+    @abstractmethod
+    def run(self, cfg: Any) -> OptimizationReport:
+        """Optimize on `cfg`'s benchmark (its rollouts use `cfg`); resumes from the folder."""
+
+    def spent(self) -> dict[str, float]:
+        """Live calls, tokens and dollars, earlier attempts of this run included."""
+        calls, tokens, usd = self.llms.ledger.spent()
+        return {"calls": calls, "tokens": tokens, "usd": usd}

@@ -1,0 +1,193 @@
+"""`optimizer=gepa`: GEPA (the gepa package) optimizing the same guideline on the same
+system, with the same budget, as a comparison.
+
+- `evaluate(batch, candidate)`: roll the tasks out with `candidate[kind]` as the guideline
+  (through the same cached CandidateEvaluator as Acon's optimizer); the score is the task
+  score, and a task that errored is left out of the batch's scores.
+- `make_reflective_dataset`: per task, the compressed context the guideline produced and
+  feedback that contrasts the outcome with the uncompressed run's.
+- Proposals use gepa's own reflective prompt, answered by the `optimizer` role through the
+  accounted LLM layer. gepa swallows a failed proposal and goes on; here an endpoint that
+  refuses the request (or is down, or the budget is spent) stops GEPA at its next check and
+  fails the run with that error's sentence, and a run whose every proposal failed fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from acon.config.schemas import check_positive, schema
+from acon.environment import Task
+from acon.errors import AconError
+from acon.guidelines import GuidelineStore, Lineage
+from acon.guidelines.store import resolve
+from acon.llm.client import LLMCallError
+from acon.llm.usage import BudgetExceeded
+from acon.optimize.config import OptimizerConfig
+from acon.optimize.contexts import compressed_text, outcome
+from acon.optimize.evaluation import CandidateEvaluator
+from acon.optimize.methods.base import OptimizerMethod
+from acon.optimize.report import OptimizationReport
+from acon.rollout import make_env
+from acon.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@schema("optimizer", "gepa")
+@dataclass
+class GepaConfig(OptimizerConfig):
+    _target_: str = "acon.optimize.methods.gepa.GepaMethod"
+    max_metric_calls: int = 24  # task rollouts GEPA may spend
+    reflection_minibatch_size: int = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_positive("max_metric_calls", self.max_metric_calls)
+        check_positive("reflection_minibatch_size", self.reflection_minibatch_size)
+
+
+class AconGEPAAdapter:
+    # None: gepa proposes with its own reflective prompt (answered by `reflection_lm`).
+    propose_new_texts = None
+
+    def __init__(self, evaluator: CandidateEvaluator, baseline: dict[str, dict[str, Any]],
+                 max_chars: int = 6000):  # fmt: skip
+        self.evaluator = evaluator
+        self.kind = evaluator.kind
+        self.baseline = baseline
+        self.max_chars = max_chars
+        self.errored: set[str] = set()
+
+    def evaluate(
+        self, batch: list[Task], candidate: dict[str, str], capture_traces: bool = False
+    ) -> Any:
+        from gepa import EvaluationBatch
+
+        result = self.evaluator.guideline(candidate[self.kind], batch)
+        self.errored |= set(result.errored)
+        done = [t for t in batch if t.id in result.rows]
+        outputs = [result.rows[t.id] for t in done]
+        traces = [{"task": t, "row": result.rows[t.id], "dir": result.folder} for t in done]
+        return EvaluationBatch(
+            outputs=outputs,
+            scores=[float(r["score"]) for r in outputs],
+            trajectories=traces if capture_traces else None,
+        )
+
+    def make_reflective_dataset(
+        self, candidate: dict[str, str], eval_batch: Any, components_to_update: list[str]
+    ) -> Mapping[str, Sequence[Mapping[str, Any]]]:
+        records = []
+        for trace in eval_batch.trajectories or []:
+            task, row = trace["task"], trace["row"]
+            base = self.baseline.get(task.id)
+            verdict = outcome(row)
+            if base is not None:
+                verdict += f" Without compression: {outcome(base)}"
+            records.append({
+                "Inputs": task.instruction,
+                "Generated Outputs": compressed_text(trace["dir"], row, self.max_chars),
+                "Feedback": verdict,
+            })  # fmt: skip
+        return {name: records for name in components_to_update}
+
+
+class Reflection:
+    """gepa's `reflection_lm` on the optimizer role, remembering what gepa would swallow:
+    the first error that will recur on every call stops the run (`stop` is a gepa
+    stopper), and replies are counted."""
+
+    def __init__(self, client: Any, temperature: float):
+        self.client = client
+        self.temperature = temperature
+        self.calls = 0
+        self.failed: list[str] = []
+        self.fatal: AconError | None = None
+
+    def __call__(self, prompt: str | list[dict[str, Any]]) -> str:
+        messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else prompt
+        self.calls += 1
+        try:
+            return self.client.chat(messages, temperature=self.temperature, sample=self.calls).text
+        except (LLMCallError, BudgetExceeded) as exc:
+            self.failed.append(str(exc))
+            self.fatal = self.fatal or exc
+            raise
+
+    def stop(self, gepa_state: Any) -> bool:
+        return self.fatal is not None
+
+
+class GepaMethod(OptimizerMethod):
+    name = "gepa"
+    opt: GepaConfig
+
+    def __init__(self, config: GepaConfig, services: Services):
+        super().__init__(config, services, plan=["gepa"])
+
+    def run(self, cfg: Any) -> OptimizationReport:
+        import gepa
+
+        opt = self.opt
+        env = make_env(cfg)
+        tasks = env.tasks(opt.split)[: opt.n_tasks]
+        env.close()
+        evaluator = CandidateEvaluator(cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split)
+        baseline = evaluator.baseline(tasks)
+        start = resolve(opt.kind, opt.start)
+        reflection = Reflection(self.llms.client("optimizer"), opt.temperature)
+        adapter = AconGEPAAdapter(evaluator, baseline.rows, opt.max_context_chars)
+        result = gepa.optimize(
+            seed_candidate={opt.kind: start.text},
+            trainset=tasks,
+            valset=tasks[: opt.selection_tasks],
+            adapter=adapter,
+            reflection_lm=reflection,
+            max_metric_calls=opt.max_metric_calls,
+            reflection_minibatch_size=opt.reflection_minibatch_size,
+            stop_callbacks=[reflection.stop],
+            run_dir=str(self.folder.path / "gepa"),
+            seed=opt.seed,
+        )
+        if reflection.fatal is not None:
+            raise reflection.fatal
+        if reflection.calls and len(reflection.failed) == reflection.calls:
+            raise AconError(
+                f"Every one of GEPA's {reflection.calls} proposals failed "
+                f"({reflection.failed[-1]}): fix the optimizer role (llm.optimizer)."
+            )
+        origin = f"{start.name} v{start.version}"
+        return self._save(result, origin, adapter.errored | set(baseline.errored))
+
+    def _save(self, result: Any, origin: str, errored: set[str]) -> OptimizationReport:
+        opt = self.opt
+        store = GuidelineStore(self.folder.guidelines)
+        name = f"{opt.name}-gepa"
+        if store.versions(opt.kind, name):  # a finished run, read again
+            best = store.aliases(opt.kind, name)["best"]
+        else:
+            for i, candidate in enumerate(result.candidates):
+                g = store.add(opt.kind, name, candidate[opt.kind], Lineage(
+                    step="start" if i == 0 else "gepa", method="gepa", gepa_index=i,
+                    parents=[p for p in result.parents[i] if p is not None] or None,
+                    score=result.val_aggregate_scores[i],
+                    origin=origin if i == 0 else None,
+                ))  # fmt: skip
+                if i == 0:
+                    store.set_alias(opt.kind, name, "baseline", g.version)
+                if i == result.best_idx:
+                    store.set_alias(opt.kind, name, "best", g.version)
+            best = result.best_idx + 1
+        spent = self.spent()
+        self.state.save(spent)
+        report = OptimizationReport(
+            method=self.name, kind=opt.kind, name=name, best_version=best,
+            guidelines_dir=str(store.root), spent=spent,
+            usage_by_role=self.llms.ledger.summary(), errored_tasks=sorted(errored),
+        )  # fmt: skip
+        self.folder.write_optimizer_report(report.to_dict())
+        return report

@@ -1,0 +1,53 @@
+"""What an optimization returns and records: one outcome per step, one report per run."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class StepOutcome:
+    round: int
+    position: int  # the step's index in optimizer.steps (a round may run UT twice)
+    step: str  # ut | co
+    parent_version: int
+    best_version: int
+    improved: bool
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # version, score, tokens
+    skipped: str | None = None  # why nothing was proposed
+    feedback_mode: str | None = None  # contrastive | failures | ...
+    feedback_tasks: list[str] = field(default_factory=list)  # the tasks that taught the step
+    proposals: int = 0  # proposals asked for
+    unusable: list[str] = field(default_factory=list)  # why each unusable reply was
+    errored_tasks: list[str] = field(default_factory=list)  # left out of its decisions
+    usage: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StepOutcome:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class OptimizationReport:
+    method: str  # acon | gepa
+    kind: str
+    name: str  # the guideline's name in the store
+    best_version: int
+    guidelines_dir: str
+    steps: list[StepOutcome] = field(default_factory=list)
+    spent: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
+    usage_by_role: dict[str, Any] = field(default_factory=dict)
+    errored_tasks: list[str] = field(default_factory=list)  # any step left out
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def errors_summary(self) -> str:
+        if not self.errored_tasks:
+            return ""
+        return (f"{len(self.errored_tasks)} training task(s) errored and were left out of "
+                f"the optimizer's decisions ({', '.join(self.errored_tasks[:8])}); their "
+                f"rollouts run again when a later optimization needs them")  # fmt: skip

@@ -1,0 +1,50 @@
+"""Where a report's rollouts come from: the MLflow tracking store (the default; every
+rollout is logged there) or run folders on disk (for runs made with tracking=off)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from acon.config.naming import benchmark_name, flatten
+from acon.report.labels import method_of
+from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine
+from acon.run_folder import RunFolder
+from acon.tracking.reader import read_rollouts
+from acon.trajectory import context_per_step
+
+
+def from_folders(roots: Iterable[str | Path]) -> Rollouts:
+    """Every rollout folder (one holding results) under the given roots."""
+    tasks, steps = [], []
+    for folder in RunFolder.find(roots):
+        rows = folder.rows()
+        if not rows:
+            continue
+        cfg = folder.config()
+        frame = pd.DataFrame(rows)
+        frame["benchmark"] = benchmark_name(cfg)
+        frame["method"] = method_of(flatten(cfg))
+        frame["run"] = str(folder.path)
+        tasks.append(frame)
+        per_step = pd.DataFrame(context_per_step(folder.trajectories))
+        steps.append(per_step.assign(run=str(folder.path)).reindex(columns=STEP_COLUMNS))
+    return combine(tasks, steps)
+
+
+def from_store(
+    uri: str, experiments: list[str] | None = None, where: str | None = None
+) -> Rollouts:
+    """The finished rollout runs in the tracking store, labelled from their params."""
+    stored = read_rollouts(uri, experiments, where)
+    if not stored.runs:
+        return combine([], [])
+    labels = pd.DataFrame([{"run_id": r["run_id"], "benchmark": r["benchmark"],
+                            "method": method_of(r["params"]), "run": r["run"]}
+                           for r in stored.runs])  # fmt: skip
+    tasks, steps = stored.tasks, stored.steps
+    tasks = tasks.merge(labels, on="run_id").drop(columns="run_id") if len(tasks) else tasks
+    steps = steps.merge(labels[["run_id", "run"]], on="run_id") if len(steps) else steps
+    return combine([tasks] if len(tasks) else [], [steps.reindex(columns=STEP_COLUMNS)])

@@ -1,0 +1,140 @@
+"""Run the agent over a benchmark split with the configured compression, and record it.
+
+    result = rollout(cfg, RunFolder("runs/x"), llms)   # result.table, result.errored
+
+Every task attempt is a row in the run folder (acon.run_folder): finished rows carry the
+benchmark's score; errored rows (infrastructure cut the task short, acon.trajectory) carry
+the failure and no score, are left out of every mean, and are run again by the next
+rollout into the same folder, which skips only finished tasks. A failure that would hit
+every task stops the run at once (acon.rollout.runner.StopRules).
+
+The tasks run on a backend (`rollout/backend=local`: threads here; `ray`: a Ray cluster),
+`rollout.workers` at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from acon.config.build import build
+from acon.environment import Environment, Task
+from acon.errors import AconError
+from acon.metrics import summarize
+from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
+from acon.run_folder import RunFolder
+from acon.services import Services
+from acon.trajectory import ERRORED
+
+__all__ = ["RolloutResult", "RolloutStopped", "TaskRunner", "make_env", "rollout", "select_tasks"]
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RolloutResult:
+    folder: RunFolder
+    rows: list[dict[str, Any]]  # the latest row of every selected task
+    table: pd.DataFrame  # means over the finished ones
+
+    @property
+    def finished(self) -> dict[str, dict[str, Any]]:
+        return {r["task_id"]: r for r in self.rows if r["status"] != ERRORED}
+
+    @property
+    def errored(self) -> dict[str, dict[str, Any]]:
+        return {r["task_id"]: r for r in self.rows if r["status"] == ERRORED}
+
+    def errors_summary(self) -> str:
+        """`2 of 10 tasks errored (timeout x2: ...)`, or '' when none did."""
+        errored = list(self.errored.values())
+        if not errored:
+            return ""
+        kinds = Counter(r.get("error_kind") or "?" for r in errored)
+        first = {r.get("error_kind"): r["error"] for r in reversed(errored)}
+        parts = [f"{kind} x{n}: {first[kind]}" for kind, n in kinds.most_common()]
+        return (f"{len(errored)} of {len(self.rows)} tasks errored and are left out of "
+                f"every result ({'; '.join(parts)})")  # fmt: skip
+
+
+def select_tasks(tasks: list[Task], rollout_cfg: Any) -> list[Task]:
+    if rollout_cfg.get("task_ids"):
+        wanted = list(rollout_cfg.task_ids)
+        by_id = {t.id: t for t in tasks}
+        missing = [i for i in wanted if i not in by_id]
+        if missing:
+            raise AconError(f"Unknown task id(s) {', '.join(missing)}: fix rollout.task_ids.")
+        return [by_id[i] for i in wanted]
+    return tasks[: rollout_cfg.limit] if rollout_cfg.get("limit") else tasks
+
+
+def rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
+    """Run (or finish) the configured rollout into `folder`."""
+    services = Services(llms, folder.make())
+    env = make_env(cfg, services)
+    try:
+        tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
+        _run(cfg, folder, services, env, tasks)
+    finally:
+        env.close()  # a browser or a server must not outlive the run
+        _write_summary(folder)
+    return _result(folder, tasks)
+
+
+def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
+         tasks: list[Task]) -> None:  # fmt: skip
+    finished = folder.finished()
+    todo = [t for t in tasks if t.id not in finished]
+    if len(todo) < len(tasks):
+        retry = sum(t.id in folder.errored() for t in todo)
+        log.info("Resuming in %s: %d of %d tasks finished; %d to run (%d errored before)",
+                 folder.path, len(tasks) - len(todo), len(tasks), len(todo), retry)  # fmt: skip
+    if not todo:
+        return
+    backend = build(cfg.rollout.backend, services)
+    rules = StopRules(services.llms, cfg.rollout.max_consecutive_errors, folder)
+    progress = _Progress(len(todo), services.llms)
+    with contextlib.closing(backend.run(cfg, env, todo)) as rows:
+        for row in rows:
+            folder.append_row(row)
+            progress.log(row)
+            rules.check(row)
+
+
+def _write_summary(folder: RunFolder) -> None:
+    if folder.has_results():
+        folder.write_summary(summarize(folder.rows()))
+
+
+def _result(folder: RunFolder, tasks: list[Task]) -> RolloutResult:
+    latest = {r["task_id"]: r for r in folder.rows()}
+    rows = [latest[t.id] for t in tasks if t.id in latest]
+    return RolloutResult(folder, rows, summarize(rows))
+
+
+class _Progress:
+    def __init__(self, total: int, llms: Any):
+        self.total, self.llms, self.done = total, llms, 0
+        self.scores: list[float] = []
+        self.start = time.monotonic()
+
+    def log(self, row: dict[str, Any]) -> None:
+        self.done += 1
+        usage = self.llms.ledger.total()
+        eta = (time.monotonic() - self.start) / self.done * (self.total - self.done)
+        if row["status"] == ERRORED:
+            outcome = f"ERRORED ({row['error_kind']}, {row['error_stage']})"
+        else:
+            self.scores.append(float(row["score"]))
+            outcome = f"score {row['score']:.2f} in {row['steps']} steps ({row['end_reason']})"
+        mean = sum(self.scores) / len(self.scores) if self.scores else float("nan")
+        log.info(
+            "[%d/%d] %s: %s | mean score %.3f | %d LLM calls, %d tokens, $%.4f | ETA %.0f s",
+            self.done, self.total, row["task_id"], outcome, mean, usage.calls,
+            usage.prompt_tokens + usage.completion_tokens, usage.cost_usd, eta,
+        )  # fmt: skip

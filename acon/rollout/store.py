@@ -1,0 +1,172 @@
+"""Rollouts shared across runs: one folder per configuration, reused only when identical.
+
+A folder's name is a hash of everything that can change a task's outcome (`identity`):
+- the environment's settings (those marked OPERATIONAL left out) and a fingerprint of
+  the data its DATA settings point at (where the data lives does not matter, what it
+  holds does);
+- the agent's settings (step limit, context triggers) and its prompt templates, the
+  compressor's frames and the environment's own prompt files;
+- each compression strategy's settings, with a guideline's resolved text in place of its
+  name and version;
+- the LLM settings of every role whose answers change the outcome (the agent; the
+  compressor when a strategy calls it; a judge when the benchmark has one), without
+  the ones that only change how a call is made (key, time-out, retries, concurrency);
+  a local model counts by its file's sha256;
+- the split, and the harness's version.
+Everything else (workers, backend, tracking, paths, caches, prices) changes no number and
+stays out. `identity.json` in each folder shows what the key covers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+import acon
+from acon.config.build import typed
+from acon.config.naming import benchmark_name
+from acon.guidelines import KINDS, text_sha
+from acon.guidelines.store import resolve
+from acon.llm.config import resolve_role
+from acon.paths import REPO_ROOT
+from acon.run_folder import RunFolder
+
+PROMPT_DIRS = (
+    REPO_ROOT / "acon" / "agent" / "templates",
+    REPO_ROOT / "acon" / "compression" / "frames",
+)
+
+
+class RolloutStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def folder(self, cfg: Any) -> RunFolder:
+        """The folder of `cfg`'s configuration (made, with its identity.json, if new)."""
+        ident = identity(cfg)
+        folder = RunFolder(self.root / key_of(ident)).make()
+        (folder.path / "identity.json").write_text(json.dumps(ident, indent=2, sort_keys=True))
+        folder.write_config(OmegaConf.to_container(cfg, resolve=True))
+        return folder
+
+
+def key_of(ident: dict[str, Any]) -> str:
+    blob = json.dumps(ident, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def reuse_key(cfg: Any) -> str:
+    return key_of(identity(cfg))
+
+
+def identity(cfg: Any) -> dict[str, Any]:
+    """What makes a rollout's numbers (see the module docstring)."""
+    env = typed(cfg.env)
+    strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
+    roles = ["agent", *env.scoring_roles()]
+    for strategy in strategies.values():
+        roles += strategy.llm_roles()
+    return {
+        "harness": acon.__version__,
+        "benchmark": benchmark_name(cfg),
+        "split": str(cfg.rollout.split),
+        "env": _outcome_fields(env),
+        "data": {name: fingerprint(path) for name, path in _data_paths(env)},
+        "agent": dataclasses.asdict(typed(cfg.agent)),
+        "prompts": _prompts(env),
+        "compression": {kind: _strategy(kind, s) for kind, s in strategies.items()},
+        "llm": {role: _role(cfg, role) for role in sorted(set(roles))},
+    }
+
+
+def _strategy(kind: str, config: Any) -> dict[str, Any]:
+    fields = _outcome_fields(config)
+    ref = getattr(config, "guideline", None)
+    if ref is not None:  # the text decides, not where it is stored or what it is called
+        fields["guideline"] = {"text_sha": text_sha(resolve(kind, ref).text)}
+    return fields
+
+
+def _role(cfg: Any, role: str) -> dict[str, Any]:
+    config = resolve_role(cfg.llm, role)
+    fields = _outcome_fields(config)
+    if config.local_model:
+        spec = cfg.local_models.get(config.local_model) or {}
+        fields["local_model_sha256"] = spec.get("sha256")
+        fields["ctx_size"] = cfg.llm.server.ctx_size
+    return fields
+
+
+def _outcome_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields, nested ones included, without OPERATIONAL and DATA ones."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        if f.metadata.get("outcome") is False or f.metadata.get("data"):
+            continue
+        value = getattr(obj, f.name)
+        out[f.name] = _outcome_fields(value) if dataclasses.is_dataclass(value) else value
+    return out
+
+
+def _data_paths(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            found += _data_paths(value, f"{prefix}{f.name}.")
+        elif f.metadata.get("data") and value:
+            for i, path in enumerate(value if isinstance(value, list) else [value]):
+                found.append(
+                    (f"{prefix}{f.name}" + (f"[{i}]" if isinstance(value, list) else ""), str(path))
+                )
+    return found
+
+
+def _prompts(env: Any) -> str:
+    """One hash over the agent's templates, the compressor's frames and the environment
+    package's own non-code files (prompts, page scripts, local sites)."""
+    package = REPO_ROOT.joinpath(*str(env._target_).split(".")[:-2])
+    digest = hashlib.sha256()
+    for folder in (*PROMPT_DIRS, package):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and path.suffix not in (".py", ".pyc"):
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(_file_sha(str(path), *_stat(path)).encode())
+    return digest.hexdigest()[:16]
+
+
+def fingerprint(path: str) -> str | None:
+    """What a data location holds: a hash of its files' relative names and contents
+    (None when it does not exist)."""
+    root = Path(path)
+    if root.is_file():
+        return _file_sha(str(root), *_stat(root))
+    if not root.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(_file_sha(str(file), *_stat(file)).encode())
+    return digest.hexdigest()
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+@lru_cache(maxsize=65536)
+def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+    """A file's sha256, computed once per process for each (size, mtime)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

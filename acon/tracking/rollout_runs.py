@@ -1,0 +1,87 @@
+"""A finished rollout as one MLflow run, read from its run folder.
+
+Params: the resolved config, flattened (`agent.context.history_threshold_tokens`, ...).
+Metrics: the summary's `all` row over finished tasks (`score`, `steps`, `peak_tokens_k`,
+`dependency_m`, `compressor_calls`, ..., and `errored`, the tasks left out), one set per
+difficulty (`level_2/score`, ...) and LLM usage per role (`usage/agent/cost_usd`, ...).
+Artifacts: the per-task table (`tasks.json`, every task's latest attempt with its
+status, shown in the UI, and `results.jsonl`), the agent's input per step (`steps.json`,
+for the report's Figure 2), `summary.md`/`summary.csv`, `trajectories/`, the resolved
+config (`config/resolved.yaml`) and Hydra's `.hydra/` folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from acon.config.naming import benchmark_name
+from acon.metrics import summarize
+from acon.run_folder import RunFolder
+from acon.tracking.params import config_params, plain_config
+from acon.tracking.settings import settings
+from acon.tracking.store import log_metrics, open_run
+from acon.tracking.usage import usage_by_role, usage_metrics
+from acon.trajectory import CONTEXT_FIELDS, context_per_step
+
+log = logging.getLogger(__name__)
+TASKS_TABLE, STEPS_TABLE = "tasks.json", "steps.json"  # read back by acon.tracking.reader
+_METRIC_NAME = re.compile(r"[^\w\-./: ]")
+
+
+def metric_name(name: str) -> str:
+    return _METRIC_NAME.sub("_", str(name)).replace(" ", "_")
+
+
+def summary_metrics(table: pd.DataFrame) -> dict[str, float]:
+    """The `all` row as plain names, every other row (a difficulty level) as a prefix."""
+    metrics = {}
+    for row_name, row in table.iterrows():
+        prefix = "" if row_name == "all" else f"{metric_name(row_name)}/"
+        for column, value in row.items():
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                metrics[f"{prefix}{metric_name(column)}"] = float(value)
+    return metrics
+
+
+def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
+    """Log the rollout in `folder` to the configured store; the run's id, or None when
+    tracking is off."""
+    s = settings(cfg)
+    if s is None:
+        return None
+    client, run_id = open_run(
+        s, folder.path, verb="rollout", params=config_params(cfg),
+        tags={"acon.benchmark": benchmark_name(cfg)},
+    )  # fmt: skip
+    try:
+        rows = folder.rows()
+        metrics = summary_metrics(summarize(rows)) if rows else {}
+        metrics.update(usage_metrics(usage_by_role(folder.llm_calls)))
+        log_metrics(client, run_id, metrics)
+        if rows:
+            client.log_table(run_id, data=pd.DataFrame(rows), artifact_file=TASKS_TABLE)
+            steps = context_per_step(folder.trajectories)
+            client.log_table(run_id, data=pd.DataFrame(steps, columns=CONTEXT_FIELDS),
+                             artifact_file=STEPS_TABLE)  # fmt: skip
+        log_folder_files(client, run_id, folder, cfg)
+    except BaseException:
+        client.set_terminated(run_id, status="FAILED")
+        raise
+    client.set_terminated(run_id)
+    log.info("MLflow: run %s in experiment %s (%s)", run_id, s.experiment, s.uri)
+    return run_id
+
+
+def log_folder_files(client: Any, run_id: str, folder: RunFolder, cfg: Any) -> None:
+    """The run folder's record files, the resolved config and Hydra's own folder."""
+    for path in folder.record_files():
+        client.log_artifact(run_id, str(path))
+    for path, target in ((folder.trajectories, "trajectories"), (folder.hydra_dir, "hydra")):
+        if path.is_dir():
+            client.log_artifacts(run_id, str(path), artifact_path=target)
+    client.log_dict(run_id, plain_config(cfg), "config/resolved.yaml")

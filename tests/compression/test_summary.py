@@ -1,0 +1,77 @@
+"""The summary strategies (guideline, prompting) in an agent's context: what the
+compressor is sent, accumulate vs. rebuild, and garbage replies as counted failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from acon.compression.summary import (
+    GuidelineHistory,
+    GuidelineHistoryConfig,
+    GuidelineObservation,
+    GuidelineObservationConfig,
+)
+from acon.llm.scripted import ScriptedClient
+from acon.services import Services
+from tests.support import agent_context, fill, history_tokens_after
+
+
+class FakeLLMs:
+    def __init__(self, client):
+        self._client = client
+
+    def client(self, role):
+        assert role == "compressor"
+        return self._client
+
+
+def guideline_context(reply, mode="accumulate"):
+    """A guideline strategy whose compressor answers `reply(n)` to its n-th call (from 1);
+    the threshold makes it fire from the second turn on."""
+    count = iter(range(1, 100))
+    client = ScriptedClient(lambda messages, params: reply(next(count)))
+    strategy = GuidelineHistory(GuidelineHistoryConfig(mode=mode), Services(llms=FakeLLMs(client)))
+    return agent_context(threshold=history_tokens_after(2) - 1, history=strategy), client
+
+
+def summaries(n):
+    return {"reasoning": "r", "summary": f"S{n}"}
+
+
+def test_accumulate_mode_summarizes_the_previous_summary_and_newly_old_turns():
+    ctx, client = guideline_context(summaries)
+    fill(ctx, 3)
+    first, second = (call[0][-1]["content"] for call in client.calls[:2])
+    assert "Step 1 action" in first and "Step 2 action" not in first  # the last turn is raw
+    assert "S1" in second and "Step 2 action" in second and "Step 1 action" not in second
+    assert ctx.summary == f"S{len(client.calls)}" and [t.index for t in ctx.turns] == [3]
+    assert client.calls[0][0][0]["content"].startswith("You compress the interaction history")
+
+
+def test_rebuild_mode_summarizes_all_raw_turns_each_time():
+    ctx, client = guideline_context(summaries, mode="rebuild")
+    fill(ctx, 3)
+    second = client.calls[1][0][-1]["content"]
+    assert "Step 1 action" in second and "Step 2 action" in second
+    assert "S1" not in second and "Step 3 action" not in second
+
+
+@pytest.mark.parametrize(
+    "reply", ["not json at all", {"reasoning": "r", "summary": ""}, {"unexpected": 1}]
+)
+def test_garbage_from_the_compressor_is_a_recorded_failure(reply):
+    ctx, client = guideline_context(lambda n: reply)
+    fill(ctx, 3)
+    assert ctx.summary is None and len(ctx.turns) == 3
+    assert [c.ok for c in ctx.record.compressions] == [False] * len(client.calls)
+    assert len(client.calls) == 2
+
+
+def test_observation_guideline_sends_the_frame_and_uses_the_refined_text():
+    client = ScriptedClient([{"reasoning": "r", "observation": "city: Osaka"}])
+    strategy = GuidelineObservation(GuidelineObservationConfig(), Services(FakeLLMs(client)))
+    ctx = agent_context(observation=strategy, obs_threshold=5)
+    ctx.add(1, '{"action": "lookup"}', "boilerplate " * 30 + "city: Osaka")
+    assert ctx.turns[0].observation == "city: Osaka"
+    prompt = client.calls[0][0][-1]["content"]
+    assert "the task" in prompt and "lookup" in prompt and "city: Osaka" in prompt

@@ -1,0 +1,60 @@
+"""A bad override is one sentence naming the key and what it accepts, checked when the
+config is composed: from a command, exit code 2 and no run folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from acon.config import compose
+from acon.errors import AconError
+
+CASES = [
+    (["rollout.limit=abc"],
+     "rollout.limit='abc' is not valid: rollout.limit takes an integer, or null."),
+    (["rollout.limt=3"], "rollout has no setting 'limt': its settings are split, limit, task_ids"),
+    (["rollout.workers=0"], "rollout.workers=0 is not valid: use a number > 0."),
+    (["env=nowhere"], "env=nowhere is not an option: use one of appworld, facts, officebench, qa"),
+    (["optimizer=nonsense"], "optimizer=nonsense is not an option: use one of acon, gepa."),
+    (["optimizer.method=gepa"], "optimizer has no setting 'method'"),
+    (["optimizer.steps=[ut,xx]"],
+     "optimizer.steps=['ut', 'xx'] is not valid: use a list of ut and co"),
+    (["agent.context.keep_last=-1"], "agent.context.keep_last=-1 is not valid: use a number >= 0."),
+    (["compression/history=guideline", "compression.history.mode=fast"],
+     "compression.history.mode='fast' is not valid: use one of accumulate, rebuild."),
+    (["compression.history.keep_turns=3"], "compression.history has no setting 'keep_turns'"),
+    (["tracking=server", "tracking.uri=null"],
+     "tracking.uri=None is not valid: tracking=server needs"),
+    (["llm.common.temperature=warm"], "llm.common.temperature takes a number, or null."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "sentence"), CASES, ids=[" ".join(o) for o, _ in CASES])
+def test_a_bad_value_is_one_sentence_naming_the_key_and_what_it_accepts(overrides, sentence):
+    with pytest.raises(AconError) as err:
+        compose(overrides)
+    assert sentence in str(err.value) and "\n" not in str(err.value)
+
+
+def run_command(verb, tmp_path, *overrides):
+    cmd = [sys.executable, "-m", f"acon.cli.{verb}", f"hydra.run.dir={tmp_path / 'run'}",
+           "tracking=off", *overrides]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
+
+
+@pytest.mark.parametrize(
+    ("verb", "override", "sentence"),
+    [("rollout", "rollout.limit=abc", "rollout.limit='abc' is not valid"),
+     ("main", "optimizer.method=gepa", "optimizer has no setting 'method'"),
+     ("optimize", "optimizer=nonsense", "optimizer=nonsense is not an option")],
+)  # fmt: skip
+def test_a_command_with_a_bad_override_exits_2_and_writes_nothing(verb, override, sentence,
+                                                                   tmp_path):  # fmt: skip
+    proc = run_command(verb, tmp_path, override)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"Error: {proc.stderr.strip()[7:]}"]
+    assert sentence in proc.stderr
+    assert not (tmp_path / "run").exists()

@@ -1,0 +1,190 @@
+"""The Acon optimizer (UT, CO) end to end on the facts environment, every role scripted
+(tests/support/brain.py) and served over HTTP, so the LLM layer, DSPy, rollouts and
+caches are all real."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from acon.config import compose
+from acon.errors import AconError
+from acon.guidelines import GuidelineStore, load_guideline
+from acon.llm import LLMSession
+from acon.llm.fake_server import FakeOpenAI
+from acon.llm.usage import BudgetExceeded
+from acon.optimize import optimize as run_optimizer
+from acon.optimize.proposal import StepFailed
+from acon.run_folder import RunFolder
+from environments.facts.config import FactsConfig
+from environments.facts.env import FactsEnv
+from tests.support import optimizer_overrides
+from tests.support.brain import KEEP, brain
+
+
+def config(fake, tmp_path, *overrides):
+    return compose(optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2", *overrides))
+
+
+def optimize(cfg, run_dir):
+    with LLMSession(cfg, run_dir) as llms:
+        report = run_optimizer(cfg, llms, RunFolder(run_dir))
+        return report.to_dict(), llms.ledger.total()
+
+
+def test_ut_then_co_finds_the_guideline_that_keeps_records_then_shortens_it(fake, tmp_path):
+    report, _ = optimize(config(fake, tmp_path), tmp_path / "run")
+    root = tmp_path / "run" / "guidelines"
+    ut, co = report["steps"]
+    assert ut["step"] == "ut" and ut["feedback_mode"] == "contrastive" and ut["improved"]
+    assert co["step"] == "co" and co["improved"]
+    after_ut = load_guideline("history", "acon-opt", ut["best_version"], root)
+    assert KEEP in after_ut.text
+    assert after_ut.lineage.parent == 1 and after_ut.lineage.step == "ut"
+    assert after_ut.lineage.score == 1.0
+    assert any("dropped the employee records" in f for f in after_ut.lineage.feedback)
+    losing = [c for c in ut["candidates"] if c["version"] != ut["best_version"]]
+    assert losing and all(c["score"] < 1.0 for c in losing)
+    best = load_guideline("history", "acon-opt", "best", root)
+    assert best.version == co["best_version"] == report["best_version"]
+    assert best.text == f"Summarize.\n{KEEP}" and best.lineage.parent == ut["best_version"]
+    assert GuidelineStore(root).aliases("history", "acon-opt")["baseline"] == 1
+    assert load_guideline("history", "acon-opt", 1, root).lineage.origin == "acon v1"
+    assert report["spent"]["calls"] > 0
+    # each step's cost covers its rollouts, feedback and proposals: together, everything
+    assert ut["usage"]["calls"] + co["usage"]["calls"] == report["spent"]["calls"]
+    assert ut["usage"]["tokens"] + co["usage"]["tokens"] == report["spent"]["tokens"]
+    assert json.loads((tmp_path / "run" / "optimizer_report.json").read_text())["name"]
+
+
+def test_a_finished_optimization_reruns_without_a_call(fake, tmp_path):
+    optimize(config(fake, tmp_path), tmp_path / "run")
+    requests = len(fake.requests)
+    report, usage = optimize(config(fake, tmp_path), tmp_path / "run")
+    assert len(fake.requests) == requests and usage.calls == 0
+    assert (
+        report["best_version"]
+        == load_guideline("history", "acon-opt", "best", tmp_path / "run" / "guidelines").version
+    )
+
+
+def test_budget_refusal_then_resume_pays_only_for_what_is_new(fake, tmp_path):
+    with pytest.raises(BudgetExceeded, match="budget of 20 calls is spent"):
+        optimize(config(fake, tmp_path, "optimizer.budget.max_calls=20"), tmp_path / "run")
+    first = len(fake.requests)
+    assert first == 20  # refused before the 21st call was sent
+    report, _ = optimize(config(fake, tmp_path), tmp_path / "run")
+    resumed = len(fake.requests) - first
+    fresh = optimize(config(fake, tmp_path / "other"), tmp_path / "other" / "run")[0]
+    # no call was paid twice, and the budget's count carried over the interruption
+    assert first + resumed == fresh["spent"]["calls"] == report["spent"]["calls"]
+    assert report["best_version"] == fresh["best_version"]
+
+
+def test_ut_only_variant_and_failures_only_ablation(fake, tmp_path):
+    cfg = config(fake, tmp_path, "optimizer.steps=[ut]", "optimizer.contrastive=false")
+    report, _ = optimize(cfg, tmp_path / "run")
+    (ut,) = report["steps"]
+    assert ut["feedback_mode"] == "failures" and ut["improved"]
+
+
+def test_no_failures_means_ut_is_skipped(fake, tmp_path):
+    cfg = config(
+        fake, tmp_path, "optimizer.steps=[ut]", "agent.context.history_threshold_tokens=100000"
+    )
+    report, _ = optimize(cfg, tmp_path / "run")
+    assert report["steps"][0]["skipped"] == "no compressed run failed: nothing to fix"
+    assert report["best_version"] == 1
+
+
+def test_steps_run_in_the_order_given_and_a_second_ut_is_a_real_step(fake, tmp_path):
+    """`[ut, co, ut]` (the paper's Table 14) is three steps: the second UT starts from what
+    CO kept, and a rerun resumes by position instead of replaying the first UT."""
+    cfg = config(fake, tmp_path, "optimizer.steps=[ut,co,ut]")
+    report, _ = optimize(cfg, tmp_path / "run")
+    ut1, co, ut2 = report["steps"]
+    assert [(s["position"], s["step"]) for s in (ut1, co, ut2)] == [(0, "ut"), (1, "co"), (2, "ut")]
+    assert co["parent_version"] == ut1["best_version"]
+    assert ut2["parent_version"] == co["best_version"]  # not a replay of the first UT
+    assert report["best_version"] == (
+        ut2["best_version"] if ut2["improved"] else co["best_version"]
+    )
+    requests = len(fake.requests)
+    again, usage = optimize(cfg, tmp_path / "run")
+    assert again["steps"] == report["steps"] and usage.calls == 0 and len(fake.requests) == requests
+    with pytest.raises(AconError, match=r"optimizer.steps=\['ut', 'co', 'ut'\], not \['ut'\]"):
+        optimize(config(fake, tmp_path, "optimizer.steps=[ut]"), tmp_path / "run")
+
+
+def test_the_optimizer_picks_the_compression_it_optimizes(fake, tmp_path):
+    """Without `compression/history=guideline` the optimizer uses the guideline strategy
+    for the kind it optimizes (its rollouts are the same configuration)."""
+    picked = compose([o for o in optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2")
+                      if o != "compression/history=guideline"])  # fmt: skip
+    assert picked.compression.history._target_ is None  # no compression configured
+    report, _ = optimize(picked, tmp_path / "run")
+    explicit, _ = optimize(config(fake, tmp_path), tmp_path / "other")
+    assert report["best_version"] == explicit["best_version"]
+    assert [s["candidates"] for s in report["steps"]] == [
+        s["candidates"] for s in explicit["steps"]
+    ]
+
+
+def garbled(samples):
+    """The scripted system, with the proposals of the given sample indices unparseable."""
+
+    def answer(body):
+        system = body["messages"][0]["content"]
+        proposal = "`new_guideline`" in system and (body.get("seed", 42) - 42) in samples
+        return "I would rather not say." if proposal else brain(body)
+
+    return answer
+
+
+def test_unusable_proposals_are_counted_with_their_reason(tmp_path):
+    with FakeOpenAI(default=garbled({1})) as fake:
+        report, _ = optimize(config(fake, tmp_path, "optimizer.steps=[ut]"), tmp_path / "run")
+    (ut,) = report["steps"]
+    assert ut["proposals"] == 2 and len(ut["candidates"]) == 1 and ut["improved"]
+    assert ut["unusable"] and all(
+        r.startswith("ProposeGuideline: unparseable") for r in ut["unusable"]
+    )
+
+
+def test_a_step_whose_every_proposal_is_unusable_fails_loudly(tmp_path):
+    unusable = pytest.raises(StepFailed, match="Every one of the 2 UT proposals was unusable")
+    with FakeOpenAI(default=garbled({0, 1})) as fake, unusable:
+        optimize(config(fake, tmp_path, "optimizer.steps=[ut]"), tmp_path / "run")
+
+
+class OutageForKeepers:
+    """The scripted system, except that task `task_id`'s agent calls fail (HTTP 503) once
+    its context holds a summary that kept the records (the KEEP candidate's rollouts)."""
+
+    def __init__(self, task_id):
+        tasks = FactsEnv(FactsConfig(filler_lines=4)).tasks("train")
+        self.prompt = next(t.instruction for t in tasks if t.id == task_id)
+
+    def __call__(self, body):
+        messages = body["messages"]
+        kept = any("earlier steps:\nEmployee:" in (m.get("content") or "") for m in messages)
+        if len(messages) > 1 and messages[1]["content"] == self.prompt and kept:
+            return 503
+        return brain(body)
+
+
+def test_a_task_that_errors_for_a_candidate_is_left_out_for_every_candidate(tmp_path):
+    """Candidates are compared on the tasks every one of them finished: a task that errored
+    for one is named in the step, the lineage and the report, and scored for none."""
+    outage = OutageForKeepers("train-001")  # one candidate errors on it, the rest finish
+    with FakeOpenAI(default=outage) as fake:
+        cfg = config(fake, tmp_path, "optimizer.steps=[ut]", "llm.common.max_retries=0")
+        report, _ = optimize(cfg, tmp_path / "run")
+    (ut,) = report["steps"]
+    assert ut["errored_tasks"] == ["train-001"] and report["errored_tasks"] == ["train-001"]
+    lineage = load_guideline("history", "acon-opt", ut["candidates"][0]["version"],
+                             tmp_path / "run" / "guidelines").lineage  # fmt: skip
+    assert lineage.errored_tasks == ["train-001"] and "train-001" not in lineage.evaluated_on
+    assert ut["improved"] and KEEP in load_guideline(
+        "history", "acon-opt", "best", tmp_path / "run" / "guidelines").text  # fmt: skip

@@ -1,0 +1,53 @@
+"""No import cycles among the harness's modules, lazy (function-level) imports included:
+a cycle hidden inside a function is still a cycle."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+from acon.paths import REPO_ROOT
+
+PACKAGES = ("acon", "environments")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(tree: ast.AST, name: str, is_package: bool, known: set[str]) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []  # typing only: never imported at run time
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative
+                parent = name if is_package else name.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    parent = parent.rpartition(".")[0]
+                base = f"{parent}.{base}".strip(".")
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.add(sub if sub in known else base)
+    return {m for m in found if m in known}
+
+
+def test_there_are_no_import_cycles():
+    files = [p for pkg in PACKAGES for p in (REPO_ROOT / pkg).rglob("*.py")]
+    known = {module_name(p) for p in files}
+    graph = nx.DiGraph()
+    for path in files:
+        name = module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for target in imports(tree, name, path.name == "__init__.py", known):
+            if target != name:
+                graph.add_edge(name, target)
+    cycles = sorted(nx.simple_cycles(graph), key=len)
+    assert cycles == [], f"{len(cycles)} import cycles, e.g. {' -> '.join(cycles[0])}"

@@ -1,0 +1,86 @@
+"""A scripted rollout on the facts env, logged: one run, the config as params, the
+summary as metrics (overall and per difficulty), usage per role, the record as artifacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from acon.config import compose
+from acon.llm import LLMSession
+from acon.rollout import rollout
+from acon.run_folder import RunFolder
+from acon.tracking import log_rollout
+from acon.tracking.store import mlflow_client
+from tests.support import scripted_overrides, tracking_overrides
+
+
+def run_rollout(cfg, run_dir):
+    with LLMSession(cfg, run_dir) as llms:
+        return rollout(cfg, RunFolder(run_dir), llms).table
+
+
+def artifact_paths(client, run_id, path=None):
+    found = []
+    for item in client.list_artifacts(run_id, path):
+        found += artifact_paths(client, run_id, item.path) if item.is_dir else [item.path]
+    return found
+
+
+def test_a_rollout_is_one_run_with_its_config_metrics_and_record(fake, store, tmp_path):
+    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
+                   "rollout.limit=3", "compression/history=fifo"])  # fmt: skip
+    run_dir = tmp_path / "run"
+    table = run_rollout(cfg, run_dir)
+    run_id = log_rollout(cfg, RunFolder(run_dir))
+
+    client = mlflow_client(store[0])
+    (experiment,) = [e for e in client.search_experiments() if e.name != "Default"]
+    assert experiment.name == "acon/facts"
+    assert experiment.artifact_location.startswith(store[1].as_uri())
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.run_id == run_id and run.info.status == "FINISHED"
+    params, metrics = run.data.params, run.data.metrics
+    assert params["compression.history._target_"] == "acon.compression.fifo.Fifo"
+    assert params["rollout.limit"] == "3" and params["env.filler_lines"] == "4"
+    assert params["llm.common.model"] == "scripted"
+    assert metrics["score"] == table.loc["all", "score"] == 1.0
+    assert metrics["tasks"] == 3 and metrics["errored"] == 0
+    assert metrics["steps"] == table.loc["all", "steps"]
+    assert metrics["peak_tokens_k"] == table.loc["all", "peak_tokens_k"] > 0
+    assert metrics["dependency_m"] == table.loc["all", "dependency_m"]
+    assert metrics["compressor_calls"] == 0
+    for level in (1, 2, 3):
+        assert metrics[f"level_{level}/steps"] == table.loc[f"level {level}", "steps"]
+    agent_calls = sum(1 for r in fake.requests if r["response_format"]["json_schema"]["name"]
+                      == "step")  # fmt: skip
+    assert metrics["usage/agent/calls"] == agent_calls == metrics["usage/total/calls"]
+    assert "usage/agent/cost_usd" in metrics
+    assert run.data.tags["acon.run_dir"] == str(run_dir.resolve())
+
+    paths = artifact_paths(client, run_id)
+    for expected in ("tasks.json", "results.jsonl", "summary.md", "summary.csv",
+                     "config/resolved.yaml", "trajectories/test-000.jsonl",
+                     "trajectories/test-002.jsonl"):  # fmt: skip
+        assert expected in paths
+    table_file = client.download_artifacts(run_id, "tasks.json", str(tmp_path / "dl"))
+    tasks = json.loads(Path(table_file).read_text())
+    assert len(tasks["data"]) == 3 and "peak_tokens" in tasks["columns"]
+
+
+def test_logging_the_same_folder_again_continues_its_run(fake, store, tmp_path):
+    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
+                   "rollout.limit=1"])  # fmt: skip
+    run_rollout(cfg, tmp_path / "run")
+    first = log_rollout(cfg, RunFolder(tmp_path / "run"))
+    assert log_rollout(cfg, RunFolder(tmp_path / "run")) == first
+    changed = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
+                       "rollout.limit=2"])  # fmt: skip
+    run_rollout(changed, tmp_path / "run")
+    assert log_rollout(changed, RunFolder(tmp_path / "run")) != first  # other params: a new run
+
+
+def test_tracking_off_logs_nothing(fake, store, tmp_path):
+    cfg = compose([*scripted_overrides(fake, tmp_path), "tracking=off", "rollout.limit=1"])
+    run_rollout(cfg, tmp_path / "run")
+    assert log_rollout(cfg, RunFolder(tmp_path / "run")) is None
