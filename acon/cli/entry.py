@@ -15,7 +15,7 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from acon.config.compose import register_schemas, validate
+from acon.config.composition import register_schemas, validate
 from acon.config.explain import explain
 from acon.errors import AconError, IncompleteRun
 from acon.paths import CONF_DIR

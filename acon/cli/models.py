@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from acon.config.compose import compose
+from acon.config.composition import compose
 from acon.errors import AconError
 from acon.llm.models import ensure_model, spec_for
 

@@ -18,7 +18,7 @@ from acon.compression.llmlingua import (
     LinguaObservation,
     LinguaObservationConfig,
 )
-from acon.config import compose
+from acon.config.composition import compose
 from acon.errors import AconError
 from acon.run_folder import RunFolder
 from acon.services import Services

@@ -9,7 +9,8 @@ import pytest
 from hydra.utils import get_class
 
 from acon.compression.base import HistoryStrategy, ObservationStrategy, StrategyConfig
-from acon.config import build, compose, typed
+from acon.config import build, typed
+from acon.config.composition import compose
 from acon.environment import EnvConfig, Environment
 from acon.errors import AconError
 from acon.llm.usage import UsageLedger

@@ -8,7 +8,7 @@ import logging
 import pytest
 from dspy.clients.lm import _is_openai_reasoning_model
 
-from acon.config import compose
+from acon.config.composition import compose
 from acon.errors import AconError
 from acon.llm import endpoint
 from acon.llm.config import RoleConfig, resolve_role

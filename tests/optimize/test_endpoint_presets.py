@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config import compose, typed
+from acon.config import typed
+from acon.config.composition import compose
 from acon.llm import LLMSession
 from acon.llm.client import LLMCallError
 from acon.llm.fake_server import FakeOpenAI

@@ -9,7 +9,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from acon.config import compose
+from acon.config.composition import compose
 from acon.errors import AconError
 from acon.report.build import collect, write_report
 from acon.report.labels import method_of

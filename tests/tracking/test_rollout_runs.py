@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from acon.config import compose
+from acon.config.composition import compose
 from acon.llm import LLMSession
 from acon.rollout import rollout
 from acon.run_folder import RunFolder

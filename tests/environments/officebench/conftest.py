@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acon.config import compose
+from acon.config.composition import compose
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acon.config import compose
+from acon.config.composition import compose
 from acon.guidelines import load_guideline
 from acon.llm import LLMSession
 from acon.optimize import optimize
