@@ -38,7 +38,8 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
 def run_verb(verb: Verb, cfg: Any) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     # One line per HTTP request drowns the progress lines; failures still surface.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in ("httpx", "httpx2"):  # httpx2: the same client under the openai SDK's name
+        logging.getLogger(name).setLevel(logging.WARNING)
     folder = run_folder()
     try:
         secrets = secret_values(cfg.llm)

@@ -88,10 +88,10 @@ def rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
 
 def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
          tasks: list[Task]) -> None:  # fmt: skip
-    finished = folder.finished()
+    finished, errored = folder.finished(), folder.errored()
     todo = [t for t in tasks if t.id not in finished]
-    if len(todo) < len(tasks):
-        retry = sum(t.id in folder.errored() for t in todo)
+    retry = sum(t.id in errored for t in todo)
+    if len(todo) < len(tasks) or retry:
         log.info("Resuming in %s: %d of %d tasks finished; %d to run (%d errored before)",
                  folder.path, len(tasks) - len(todo), len(tasks), len(todo), retry)  # fmt: skip
     if not todo:
