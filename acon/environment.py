@@ -67,6 +67,9 @@ class Evaluation:
     score: float  # the benchmark's own measure, in [0, 1]
     success: bool
     details: dict[str, Any] = field(default_factory=dict)
+    # the benchmark's other headline measures, by their tables' names (QA: EM and F1);
+    # each becomes a `measure:<name>` column of the results and of every method table
+    measures: dict[str, float] = field(default_factory=dict)
 
 
 class Environment(ABC):

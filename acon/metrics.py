@@ -1,9 +1,11 @@
 """Task metrics from trajectory records, exactly as the paper's reference code defines them.
 
 - steps: agent LLM calls until the task ended;
-- peak tokens: the largest agent input at any step, with and without the system prompt;
+- peak tokens: the largest agent input at any step without the system prompt (the paper's
+  Appendix B.2 definition, its tables' headline); with the system prompt as a second column;
 - dependency: sum over steps of (n_in + 2 * n_out) * n_out / 2, n_in without the system
-  prompt (tables report it in millions);
+  prompt (tables report it in millions): the formula of the paper authors' reference code
+  (Kang et al. 2025, "ACON"), as ../shared/DESIGN.md records it;
 - cost per role: agent calls, and compressor calls.
 Tokens are cl100k_base counts, so runs on different models compare; the provider's own
 counts are kept beside them (`*_provider`).
@@ -39,8 +41,8 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         "error_stage": failure.stage if failure else None,
         "error_role": failure.role if failure else None,
         "steps": len(steps),
-        "peak_tokens": max((s.in_tokens for s in steps), default=0),
-        "peak_tokens_no_system": max((s.in_tokens - s.system_tokens for s in steps), default=0),
+        "peak_tokens": max((s.in_tokens - s.system_tokens for s in steps), default=0),
+        "peak_tokens_with_system": max((s.in_tokens for s in steps), default=0),
         "peak_tokens_provider": max((s.provider_in for s in steps), default=0),
         "dependency": dependency([(s.in_tokens - s.system_tokens, s.out_tokens) for s in steps]),
         "agent_in_tokens": sum(s.in_tokens for s in steps),
@@ -54,11 +56,15 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         "compressor_out_tokens": sum(c.provider_out for c in record.compressions),
         "compressor_cost_usd": sum(c.cost_usd for c in record.compressions),
         "format_errors": record.format_errors,
-    }
+        **{MEASURE + name: value if failure is None else None
+           for name, value in record.measures.items()},
+    }  # fmt: skip
 
+
+MEASURE = "measure:"  # the prefix of a benchmark's named measures (QA: measure:EM, measure:F1)
 
 SUMMARY_COLUMNS = [
-    "score", "success", "steps", "peak_tokens", "peak_tokens_no_system", "dependency",
+    "score", "success", "steps", "peak_tokens", "peak_tokens_with_system", "dependency",
     "compressor_calls", "compressor_failures", "agent_cost_usd", "compressor_cost_usd",
 ]  # fmt: skip
 
@@ -85,22 +91,28 @@ def summarize(rows: list[dict[str, Any]]) -> pd.DataFrame:
             groups[f"level {level}"] = part
     table = pd.DataFrame({name: _means(part) for name, part in groups.items()}).T
     table["peak_tokens"] /= 1000
-    table["peak_tokens_no_system"] /= 1000
+    table["peak_tokens_with_system"] /= 1000
     table["dependency"] /= 1e6
     return table.rename(
         columns={
             "peak_tokens": "peak_tokens_k",
-            "peak_tokens_no_system": "peak_tokens_no_system_k",
+            "peak_tokens_with_system": "peak_tokens_with_system_k",
             "dependency": "dependency_m",
         }
     )
 
 
+def measure_columns(frame: pd.DataFrame) -> list[str]:
+    """The benchmark's named measure columns in `frame`, in their order of appearance."""
+    return [c for c in frame.columns if str(c).startswith(MEASURE)]
+
+
 def _means(part: pd.DataFrame) -> dict[str, float]:
     done = part[part["status"] == FINISHED]
-    means = done[SUMMARY_COLUMNS].astype(float).mean() if len(done) else {}
+    columns = [*SUMMARY_COLUMNS[:1], *measure_columns(part), *SUMMARY_COLUMNS[1:]]
+    means = done[columns].astype(float).mean() if len(done) else {}
     return {
         "tasks": len(done),
         "errored": int((part["status"] != FINISHED).sum()),
-        **{c: float(means[c]) if len(done) else float("nan") for c in SUMMARY_COLUMNS},
+        **{c: float(means[c]) if len(done) else float("nan") for c in columns},
     }

@@ -78,6 +78,7 @@ class TaskRecord:
     success: bool = False
     end_reason: str = "running"  # finish | step_limit | context_overflow | errored
     failure: Failure | None = None
+    measures: dict[str, float] = field(default_factory=dict)  # Evaluation.measures
 
     @property
     def status(self) -> str:

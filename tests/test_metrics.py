@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from acon.metrics import dependency, summarize, task_metrics
-from acon.trajectory import AgentStep, CompressorCall, TaskRecord
+from acon.trajectory import AgentStep, CompressorCall, Failure, TaskRecord
 
 
 def record(task_id="t1", difficulty="1", score=1.0):
@@ -29,8 +29,9 @@ def record(task_id="t1", difficulty="1", score=1.0):
 def test_task_metrics_by_hand():
     m = task_metrics(record())
     assert m["steps"] == 3
-    assert m["peak_tokens"] == 1500
-    assert m["peak_tokens_no_system"] == 1300
+    # the paper's peak (Appendix B.2) leaves the system prompt out; with it is a second column
+    assert m["peak_tokens"] == 1300
+    assert m["peak_tokens_with_system"] == 1500
     assert m["peak_tokens_provider"] == 1650
     # (800 + 100) * 50 / 2 + (1300 + 200) * 100 / 2 + (700 + 40) * 20 / 2
     assert m["dependency"] == 22_500 + 75_000 + 7_400
@@ -47,13 +48,14 @@ def test_dependency_of_nothing_is_zero():
 
 def test_summary_means_overall_and_per_difficulty_in_paper_units():
     rows = [task_metrics(record("a", "1", 1.0)), task_metrics(record("b", "2", 0.0))]
-    rows[1]["peak_tokens"] = 3500
+    rows[1]["peak_tokens"] = 3300
     table = summarize(rows)
     assert list(table.index) == ["all", "level 1", "level 2"]
     assert table.loc["all", "tasks"] == 2
     assert table.loc["all", "score"] == 0.5 and table.loc["all", "success"] == 0.5
-    assert table.loc["all", "peak_tokens_k"] == pytest.approx(2.5)  # (1500 + 3500) / 2 / 1000
-    assert table.loc["level 2", "peak_tokens_k"] == pytest.approx(3.5)
+    assert table.loc["all", "peak_tokens_k"] == pytest.approx(2.3)  # (1300 + 3300) / 2 / 1000
+    assert table.loc["level 2", "peak_tokens_k"] == pytest.approx(3.3)
+    assert table.loc["all", "peak_tokens_with_system_k"] == pytest.approx(1.5)
     assert table.loc["all", "dependency_m"] == pytest.approx(0.1049)
 
 
@@ -61,3 +63,18 @@ def test_summary_without_levels_has_only_the_all_row():
     rows = [task_metrics(record("a", None))]
     assert list(summarize(rows).index) == ["all"]
     assert summarize([]).empty
+
+
+def test_a_benchmarks_named_measures_become_columns_and_summary_means():
+    """QA's Table 2b reports EM beside F1: an environment's named measures are columns of
+    the results and of the summary, and an errored task has none."""
+    done = record("a", None, 0.5)
+    done.measures = {"EM": 0.25, "F1": 0.5}
+    cut = record("b", None, 0.0)
+    cut.measures = {"EM": 0.0, "F1": 0.0}
+    cut.failure = Failure(stage="agent", kind="connection", message="down")
+    rows = [task_metrics(done), task_metrics(cut)]
+    assert (rows[0]["measure:EM"], rows[0]["measure:F1"]) == (0.25, 0.5)
+    assert rows[1]["measure:EM"] is None
+    table = summarize(rows)
+    assert table.loc["all", "measure:EM"] == 0.25 and table.loc["all", "errored"] == 1

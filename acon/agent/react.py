@@ -146,6 +146,7 @@ def run_task(
                      message=record.failure.message, traceback=traceback.format_exc())  # fmt: skip
         return record
     record.score, record.success = evaluation.score, evaluation.success
+    record.measures = dict(evaluation.measures)
     writer.event(
         "end",
         task_id=task.id,

@@ -59,7 +59,10 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
     for benchmark in methods.index.get_level_values("benchmark").unique():
         folder = out / benchmark
         folder.mkdir(parents=True, exist_ok=True)
-        written += _write(methods.loc[[benchmark]].droplevel("benchmark"), folder / "methods")
+        own = methods.loc[[benchmark]].droplevel("benchmark")
+        others = [c for c in own.columns if c not in tables.COLUMNS.values()]
+        own = own.drop(columns=[c for c in others if own[c].isna().all()])  # other benchmarks'
+        written += _write(own, folder / "methods")
         if not levels.empty and benchmark in levels.index.get_level_values("benchmark"):
             written += _write(levels.loc[[benchmark]].droplevel("benchmark"), folder / "levels")
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))

@@ -147,6 +147,7 @@ class QAEnv(Environment):
         return Evaluation(
             score=result["mean_f1"],
             success=result["mean_em"] >= self.success_em,
+            measures={"EM": result["mean_em"], "F1": result["mean_f1"]},  # Table 2b
             details={
                 "raw_answer": self._answer,
                 **result,

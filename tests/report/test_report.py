@@ -40,7 +40,7 @@ def make_run(folder, history, rows):
 def row(task_id, difficulty, score, peak, dependency, inputs):
     return {"task_id": task_id, "difficulty": difficulty, "score": score,
             "success": score == 1.0, "steps": len(inputs), "peak_tokens": peak,
-            "peak_tokens_no_system": peak - 100, "dependency": dependency,
+            "peak_tokens_with_system": peak + 100, "dependency": dependency,
             "compressor_calls": 0, "compressor_failures": 0, "agent_cost_usd": 0.0,
             "compressor_cost_usd": 0.0, "inputs": inputs}  # fmt: skip
 
@@ -73,14 +73,22 @@ def check_tables(out, written):
     assert list(table.index) == ["No compression", "History: Acon"]
     assert table.loc["No compression", "Peak (k)"] == pytest.approx(5.0)
     assert table.loc["History: Acon", "Peak (k)"] == pytest.approx(2.5)
+    assert table.loc["History: Acon", "Peak with system (k)"] == pytest.approx(2.6)
     assert table.loc["History: Acon", "Score"] == pytest.approx(0.5)
     assert table.loc["No compression", "Dependency (M)"] == pytest.approx(3.0)
     # the errored task is counted, and in no mean (a 0 would halve the peak and score)
     assert table.loc["History: Acon", "Tasks"] == 2 and table.loc["History: Acon", "Errored"] == 1
     assert table.loc["No compression", "Errored"] == 0
     levels = pd.read_csv(out / "facts" / "levels.csv", index_col=0)
-    assert levels.loc["History: Acon", "Level 2"] == 0.0
-    assert levels.loc["No compression", "Level 1"] == 1.0
+    assert levels.loc["History: Acon", "Level 2 Score"] == 0.0
+    assert levels.loc["No compression", "Level 1 Score"] == 1.0
+    # Table 1 carries steps, peak and dependency per level too
+    assert levels.loc["No compression", "Level 2 Peak (k)"] == pytest.approx(6.0)
+    assert levels.loc["History: Acon", "Level 1 Dependency (M)"] == pytest.approx(1.0)
+    assert levels.loc["History: Acon", "Level 2 Steps"] == 3
+    assert list(levels.columns[:4]) == [
+        "Level 1 Score", "Level 1 Steps", "Level 1 Peak (k)", "Level 1 Dependency (M)"
+    ]  # fmt: skip
     pngs = [p for p in written if p.suffix == ".png"]
     assert len(pngs) == 2 and all(p.stat().st_size > 10_000 for p in pngs)
     assert "| History: Acon" in (out / "facts" / "methods.md").read_text()
@@ -114,6 +122,27 @@ def test_tables_from_the_tracking_store(runs, store, tmp_path):
         collect(cfg, under=tmp_path / "elsewhere")
     with pytest.raises(AconError, match="could not search .*: fix report.where"):
         collect(compose([*tracking_overrides(store), "report.where=no_such_thing"]))
+
+
+def test_a_benchmarks_named_measures_are_its_table_columns_only(runs, tmp_path):
+    """QA's table shows EM and F1 beside the score (the paper's Table 2b); the facts
+    benchmark, which has no such measures, gets no empty EM column."""
+    qa = [{**row("q1", None, 0.5, 1000, 1e6, [500, 1000]), "measure:EM": 0.25,
+           "measure:F1": 0.5},
+          {**row("q2", None, 1.0, 1000, 1e6, [500, 1000]), "measure:EM": 0.75,
+           "measure:F1": 1.0}]  # fmt: skip
+    qa_run = make_run(runs / "qa", "none", qa)
+    config = json.loads((qa_run / "config.json").read_text())
+    config["env"] = {"_target_": "environments.qa.env.QAEnv"}
+    (qa_run / "config.json").write_text(json.dumps(config))
+    cfg = compose(["report.source=folders", f"report.runs=[{runs}]"])
+    write_report(collect(cfg), tmp_path / "results")
+    table = pd.read_csv(tmp_path / "results" / "qa" / "methods.csv", index_col=0)
+    assert list(table.columns[2:5]) == ["Score", "EM", "F1"]
+    assert table.loc["No compression", "EM"] == pytest.approx(0.5)
+    assert table.loc["No compression", "F1"] == pytest.approx(0.75)
+    facts = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
+    assert "EM" not in facts.columns and "Score" in facts.columns
 
 
 def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):

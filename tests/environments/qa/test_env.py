@@ -18,6 +18,7 @@ from acon.config.composition import compose
 from acon.environment import Action
 from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient
+from acon.metrics import task_metrics
 from environments.qa.config import QAConfig, SearchConfig
 from environments.qa.data import ORACLE_FILE, QUESTIONS_FILE, load_questions
 from environments.qa.env import QAEnv
@@ -175,6 +176,9 @@ def test_a_scripted_episode_scores_mean_f1_with_em_in_the_details(env):
     details = env.evaluate().details
     assert details["em"][:6] == [1.0] * 6 and details["searches"] == 1
     assert details["mean_em"] == 0.75 and record.success  # 6 of 8 >= the 0.5 bar
+    # Table 2b's two columns: EM and F1 averaged over the 8 answers, in the results row
+    row = task_metrics(record)
+    assert row["measure:EM"] == 0.75 and row["measure:F1"] == pytest.approx(evaluation_f1)
     # the second call saw the search results
     assert "Doc 1(Title:" in client.calls[1][0][-1]["content"]
 
