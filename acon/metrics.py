@@ -20,6 +20,11 @@ import pandas as pd
 from acon.trajectory import FINISHED, TaskRecord
 
 
+# Bump when a results-row column changes meaning (2: `peak_tokens` left out the system
+# prompt): the rollout store keys on it, so rows of the old meaning are never reused.
+ROWS_VERSION = 2
+
+
 def dependency(steps: list[tuple[int, int]]) -> float:
     """`steps` as (n_in without system prompt, n_out) pairs."""
     return sum((n_in + 2 * n_out) * n_out / 2 for n_in, n_out in steps)

@@ -12,7 +12,7 @@ A folder's name is a hash of everything that can change a task's outcome (`ident
   compressor when a strategy calls it; a judge when the benchmark has one), without
   the ones that only change how a call is made (key, time-out, retries, concurrency);
   a local model counts by its file's sha256;
-- the split, and the harness's version.
+- the split, the harness's version and the results rows' version (`ROWS_VERSION`).
 Everything else (workers, backend, tracking, paths, caches, prices) changes no number and
 stays out. `identity.json` in each folder shows what the key covers.
 """
@@ -35,6 +35,7 @@ from acon.config.naming import benchmark_name
 from acon.guidelines import KINDS, text_sha
 from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
+from acon.metrics import ROWS_VERSION
 from acon.paths import REPO_ROOT
 from acon.run_folder import RunFolder
 
@@ -75,6 +76,7 @@ def identity(cfg: Any) -> dict[str, Any]:
         roles += strategy.llm_roles()
     return {
         "harness": acon.__version__,
+        "rows": ROWS_VERSION,
         "benchmark": benchmark_name(cfg),
         "split": str(cfg.rollout.split),
         "env": _outcome_fields(env),

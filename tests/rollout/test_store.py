@@ -101,9 +101,13 @@ def test_data_counts_by_content_not_location(tmp_path):
     assert reuse_key(compose(["env=qa", f"env.data_dir={copy}"])) != reuse_key(cfg)
 
 
-def test_prompt_templates_and_the_harness_version_count(tmp_path, monkeypatch):
+def test_prompt_templates_the_harness_and_rows_versions_count(tmp_path, monkeypatch):
     before = reuse_key(compose(BASE))
     monkeypatch.setattr(acon, "__version__", "99.0")
+    assert reuse_key(compose(BASE)) != before
+    monkeypatch.undo()
+    # rows whose columns meant something else (peak with the system prompt) are not reused
+    monkeypatch.setattr(rollout_store, "ROWS_VERSION", rollout_store.ROWS_VERSION + 1)
     assert reuse_key(compose(BASE)) != before
     monkeypatch.undo()
     frames = tmp_path / "frames"
