@@ -19,7 +19,6 @@ import pandas as pd
 
 from acon.trajectory import FINISHED, TaskRecord
 
-
 # Bump when a results-row column changes meaning (2: `peak_tokens` left out the system
 # prompt): the rollout store keys on it, so rows of the old meaning are never reused.
 ROWS_VERSION = 2
