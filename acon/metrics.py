@@ -24,6 +24,16 @@ from acon.trajectory import FINISHED, TaskRecord
 ROWS_VERSION = 2
 
 
+def upgraded(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows written before ROWS_VERSION 2 (their `peak_tokens` included the system prompt,
+    `peak_tokens_no_system` did not) in today's columns, so old runs report the paper's peak."""
+    if "peak_tokens_no_system" not in rows:
+        return rows
+    return rows.rename(columns={"peak_tokens": "peak_tokens_with_system"}).rename(
+        columns={"peak_tokens_no_system": "peak_tokens"}
+    )
+
+
 def dependency(steps: list[tuple[int, int]]) -> float:
     """`steps` as (n_in without system prompt, n_out) pairs."""
     return sum((n_in + 2 * n_out) * n_out / 2 for n_in, n_out in steps)

@@ -50,23 +50,24 @@ def _inside(folder: Path) -> str:
 
 
 def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
-    """Per benchmark: methods.md/.csv, levels.md/.csv, score_vs_peak.png and
-    context_per_step.png under `out_dir/<benchmark>/`; returns the files written."""
-    tasks, out = rollouts.tasks, Path(out_dir)
-    methods = tables.method_table(tasks)
-    levels = tables.difficulty_table(tasks)
+    """Per benchmark: methods, levels and comparisons (.md with intervals in brackets,
+    .csv with them as columns), score_vs_peak.png and context_per_step.png under
+    `out_dir/<benchmark>/`; returns the files written."""
+    out = Path(out_dir)
     written: list[Path] = []
-    for benchmark in methods.index.get_level_values("benchmark").unique():
+    for benchmark, tasks in rollouts.tasks.groupby("benchmark", sort=True):
         folder = out / benchmark
         folder.mkdir(parents=True, exist_ok=True)
-        own = methods.loc[[benchmark]].droplevel("benchmark")
-        others = [c for c in own.columns if c not in tables.COLUMNS.values()]
-        own = own.drop(columns=[c for c in others if own[c].isna().all()])  # other benchmarks'
-        written += _write(own, folder / "methods")
-        if not levels.empty and benchmark in levels.index.get_level_values("benchmark"):
-            written += _write(levels.loc[[benchmark]].droplevel("benchmark"), folder / "levels")
+        methods = tables.method_table(tasks)
+        written += _write(methods.droplevel("benchmark"), folder / "methods")
+        levels = tables.difficulty_table(tasks)
+        if not levels.empty:
+            written += _write(levels.droplevel("benchmark"), folder / "levels")
+        comparisons = tables.comparison_table(tasks)
+        if not comparisons.empty:
+            written += _write(comparisons.droplevel("benchmark"), folder / "comparisons")
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
-        mine = tasks.loc[tasks["benchmark"] == benchmark, ["run", "method"]].drop_duplicates()
+        mine = tasks[["run", "method"]].drop_duplicates()
         steps = rollouts.steps.merge(mine, on="run")
         # in the table's order, so each method keeps its colour across both figures
         curves = {m: steps[steps["method"] == m] for m in methods.loc[benchmark].index}
@@ -74,8 +75,24 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
     return written
 
 
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """Each `<column> CI low`/`CI high` pair folded into its column as "mean [low, high]"."""
+    table = table.copy()
+    for column in [c for c in table.columns if f"{c} CI low" in table.columns]:
+        low, high = table.pop(f"{column} CI low"), table.pop(f"{column} CI high")
+        table[column] = [
+            _cell(m) if pd.isna(lo) else f"{_cell(m)} [{_cell(lo)}, {_cell(hi)}]"
+            for m, lo, hi in zip(table[column], low, high, strict=True)
+        ]
+    return table
+
+
+def _cell(value: float) -> str:
+    return "nan" if pd.isna(value) else f"{value:.3f}"
+
+
 def _write(table: pd.DataFrame, stem: Path) -> list[Path]:
     md, csv = stem.with_suffix(".md"), stem.with_suffix(".csv")
-    md.write_text(table.to_markdown(floatfmt=".3f") + "\n")
+    md.write_text(readable(table).to_markdown(floatfmt=".3f") + "\n")
     table.to_csv(csv)
     return [md, csv]

@@ -17,12 +17,16 @@ STYLE = {"figure.dpi": 150, "axes.spines.top": False, "axes.spines.right": False
 
 
 def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
-    """One point per method: mean peak tokens (x) against mean score (y)."""
+    """One point per method: mean peak tokens (x) against mean score (y), with their 95%
+    intervals as error bars."""
     rows = table.loc[benchmark]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for i, (method, row) in enumerate(rows.iterrows()):
             acon = method.startswith(("History: Acon", "Observation: Acon"))
+            ax.errorbar(row["Peak (k)"], row["Score"], xerr=_spread(row, "Peak (k)"),
+                        yerr=_spread(row, "Score"), color=f"C{i % 10}", alpha=0.5,
+                        capsize=3, linewidth=1, zorder=2)  # fmt: skip
             ax.scatter(row["Peak (k)"], row["Score"], s=90 if acon else 55,
                        marker="*" if acon else "o", color=f"C{i % 10}", zorder=3,
                        label=method)  # fmt: skip
@@ -32,12 +36,20 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
         ax.set_ylabel("Task score")
         ax.set_title(f"{benchmark}: score against peak context")
         # from zero on both axes: a small difference should look small
-        ax.set_xlim(0, rows["Peak (k)"].max() * 1.3 or 1)
+        ax.set_xlim(0, rows[["Peak (k)", "Peak (k) CI high"]].max().max() * 1.3 or 1)
         ax.set_ylim(0, max(1.0, rows["Score"].max()) * 1.05)
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
     return path
+
+
+def _spread(row: pd.Series, column: str) -> list[list[float]] | None:
+    """Error-bar lengths below and above the mean, from the table's interval columns."""
+    low, high = row.get(f"{column} CI low"), row.get(f"{column} CI high")
+    if low is None or pd.isna(low):
+        return None
+    return [[max(row[column] - low, 0.0)], [max(high - row[column], 0.0)]]
 
 
 def context_per_step(curves: dict[str, pd.DataFrame], benchmark: str, path: Path) -> Path:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from acon.metrics import upgraded
 from acon.trajectory import CONTEXT_FIELDS
 
 STEP_COLUMNS = ["run", *CONTEXT_FIELDS]
@@ -28,6 +29,6 @@ class Rollouts:
 
 def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame]) -> Rollouts:
     return Rollouts(
-        pd.concat(tasks, ignore_index=True) if tasks else pd.DataFrame(),
+        pd.concat([upgraded(t) for t in tasks], ignore_index=True) if tasks else pd.DataFrame(),
         pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(columns=STEP_COLUMNS),
     )

@@ -1,7 +1,8 @@
 """The paper's tables: one row per method; score, steps, peak tokens (thousands; without
 the system prompt, then with it) and dependency (millions), overall and per difficulty
-level. Means are over finished tasks; `Errored` counts the tasks infrastructure cut
-short, which no mean includes."""
+level, and the paired comparisons between methods. Means are over finished tasks, score,
+peak and dependency with their 95% intervals; `Errored` counts the tasks infrastructure
+cut short, which no mean includes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from acon.metrics import MEASURE, measure_columns
 from acon.report.labels import table_order
+from acon.report.stats import mcnemar_exact, mean_interval, paired_difference
 from acon.trajectory import FINISHED
 
 COLUMNS = {
@@ -23,6 +25,8 @@ COLUMNS = {
     "agent_cost_usd": "Agent $",
     "compressor_cost_usd": "Compressor $",
 }
+INTERVALS = ["score", "peak_tokens", "dependency"]  # the cells with a 95% interval
+KEYS = ["benchmark", "method"]
 
 
 def finished(tasks: pd.DataFrame) -> pd.DataFrame:
@@ -32,30 +36,83 @@ def finished(tasks: pd.DataFrame) -> pd.DataFrame:
     return tasks[tasks["status"].fillna(FINISHED) == FINISHED]
 
 
-def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Means per benchmark and method over finished tasks, with `Tasks` counting the rows
-    behind each mean and `Errored` the tasks left out. A benchmark's named measures (QA's
-    EM and F1) follow the score."""
-    done = finished(tasks)
-    measures = {c: c.removeprefix(MEASURE) for c in measure_columns(tasks)}
-    columns = {"score": COLUMNS["score"], **measures, **COLUMNS}
-    frame = done.assign(
+def in_table_units(done: pd.DataFrame) -> pd.DataFrame:
+    """Success as 0/1, peak tokens in thousands and dependency in millions."""
+    return done.assign(
         success=done["success"].astype(float),
         peak_tokens=done["peak_tokens"] / 1000,
         peak_tokens_with_system=done["peak_tokens_with_system"] / 1000,
         dependency=done["dependency"] / 1e6,
     )
-    keys = ["benchmark", "method"]
-    grouped = frame.groupby(keys, sort=False)
-    table = grouped[list(columns)].mean()
-    table.insert(0, "Tasks", grouped.size())
-    everything = tasks.groupby(keys, sort=False).size()
-    table.insert(1, "Errored", (everything - grouped.size()).reindex(table.index).fillna(0))
+
+
+def per_task(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """One row per benchmark, method and task (repeats of a task averaged): the unit the
+    intervals resample and the comparisons pair."""
+    return frame.groupby([*KEYS, "task_id"], sort=False)[columns].mean()
+
+
+def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Means per benchmark and method over finished tasks, with `Tasks` counting the rows
+    behind each mean and `Errored` the tasks left out. A benchmark's named measures (QA's
+    EM and F1) follow the score; score, peak and dependency have `CI low`/`CI high`
+    columns, the 95% bootstrap interval over tasks."""
+    done = in_table_units(finished(tasks))
+    named = [c for c in measure_columns(tasks) if tasks[c].notna().any()]  # this benchmark's
+    measures = {c: c.removeprefix(MEASURE) for c in named}
+    table = means_with_intervals(done, {"score": COLUMNS["score"], **measures, **COLUMNS})
+    finished_rows = done.groupby(KEYS, sort=False).size()
+    everything = tasks.groupby(KEYS, sort=False).size()
+    table.insert(0, "Tasks", finished_rows)
+    table.insert(1, "Errored", (everything - finished_rows).reindex(table.index).fillna(0))
     missing = everything.index.difference(table.index)  # methods whose every task errored
     for key in missing:
         table.loc[key, ["Tasks", "Errored"]] = [0, everything[key]]
-    table = table.astype({"Tasks": int, "Errored": int})
-    return _ordered(table.rename(columns=columns))
+    return _ordered(table.astype({"Tasks": int, "Errored": int}))
+
+
+def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Means of `labels`' columns per benchmark and method, named by `labels`, each of
+    INTERVALS followed by its 95% interval over tasks (`<label> CI low`/`CI high`)."""
+    table = frame.groupby(KEYS, sort=False)[list(labels)].mean()
+    by_method = per_task(frame, INTERVALS).groupby(level=KEYS, sort=False)
+    for column in [c for c in INTERVALS if c in labels]:
+        bounds = by_method[column].agg(mean_interval)
+        at = table.columns.get_loc(column) + 1
+        table.insert(at, f"{labels[column]} CI low", bounds.map(lambda b: b[0]))
+        table.insert(at + 1, f"{labels[column]} CI high", bounds.map(lambda b: b[1]))
+    return table.rename(columns=labels)
+
+
+def comparison_table(tasks: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of methods of a benchmark on the tasks both finished (later methods in
+    the table's order against earlier ones, so each is compared with No compression):
+    the mean paired difference in score and peak with its 95% paired-bootstrap interval,
+    whether that interval leaves out 0, and McNemar's exact test on success."""
+    frame = per_task(in_table_units(finished(tasks)), ["score", "peak_tokens", "success"])
+    rows = []
+    for benchmark, part in frame.groupby(level="benchmark", sort=False):
+        by_method = {m: p.droplevel(KEYS) for m, p in part.groupby(level="method", sort=False)}
+        methods = sorted(by_method, key=table_order)
+        for i, method in enumerate(methods):
+            for against in methods[:i]:
+                a, b = by_method[method].align(by_method[against], join="inner")
+                score = paired_difference(a["score"], b["score"])
+                peak = paired_difference(a["peak_tokens"], b["peak_tokens"])
+                only_a, only_b, p = mcnemar_exact(a["success"] > 0, b["success"] > 0)
+                rows.append({
+                    "benchmark": benchmark, "method": method, "against": against,
+                    "Paired tasks": len(a),
+                    "Δ Score": score.mean, "Δ Score CI low": score.low,
+                    "Δ Score CI high": score.high, "Score differs": score.significant,
+                    "Δ Peak (k)": peak.mean, "Δ Peak (k) CI low": peak.low,
+                    "Δ Peak (k) CI high": peak.high, "Peak differs": peak.significant,
+                    "Only this succeeded": only_a, "Only the other succeeded": only_b,
+                    "McNemar p": p,
+                })  # fmt: skip
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows).set_index([*KEYS, "against"])
 
 
 LEVEL_COLUMNS = {
@@ -68,22 +125,17 @@ LEVEL_COLUMNS = {
 
 def difficulty_table(tasks: pd.DataFrame) -> pd.DataFrame:
     """Per method and difficulty level, as the paper's Table 1: score, steps, peak tokens
-    and dependency, one column group per level ("Level 1 Score", ...), where the
-    benchmark has levels."""
+    and dependency (with their intervals), one column group per level ("Level 1 Score",
+    ...), where the benchmark has levels."""
     leveled = finished(tasks).dropna(subset=["difficulty"])
     if leveled.empty:
         return pd.DataFrame()
-    leveled = leveled.assign(
-        peak_tokens=leveled["peak_tokens"] / 1000, dependency=leveled["dependency"] / 1e6
-    )
-    table = leveled.pivot_table(
-        index=["benchmark", "method"], columns="difficulty", values=list(LEVEL_COLUMNS),
-        aggfunc="mean",
-    )  # fmt: skip
-    levels = sorted(table.columns.get_level_values("difficulty").unique())
-    table = table[[(v, lv) for lv in levels for v in LEVEL_COLUMNS]]
-    table.columns = [f"Level {lv} {LEVEL_COLUMNS[v]}" for v, lv in table.columns]
-    return _ordered(table)
+    leveled = in_table_units(leveled)
+    parts = []
+    for level, part in leveled.groupby("difficulty", sort=True):
+        table = means_with_intervals(part, LEVEL_COLUMNS)
+        parts.append(table.rename(columns=lambda c, lv=level: f"Level {lv} {c}"))
+    return _ordered(pd.concat(parts, axis=1))
 
 
 def _ordered(table: pd.DataFrame) -> pd.DataFrame:

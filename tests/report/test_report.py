@@ -86,9 +86,23 @@ def check_tables(out, written):
     assert levels.loc["No compression", "Level 2 Peak (k)"] == pytest.approx(6.0)
     assert levels.loc["History: Acon", "Level 1 Dependency (M)"] == pytest.approx(1.0)
     assert levels.loc["History: Acon", "Level 2 Steps"] == 3
-    assert list(levels.columns[:4]) == [
-        "Level 1 Score", "Level 1 Steps", "Level 1 Peak (k)", "Level 1 Dependency (M)"
+    assert list(levels.columns[:5]) == [
+        "Level 1 Score", "Level 1 Score CI low", "Level 1 Score CI high", "Level 1 Steps",
+        "Level 1 Peak (k)",
     ]  # fmt: skip
+    # intervals over tasks: two tasks of 4k and 6k peak; one task only has no interval
+    assert table.loc["No compression", "Peak (k) CI low"] == pytest.approx(4.0)
+    assert table.loc["No compression", "Peak (k) CI high"] == pytest.approx(6.0)
+    assert "| 5.000 [4.000, 6.000]" in (out / "facts" / "methods.md").read_text()
+    # paired on the two tasks both finished: Acon lost t2 (not significant on 2 tasks)
+    # and cut each task's peak by 2k and 3k (significant: every task went down)
+    pairs = pd.read_csv(out / "facts" / "comparisons.csv", index_col=[0, 1])
+    pair = pairs.loc[("History: Acon", "No compression")]
+    assert pair["Paired tasks"] == 2 and pair["Δ Score"] == pytest.approx(-0.5)
+    assert not pair["Score differs"] and pair["Peak differs"]
+    assert pair["Δ Peak (k)"] == pytest.approx(-2.5)
+    assert (pair["Only this succeeded"], pair["Only the other succeeded"]) == (0, 1)
+    assert pair["McNemar p"] == 1.0
     pngs = [p for p in written if p.suffix == ".png"]
     assert len(pngs) == 2 and all(p.stat().st_size > 10_000 for p in pngs)
     assert "| History: Acon" in (out / "facts" / "methods.md").read_text()
@@ -138,11 +152,24 @@ def test_a_benchmarks_named_measures_are_its_table_columns_only(runs, tmp_path):
     cfg = compose(["report.source=folders", f"report.runs=[{runs}]"])
     write_report(collect(cfg), tmp_path / "results")
     table = pd.read_csv(tmp_path / "results" / "qa" / "methods.csv", index_col=0)
-    assert list(table.columns[2:5]) == ["Score", "EM", "F1"]
+    assert list(table.columns[2:7]) == ["Score", "Score CI low", "Score CI high", "EM", "F1"]
     assert table.loc["No compression", "EM"] == pytest.approx(0.5)
     assert table.loc["No compression", "F1"] == pytest.approx(0.75)
     facts = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     assert "EM" not in facts.columns and "Score" in facts.columns
+
+
+def test_rows_written_before_the_papers_peak_report_the_papers_peak(tmp_path):
+    """A run folder from before ROWS_VERSION 2: `peak_tokens` included the system prompt
+    and `peak_tokens_no_system` did not; its table shows the paper's peak all the same."""
+    old = {**row("t1", None, 1.0, 4100, 1e6, [1000, 4100]), "peak_tokens_no_system": 4000}
+    del old["peak_tokens_with_system"]
+    make_run(tmp_path / "runs" / "old", "none", [old])
+    cfg = compose(["report.source=folders", f"report.runs=[{tmp_path / 'runs'}]"])
+    write_report(collect(cfg), tmp_path / "results")
+    table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
+    assert table.loc["No compression", "Peak (k)"] == pytest.approx(4.0)
+    assert table.loc["No compression", "Peak with system (k)"] == pytest.approx(4.1)
 
 
 def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):
