@@ -47,7 +47,7 @@ def test_arms(cfg: Any, guidelines: Path, name: str) -> dict[str, Any]:
         "no_compression": with_compression(
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
         ),  # fmt: skip
-        "default_guideline": with_guideline(test, opt.kind, opt.start),
+        "start_guideline": with_guideline(test, opt.kind, opt.start),
         "optimized_guideline": with_guideline(test, opt.kind, optimized),
     }
 

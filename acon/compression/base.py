@@ -114,7 +114,7 @@ class CompressedObservation:
 
 class HistoryStrategy(ABC):
     name: ClassVar[str]  # recorded with each compressor call ("fifo", "guideline")
-    label: ClassVar[str]  # the method's name in tables ("FIFO", "Acon")
+    label: ClassVar[str]  # the method's name in tables ("FIFO", "Prompting")
 
     def __init__(self, config: Any = None, services: Services | None = None):
         self.config = config

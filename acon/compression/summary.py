@@ -1,4 +1,6 @@
-"""LLM compression following a guideline: `guideline` (Acon) and `prompting` (naive).
+"""LLM compression following a guideline: `guideline` (a shipped guideline, by default the
+paper's naive prompt, or an optimizer's: Acon) and `prompting` (the human-engineered
+prompt).
 
 A `GuidelineCompressor` sends the compressor role the guideline as its system prompt and a
 frame (`frames/<kind>.md`) holding the task and the text to compress, and asks for JSON
@@ -129,7 +131,7 @@ class GuidelineHistoryConfig(SummaryConfig):
 @dataclass
 class PromptingHistoryConfig(GuidelineHistoryConfig):
     _target_: str | None = "acon.compression.summary.PromptingHistory"
-    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="naive"))
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="engineered"))
 
 
 @schema("compression/observation", "guideline")
@@ -142,7 +144,7 @@ class GuidelineObservationConfig(SummaryConfig):
 @dataclass
 class PromptingObservationConfig(GuidelineObservationConfig):
     _target_: str | None = "acon.compression.summary.PromptingObservation"
-    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="naive"))
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="engineered"))
 
 
 def _compressor(kind: str, config: SummaryConfig, services: Services) -> GuidelineCompressor:
@@ -155,7 +157,7 @@ def _compressor(kind: str, config: SummaryConfig, services: Services) -> Guideli
 
 
 class GuidelineHistory(HistoryStrategy):
-    name, label = "guideline", "Acon"
+    name, label = "guideline", "Guideline"  # "Acon" when an optimizer wrote it
     config: GuidelineHistoryConfig
 
     def __init__(self, config: GuidelineHistoryConfig, services: Services | None = None):
@@ -185,7 +187,7 @@ class PromptingHistory(GuidelineHistory):
 
 
 class GuidelineObservation(ObservationStrategy):
-    name, label = "guideline", "Acon"
+    name, label = "guideline", "Guideline"  # "Acon" when an optimizer wrote it
     config: GuidelineObservationConfig
 
     def __init__(self, config: GuidelineObservationConfig, services: Services | None = None):

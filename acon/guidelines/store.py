@@ -2,7 +2,15 @@
 
 Layout: `<root>/<kind>/<name>/v<N>.md` (the text), `v<N>.json` beside it (its lineage)
 and `aliases.json` (`baseline`, `best` -> a version). Kind is `history` or
-`observation`. `SHIPPED` is the store of the guidelines that come with the harness.
+`observation`. `SHIPPED` is the store of the guidelines that come with the harness, for
+each kind:
+- `naive`: the paper's naive prompt (its Table 13: the prompt before optimization), where
+  an optimization starts by default;
+- `engineered`: a human-engineered prompt in the style the paper's prompting baseline
+  cites (Lee et al. 2025): the `prompting` strategy's;
+- `sectioned`: this harness's hand-written guideline (variables, to-do, completed,
+  guardrails).
+Only a guideline an optimizer wrote (one from a store with a `dir`) is labelled "Acon".
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ class Guideline:
 class GuidelineRef:
     """Which guideline a compressor follows (`compression.<kind>.guideline`)."""
 
-    name: str = "acon"
+    name: str = "naive"  # the paper's starting point
     version: str = "latest"  # a number, latest, or an alias (best, baseline)
     dir: str | None = None  # a store's root (an optimizer's <run>/guidelines); null: shipped
 

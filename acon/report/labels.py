@@ -1,8 +1,10 @@
 """A rollout's row label in the tables, from its compression settings as flat config keys
-(`compression.history._target_`, the guideline's name and version): `No compression`,
-`History: FIFO`, `History: Acon (acon-opt v3)`, `History: Acon + Observation: LLMLingua`.
-The label is the strategy class's own (`label`); runs logged before strategies had
-`_target_` are read by their `compression.<kind>.strategy`."""
+(`compression.history._target_`, the guideline's name, version and store): `No
+compression`, `History: FIFO`, `History: Guideline (naive)`, `History: Acon (acon-opt v3)
++ Observation: LLMLingua`. The label is the strategy class's own (`label`), except for a
+guideline's compression: "Acon" only for a guideline an optimizer wrote (read from a
+store, `guideline.dir`), with its name and version; a shipped one is "Guideline (<name>)".
+Runs logged before strategies had `_target_` are read by their `compression.<kind>.strategy`."""
 
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ NAMES = {
     "retrieval": "Retrieval",
     "llmlingua": "LLMLingua",
     "prompting": "Prompting",
-    "guideline": "Acon",
+    "guideline": "Guideline",
 }
+# The paper's row order within a kind; "Acon" rows come last.
+ORDER = ["FIFO", "Retrieval", "LLMLingua", "Prompting", "Guideline", "Acon"]
 
 
 def _value(params: Mapping[str, Any], key: str) -> str | None:
@@ -55,17 +59,23 @@ def method_of(params: Mapping[str, Any]) -> str:
         if strategy is None:
             continue
         name, label = strategy
-        guideline = _value(params, f"compression.{kind}.guideline.name")
-        if name == "guideline" and guideline not in (None, "acon"):
-            version = _value(params, f"compression.{kind}.guideline.version") or "latest"
-            label += f" ({guideline} {'v' + version if version.isdigit() else version})"
+        if name == "guideline":
+            label = _guideline_label(params, kind)
         parts.append(f"{kind.capitalize()}: {label}")
     return " + ".join(parts) or "No compression"
 
 
+def _guideline_label(params: Mapping[str, Any], kind: str) -> str:
+    name = _value(params, f"compression.{kind}.guideline.name") or "naive"
+    if _value(params, f"compression.{kind}.guideline.dir") is None:  # shipped with the harness
+        return f"Guideline ({name})"
+    version = _value(params, f"compression.{kind}.guideline.version") or "latest"
+    return f"Acon ({name} {'v' + version if version.isdigit() else version})"
+
+
 def table_order(method: str) -> tuple:
     """The paper's row order: no compression, then each kind's baselines, Acon last."""
-    ranks = list(NAMES.values())
+    ranks = ORDER
     parts = [] if method == "No compression" else method.split(" + ")
     key = []
     for part in parts:

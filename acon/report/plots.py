@@ -23,7 +23,7 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for i, (method, row) in enumerate(rows.iterrows()):
-            acon = method.startswith(("History: Acon", "Observation: Acon"))
+            acon = "Acon (" in method
             ax.errorbar(row["Peak (k)"], row["Score"], xerr=_spread(row, "Peak (k)"),
                         yerr=_spread(row, "Score"), color=f"C{i % 10}", alpha=0.5,
                         capsize=3, linewidth=1, zorder=2)  # fmt: skip

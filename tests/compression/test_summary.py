@@ -45,7 +45,8 @@ def test_accumulate_mode_summarizes_the_previous_summary_and_newly_old_turns():
     assert "Step 1 action" in first and "Step 2 action" not in first  # the last turn is raw
     assert "S1" in second and "Step 2 action" in second and "Step 1 action" not in second
     assert ctx.summary == f"S{len(client.calls)}" and [t.index for t in ctx.turns] == [3]
-    assert client.calls[0][0][0]["content"].startswith("You compress the interaction history")
+    # the guideline is the system prompt: by default the paper's naive prompt
+    assert client.calls[0][0][0]["content"] == "Summarize the interaction history concisely."
 
 
 def test_rebuild_mode_summarizes_all_raw_turns_each_time():

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from acon.config.composition import compose
 from acon.errors import AconError
 from acon.guidelines import SHIPPED, GuidelineStore, Lineage, load_guideline, text_sha
 
@@ -67,7 +68,20 @@ def test_unknown_names_versions_and_aliases_name_the_fix(tmp_path):
 
 
 def test_the_shipped_guidelines():
-    assert SHIPPED.names("history") == ["acon", "naive"]
-    assert SHIPPED.names("observation") == ["acon", "naive"]
+    for kind in ("history", "observation"):
+        assert SHIPPED.names(kind) == ["engineered", "naive", "sectioned"]
+        # the prompting baseline is a human-engineered prompt, not a one-line strawman
+        assert len(load_guideline(kind, "engineered").text.splitlines()) >= 10
     assert load_guideline("history", "naive").text == "Summarize the interaction history concisely."
-    assert "Variables" in load_guideline("history", "acon").text
+    assert "Variables" in load_guideline("history", "sectioned").text
+
+
+def test_an_optimization_starts_from_the_naive_prompt_and_prompting_uses_the_engineered_one():
+    """The paper's Table 13 starting point, and its prompting baseline's kind of prompt."""
+    cfg = compose(["compression/history=guideline", "compression/observation=prompting"])
+    assert cfg.optimizer.start.name == "naive" and cfg.optimizer.start.dir is None
+    assert cfg.compression.history.guideline.name == "naive"
+    assert cfg.compression.observation.guideline.name == "engineered"
+    assert compose(["compression/history=prompting"]).compression.history.guideline.name == (
+        "engineered"
+    )

@@ -70,22 +70,25 @@ def runs(tmp_path):
 
 def check_tables(out, written):
     table = pd.read_csv(out / "facts" / "methods.csv", index_col=0)
-    assert list(table.index) == ["No compression", "History: Acon"]
+    assert list(table.index) == ["No compression", "History: Guideline (naive)"]
     assert table.loc["No compression", "Peak (k)"] == pytest.approx(5.0)
-    assert table.loc["History: Acon", "Peak (k)"] == pytest.approx(2.5)
-    assert table.loc["History: Acon", "Peak with system (k)"] == pytest.approx(2.6)
-    assert table.loc["History: Acon", "Score"] == pytest.approx(0.5)
+    assert table.loc["History: Guideline (naive)", "Peak (k)"] == pytest.approx(2.5)
+    assert table.loc["History: Guideline (naive)", "Peak with system (k)"] == pytest.approx(2.6)
+    assert table.loc["History: Guideline (naive)", "Score"] == pytest.approx(0.5)
     assert table.loc["No compression", "Dependency (M)"] == pytest.approx(3.0)
     # the errored task is counted, and in no mean (a 0 would halve the peak and score)
-    assert table.loc["History: Acon", "Tasks"] == 2 and table.loc["History: Acon", "Errored"] == 1
+    assert (
+        table.loc["History: Guideline (naive)", "Tasks"] == 2
+        and table.loc["History: Guideline (naive)", "Errored"] == 1
+    )
     assert table.loc["No compression", "Errored"] == 0
     levels = pd.read_csv(out / "facts" / "levels.csv", index_col=0)
-    assert levels.loc["History: Acon", "Level 2 Score"] == 0.0
+    assert levels.loc["History: Guideline (naive)", "Level 2 Score"] == 0.0
     assert levels.loc["No compression", "Level 1 Score"] == 1.0
     # Table 1 carries steps, peak and dependency per level too
     assert levels.loc["No compression", "Level 2 Peak (k)"] == pytest.approx(6.0)
-    assert levels.loc["History: Acon", "Level 1 Dependency (M)"] == pytest.approx(1.0)
-    assert levels.loc["History: Acon", "Level 2 Steps"] == 3
+    assert levels.loc["History: Guideline (naive)", "Level 1 Dependency (M)"] == pytest.approx(1.0)
+    assert levels.loc["History: Guideline (naive)", "Level 2 Steps"] == 3
     assert list(levels.columns[:5]) == [
         "Level 1 Score", "Level 1 Score CI low", "Level 1 Score CI high", "Level 1 Steps",
         "Level 1 Peak (k)",
@@ -94,10 +97,10 @@ def check_tables(out, written):
     assert table.loc["No compression", "Peak (k) CI low"] == pytest.approx(4.0)
     assert table.loc["No compression", "Peak (k) CI high"] == pytest.approx(6.0)
     assert "| 5.000 [4.000, 6.000]" in (out / "facts" / "methods.md").read_text()
-    # paired on the two tasks both finished: Acon lost t2 (not significant on 2 tasks)
+    # paired on the two tasks both finished: the guideline lost t2 (not significant on 2 tasks)
     # and cut each task's peak by 2k and 3k (significant: every task went down)
     pairs = pd.read_csv(out / "facts" / "comparisons.csv", index_col=[0, 1])
-    pair = pairs.loc[("History: Acon", "No compression")]
+    pair = pairs.loc[("History: Guideline (naive)", "No compression")]
     assert pair["Paired tasks"] == 2 and pair["Δ Score"] == pytest.approx(-0.5)
     assert not pair["Score differs"] and pair["Peak differs"]
     assert pair["Δ Peak (k)"] == pytest.approx(-2.5)
@@ -105,7 +108,7 @@ def check_tables(out, written):
     assert pair["McNemar p"] == 1.0
     pngs = [p for p in written if p.suffix == ".png"]
     assert len(pngs) == 2 and all(p.stat().st_size > 10_000 for p in pngs)
-    assert "| History: Acon" in (out / "facts" / "methods.md").read_text()
+    assert "| History: Guideline (naive)" in (out / "facts" / "methods.md").read_text()
 
 
 def test_tables_from_run_folders(runs, tmp_path):
@@ -182,16 +185,21 @@ def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):
 
 
 def test_method_labels():
+    """ "Acon" names only a guideline an optimizer wrote (from a store), with its version."""
     assert method_of({}) == "No compression"
     params = {"compression.history.strategy": "guideline",
               "compression.history.guideline.name": "acon-opt",
+              "compression.history.guideline.dir": "runs/x/guidelines",
               "compression.history.guideline.version": "best",
               "compression.observation.strategy": "llmlingua"}  # fmt: skip
     assert method_of(params) == "History: Acon (acon-opt best) + Observation: LLMLingua"
     params["compression.history.guideline.version"] = "3"
-    assert method_of(params).startswith("History: Acon (acon-opt v3)")
-    params["compression.history.guideline.name"] = "acon"  # the shipped default: no suffix
-    assert method_of(params).startswith("History: Acon +")
+    assert method_of(params).startswith("History: Acon (acon-opt v3) +")
+    del params["compression.history.guideline.dir"]  # no store: a shipped guideline
+    assert method_of(params).startswith("History: Guideline (acon-opt) +")
+    params["compression.history.guideline.name"] = "sectioned"
+    params["compression.history.guideline.dir"] = "null"  # shipped: never called Acon
+    assert method_of(params).startswith("History: Guideline (sectioned) +")
 
 
 def test_method_labels_from_the_strategy_classes():
@@ -202,10 +210,13 @@ def test_method_labels_from_the_strategy_classes():
         "compression.history._target_": "acon.compression.summary.GuidelineHistory",
         "compression.history.guideline.name": "acon-opt",
         "compression.history.guideline.version": "2",
+        "compression.history.guideline.dir": "runs/x/guidelines",
         "compression.observation._target_": "acon.compression.llmlingua.LinguaObservation",
     }
     assert method_of(params) == "History: Acon (acon-opt v2) + Observation: LLMLingua"
     cfg = compose(["compression/history=prompting", "compression/observation=guideline"])
     from acon.config import flatten, to_plain
 
-    assert method_of(flatten(to_plain(cfg))) == "History: Prompting + Observation: Acon"
+    assert method_of(flatten(to_plain(cfg))) == (
+        "History: Prompting + Observation: Guideline (naive)"
+    )

@@ -37,7 +37,7 @@ FLIPS = [
     (["llm.compressor.model=other"], True),
     (["compression/history=fifo"], True),
     (["compression/observation=guideline"], True),
-    (["compression.history.guideline.name=naive"], True),  # another text
+    (["compression.history.guideline.name=sectioned"], True),  # another text
     # how calls are made, where things go, what runs when: no number changes
     (["llm.agent.timeout_s=5"], False),
     (["llm.agent.max_retries=0"], False),
@@ -80,7 +80,7 @@ def test_a_judges_settings_count_where_the_benchmark_has_a_judge():
 
 
 def test_a_guideline_counts_by_its_text_not_its_name_or_place(tmp_path):
-    text = SHIPPED.load("history", "acon").text
+    text = SHIPPED.load("history", "naive").text
     same = GuidelineStore(tmp_path / "mine")
     same.add("history", "copy", text)
     moved = [*BASE, f"compression.history.guideline.dir={same.root}",
