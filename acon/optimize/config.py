@@ -26,7 +26,10 @@ class OptimizerConfig:
     name: str = "acon-opt"  # the optimized guideline's name in <run>/guidelines
     split: str = "train"
     n_tasks: int = 10  # training tasks rolled out with and without compression
-    selection_tasks: int = 6  # tasks each candidate is evaluated on
+    selection_tasks: int = 6  # at most this many tasks each candidate is evaluated on
+    # Selection runs where the paper's does: UT on the contrastive set, CO on the compressed
+    # successes. true: other training tasks fill the subset up to selection_tasks.
+    pad_selection: bool = False
     # Score-valued benchmarks (QA's F1): a task is contrastive if compression costs it more
     # than this; null: success without compression, failure with it.
     score_drop: float | None = None

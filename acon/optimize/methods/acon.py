@@ -146,14 +146,14 @@ class AconMethod(OptimizerMethod):
             return self._skipped(
                 rnd, position, "ut", parent, "no compressed run failed: nothing to fix", errored
             )
-        ids = ids[: self.opt.feedback_tasks]
+        selection, ids = ids, ids[: self.opt.feedback_tasks]
         items = feedback(self.lm, ids, contrastive=mode == "contrastive", base=base, comp=comp,
                          guideline=parent.text, instructions=self.instructions,
                          max_chars=self.opt.max_context_chars)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
         texts = self._propose(ProposeGuideline, parent.text, "feedback", items, rnd, position, "ut")
-        outcome = self._select("ut", rnd, position, parent, texts, priority=ids, feedback=items)
+        outcome = self._select("ut", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_mode, outcome.feedback_tasks = mode, ids
         outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(errored))
         return outcome
@@ -165,14 +165,14 @@ class AconMethod(OptimizerMethod):
         if not ids:
             return self._skipped(rnd, position, "co", parent, "no task succeeded with compression",
                                  comp.errored)  # fmt: skip
-        ids = ids[: self.opt.feedback_tasks]
+        selection, ids = ids, ids[: self.opt.feedback_tasks]
         items = usage(self.lm, ids, comp=comp, guideline=parent.text,
                       instructions=self.instructions,
                       max_chars=self.opt.max_context_chars)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
         texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")
-        outcome = self._select("co", rnd, position, parent, texts, priority=ids, feedback=items)
+        outcome = self._select("co", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_tasks = ids
         outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(comp.errored))
         return outcome
@@ -188,17 +188,23 @@ class AconMethod(OptimizerMethod):
             step=step,
         )  # fmt: skip
 
-    def _subset(self, priority: list[str]) -> list[Any]:
-        """The selection subset: the tasks that taught the step first, then the rest."""
+    def _subset(self, step: str, on: list[str]) -> list[Any]:
+        """The selection subset, as the paper: UT's on the tasks it learned from (the
+        contrastive set), CO's on the compressed successes; with `pad_selection`, other
+        training tasks fill it up to `selection_tasks`."""
         by_id = {t.id: t for t in self.tasks}
-        ordered = list(dict.fromkeys([*priority, *by_id]))
-        return [by_id[i] for i in ordered[: self.opt.selection_tasks]]
+        ordered = list(dict.fromkeys([*on, *by_id])) if self.opt.pad_selection else on
+        subset = [by_id[i] for i in ordered[: self.opt.selection_tasks]]
+        log.info("%s selection on %d task(s)%s: %s", step.upper(), len(subset),
+                 " (padded)" if self.opt.pad_selection else "",
+                 ", ".join(t.id for t in subset))  # fmt: skip
+        return subset
 
     def _select(
         self, step: str, rnd: int, position: int, parent: Scored, texts: list[str], *,
-        priority: list[str], feedback: list[str],
+        on: list[str], feedback: list[str],
     ) -> StepOutcome:  # fmt: skip
-        subset = self._subset(priority)
+        subset = self._subset(step, on)
         order = [t.id for t in subset]
         parent_rows = self.evaluator.guideline(parent.text, subset).rows
         evaluated = []

@@ -58,6 +58,28 @@ def test_ut_then_co_finds_the_guideline_that_keeps_records_then_shortens_it(fake
     assert json.loads((tmp_path / "run" / "optimizer_report.json").read_text())["name"]
 
 
+def test_selection_runs_where_the_papers_does_unless_padded(fake, tmp_path):
+    """UT's candidates are scored on the contrastive set and CO's on the compressed
+    successes (the paper); `optimizer.pad_selection=true` fills up with other tasks."""
+    report, _ = optimize(config(fake, tmp_path), tmp_path / "run")
+    root = tmp_path / "run" / "guidelines"
+    ut, co = report["steps"]
+    contrastive = ut["feedback_tasks"]
+    assert 0 < len(contrastive) < 4  # the one-fact tasks survive the naive summary
+    for c in ut["candidates"]:
+        lineage = load_guideline("history", "acon-opt", c["version"], root).lineage
+        assert lineage.evaluated_on == contrastive
+    for c in co["candidates"]:
+        lineage = load_guideline("history", "acon-opt", c["version"], root).lineage
+        assert lineage.evaluated_on == co["feedback_tasks"]
+    padded, _ = optimize(config(fake, tmp_path, "optimizer.pad_selection=true"), tmp_path / "pad")
+    version = padded["steps"][0]["candidates"][0]["version"]
+    padded_root = tmp_path / "pad" / "guidelines"
+    lineage = load_guideline("history", "acon-opt", version, padded_root).lineage
+    assert lineage.evaluated_on[: len(contrastive)] == contrastive
+    assert len(lineage.evaluated_on) == 4  # optimizer.selection_tasks
+
+
 def test_a_finished_optimization_reruns_without_a_call(fake, tmp_path):
     optimize(config(fake, tmp_path), tmp_path / "run")
     requests = len(fake.requests)
