@@ -35,7 +35,8 @@ class Price:
 class PriceTable:
     """Looks a model up by exact name, then by the longest listed name it starts with
     (so `gpt-4.1-2025-04-14` is priced as `gpt-4.1`); a provider prefix such as
-    `openai/` is ignored. An unknown model costs 0, with one warning per model."""
+    `openai/` is ignored, and case too (`Qwen/Qwen3-14B` is `qwen3-14b`). An unknown model
+    costs 0, with one warning per model."""
 
     def __init__(self, models: Mapping[str, Mapping[str, float]]):
         self._prices = {
@@ -46,7 +47,7 @@ class PriceTable:
                 ),
                 output=float(p["output"]),
             )
-            for name, p in models.items()
+            for name, p in ((str(n).lower(), p) for n, p in models.items())
         }
         self._by_length = sorted(self._prices, key=len, reverse=True)
         self._warned: set[str] = set()
@@ -57,7 +58,7 @@ class PriceTable:
         return cls((pricing or {}).get("models") or {})
 
     def price(self, model: str) -> Price | None:
-        name = model.split("/", 1)[1] if "/" in model else model
+        name = (model.split("/", 1)[1] if "/" in model else model).lower()
         if name in self._prices:
             return self._prices[name]
         for known in self._by_length:

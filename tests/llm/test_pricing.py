@@ -49,3 +49,12 @@ def test_shipped_table_prices_the_paper_models_and_local_ones():
         assert table.price(model) is not None, model
     assert table.cost("qwen2.5-coder-1.5b", 10**6, 0, 10**6) == 0.0
     assert table.cost("gpt-4.1", 10**6, 0, 10**6) == pytest.approx(10.0)
+
+
+def test_the_papers_price_preset():
+    """pricing=paper: the per-million prices behind the paper's Table 4."""
+    table = PriceTable.from_config(compose(["pricing=paper"]).pricing)
+    assert table.cost("gpt-4.1", 10**6, 0, 10**6) == pytest.approx(3.0 + 12.0)
+    assert table.cost("gpt-4.1-mini", 10**6, 0, 10**6) == pytest.approx(0.8 + 3.2)
+    assert table.cost("Qwen/Qwen3-14B", 10**6, 0, 10**6) == pytest.approx(0.06 + 0.24)
+    assert table.cost("gpt-4.1-2025-04-14", 10**6, 0, 0) == pytest.approx(3.0)  # a snapshot
