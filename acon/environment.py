@@ -37,6 +37,9 @@ class Task:
     instruction: str
     difficulty: str | None = None  # the benchmark's level, for per-difficulty tables
     metadata: dict[str, Any] = field(default_factory=dict)
+    # tasks made from one scenario (AppWorld's generators): tables add scenario goal
+    # completion, the share of scenarios whose every task succeeded
+    scenario: str | None = None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
     return {
         "task_id": record.task_id,
         "difficulty": record.difficulty,
+        "scenario": record.scenario,
         "status": record.status,
         "score": record.score if failure is None else None,
         "success": record.success if failure is None else None,

@@ -79,6 +79,7 @@ class TaskRecord:
     end_reason: str = "running"  # finish | step_limit | context_overflow | errored
     failure: Failure | None = None
     measures: dict[str, float] = field(default_factory=dict)  # Evaluation.measures
+    scenario: str | None = None  # Task.scenario
 
     @property
     def status(self) -> str:

@@ -126,7 +126,7 @@ def run_task(
     `failure` when infrastructure cut it short (see acon.trajectory)."""
     agent = agent or AgentConfig()
     writer = writer or TrajectoryWriter(None)
-    record = TaskRecord(task_id=task.id, difficulty=task.difficulty)
+    record = TaskRecord(task_id=task.id, difficulty=task.difficulty, scenario=task.scenario)
     stage = "environment"
     try:
         prompt = env.reset(task)

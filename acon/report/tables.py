@@ -61,6 +61,9 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
     named = [c for c in measure_columns(tasks) if tasks[c].notna().any()]  # this benchmark's
     measures = {c: c.removeprefix(MEASURE) for c in named}
     table = means_with_intervals(done, {"score": COLUMNS["score"], **measures, **COLUMNS})
+    if "scenario" in tasks and tasks["scenario"].notna().any():
+        at = table.columns.get_loc(COLUMNS["score"] + " CI high") + 1
+        table.insert(at, "Scenario goal completion", scenario_completion(tasks))
     finished_rows = done.groupby(KEYS, sort=False).size()
     everything = tasks.groupby(KEYS, sort=False).size()
     table.insert(0, "Tasks", finished_rows)
@@ -69,6 +72,21 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
     for key in missing:
         table.loc[key, ["Tasks", "Errored"]] = [0, everything[key]]
     return _ordered(table.astype({"Tasks": int, "Errored": int}))
+
+
+def scenario_completion(tasks: pd.DataFrame) -> pd.Series:
+    """Per benchmark and method, the share of scenarios whose every task succeeded
+    (AppWorld's scenario goal completion); a scenario with an errored task is left out:
+    whether it would have completed is unknown."""
+    rows = tasks.dropna(subset=["scenario"]).assign(
+        status=lambda f: f["status"].fillna(FINISHED) if "status" in f else FINISHED
+    )
+    complete = rows.groupby([*KEYS, "scenario"], sort=False).apply(
+        lambda g: float(g["success"].astype(bool).all()) if (g["status"] == FINISHED).all()
+        else float("nan"),
+        include_groups=False,
+    )  # fmt: skip
+    return complete.groupby(level=KEYS, sort=False).mean()
 
 
 def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

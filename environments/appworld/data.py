@@ -105,6 +105,7 @@ def load_task(root: Path, task_id: str) -> Task:
         id=task_id,
         instruction=specs["instruction"],
         difficulty=str(meta["difficulty"]),
+        scenario=scenario_of(task_id),
         metadata={
             "scenario": scenario_of(task_id),
             "supervisor": specs.get("supervisor", specs.get("main_user", {})),
@@ -135,6 +136,17 @@ def official_tasks(root: str | Path | None, splits_dir: str | Path, split: str) 
     return [load_task(Path(root), i) for i in ids if i]
 
 
-def generated_tasks(root: Path) -> list[Task]:
+# The generated pack's splits, disjoint by scenario (a scenario's tasks share their
+# evaluation, so splitting one would train on its test): an optimization on `train`
+# never sees a `test` task.
+GENERATED_SPLITS = {"train": ("gnote",), "dev": ("gcount",), "test": ("gpay", "groom")}
+
+
+def generated_tasks(root: Path, split: str) -> list[Task]:
+    if split not in GENERATED_SPLITS:
+        raise AconError(
+            f"The generated AppWorld pack has no split {split!r}: set rollout.split to one of "
+            f"{', '.join(GENERATED_SPLITS)}."
+        )
     ids = (root / "data" / "datasets" / "generated.txt").read_text().split()
-    return [load_task(root, i) for i in ids]
+    return [load_task(root, i) for i in ids if scenario_of(i) in GENERATED_SPLITS[split]]

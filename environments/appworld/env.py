@@ -8,9 +8,11 @@ talks to it with the client and never imports AppWorld. Tools:
 An `execute` whose code calls `apis.supervisor.complete_task` itself ends it too.
 
 Scoring is AppWorld's own: the task's tests run on the database diff between the task's
-start and the agent's end state. success = task goal completion (every test passes);
-score = the fraction of tests passed. Scenario goal completion is aggregated over tasks
-(see metrics.py); difficulty (1-3) comes from the task's metadata.
+start and the agent's end state. score = success = task goal completion (every test
+passes), AppWorld's headline; the fraction of tests passed is a diagnostic measure
+(`measure:Tests passed`). Scenario goal completion is aggregated over tasks (each task
+carries its scenario; the report's tables and metrics.py); difficulty (1-3) comes from the
+task's metadata.
 """
 
 from __future__ import annotations
@@ -102,8 +104,7 @@ class AppWorldEnv(Environment):
 
     def tasks(self, split: str = "test") -> list[Task]:
         if self.task_source == "generated":
-            # The pack is small and has no splits: every split is the whole pack.
-            return generated_tasks(self.root())
+            return generated_tasks(self.root(), split)
         if not self.splits_dir:
             raise AconError("env.splits_dir is unset: point it at the AppWorld split id files.")
         return official_tasks(self.appworld_root, self.splits_dir, split)
@@ -210,9 +211,11 @@ class AppWorldEnv(Environment):
         result = self._client.evaluate(self._task.id)
         passes, failures = result.get("passes", []), result.get("failures", [])
         n_tests = int(result.get("num_tests") or len(passes) + len(failures)) or 1
+        success = bool(result.get("success"))
         return Evaluation(
-            score=len(passes) / n_tests,
-            success=bool(result.get("success")),
+            score=float(success),  # task goal completion
+            success=success,
+            measures={"Tests passed": len(passes) / n_tests},  # a diagnostic
             details={
                 "num_tests": n_tests,
                 "passed": [p["requirement"] for p in passes],

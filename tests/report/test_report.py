@@ -162,6 +162,22 @@ def test_a_benchmarks_named_measures_are_its_table_columns_only(runs, tmp_path):
     assert "EM" not in facts.columns and "Score" in facts.columns
 
 
+def test_scenario_goal_completion_beside_the_score(tmp_path):
+    """AppWorld's second headline: the share of scenarios whose every task succeeded; a
+    scenario with an errored task is left out (its completion is unknown)."""
+    rows = [{**row("a_1", "1", 1.0, 1000, 1e6, [1000]), "scenario": "a"},
+            {**row("a_2", "1", 0.0, 1000, 1e6, [1000]), "scenario": "a"},
+            {**row("b_1", "2", 1.0, 1000, 1e6, [1000]), "scenario": "b"},
+            {**errored("c_1", "2", [900]), "scenario": "c"},
+            {**row("c_2", "2", 1.0, 1000, 1e6, [1000]), "scenario": "c"}]  # fmt: skip
+    make_run(tmp_path / "runs" / "appworld", "none", rows)
+    cfg = compose(["report.source=folders", f"report.runs=[{tmp_path / 'runs'}]"])
+    write_report(collect(cfg), tmp_path / "results")
+    table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
+    assert table.loc["No compression", "Scenario goal completion"] == pytest.approx(0.5)
+    assert table.loc["No compression", "Score"] == pytest.approx(0.75)  # task goal completion
+
+
 def test_rows_written_before_the_papers_peak_report_the_papers_peak(tmp_path):
     """A run folder from before ROWS_VERSION 2: `peak_tokens` included the system prompt
     and `peak_tokens_no_system` did not; its table shows the paper's peak all the same."""

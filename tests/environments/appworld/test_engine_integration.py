@@ -9,6 +9,8 @@ import textwrap
 import pytest
 
 from acon.environment import Action
+from acon.errors import AconError
+from environments.appworld.data import GENERATED_SPLITS
 from tests.environments.appworld.conftest import appworld_env
 from tests.support.processes import kill_harness, pid_alive, wait_gone
 
@@ -50,6 +52,10 @@ SOLUTIONS = {
 ANSWERS = {"gcount_1": "3"}
 
 
+def every_task(env):
+    return [t for split in GENERATED_SPLITS for t in env.tasks(split)]
+
+
 @pytest.fixture(scope="module")
 def env(appworld_python, pack_root, tmp_path_factory):
     env = appworld_env(
@@ -62,15 +68,25 @@ def env(appworld_python, pack_root, tmp_path_factory):
 
 
 def test_the_pack_has_tasks_over_several_apps_and_all_three_difficulties(env):
-    tasks = env.tasks("test")
+    tasks = every_task(env)
     assert [t.id for t in tasks] == list(SOLUTIONS)
     assert {t.difficulty for t in tasks} == {"1", "2", "3"}
     assert len({t.metadata["scenario"] for t in tasks}) == 4
 
 
+def test_the_packs_splits_are_disjoint_by_scenario(env):
+    """An optimization on train never sees a test task, nor a test task's scenario."""
+    scenarios = {split: {t.scenario for t in env.tasks(split)} for split in GENERATED_SPLITS}
+    assert all(scenarios.values())
+    assert not scenarios["train"] & scenarios["test"] and not scenarios["dev"] & scenarios["test"]
+    assert not scenarios["train"] & scenarios["dev"]
+    with pytest.raises(AconError, match="no split 'test_normal': set rollout.split to one of"):
+        env.tasks("test_normal")
+
+
 @pytest.mark.parametrize("task_id", list(SOLUTIONS))
 def test_scripted_code_that_does_the_work_passes_every_test(env, task_id):
-    task = {t.id: t for t in env.tasks("test")}[task_id]
+    task = {t.id: t for t in every_task(env)}[task_id]
     assert task.instruction in env.reset(task)
     server = env.pool().servers[0]
     assert server.base_url.startswith("http://127.0.0.1:") and server.healthy()
@@ -90,7 +106,7 @@ def test_scripted_code_that_does_the_work_passes_every_test(env, task_id):
 
 @pytest.mark.parametrize("task_id", list(SOLUTIONS))
 def test_an_untouched_task_fails(env, task_id):
-    task = {t.id: t for t in env.tasks("test")}[task_id]
+    task = {t.id: t for t in every_task(env)}[task_id]
     env.reset(task)
     assert env.step(Action("complete_task", {})).done  # declared done, nothing done
     result = env.evaluate()
@@ -99,7 +115,7 @@ def test_an_untouched_task_fails(env, task_id):
 
 
 def test_half_done_or_wrong_work_fails(env):
-    tasks = {t.id: t for t in env.tasks("test")}
+    tasks = {t.id: t for t in every_task(env)}
     env.reset(tasks["gcount_1"])
     env.step(Action("complete_task", {"answer": "5"}))  # the wrong count
     assert not env.evaluate().success
@@ -107,7 +123,8 @@ def test_half_done_or_wrong_work_fails(env):
     for code in SOLUTIONS["gpay_1"]:
         env.step(Action("execute", {"code": code}))
     paid_not_completed = env.evaluate()  # the payment is made, complete_task never called
-    assert not paid_not_completed.success and paid_not_completed.score == pytest.approx(2 / 3)
+    assert not paid_not_completed.success and paid_not_completed.score == 0.0
+    assert paid_not_completed.measures["Tests passed"] == pytest.approx(2 / 3)
     env.reset(tasks["gnote_1"])
     env.step(
         Action(

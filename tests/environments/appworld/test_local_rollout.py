@@ -28,6 +28,7 @@ def test_a_generated_task_rolls_out_with_the_local_model(
         "agent.max_steps=3",  # execute, execute, then complete_task forced
         "llm.agent.max_tokens=192",
         "llm.agent.timeout_s=1200",  # 2 shared cores: a busy machine slows replies a lot
+        "rollout.split=train",
         "rollout.task_ids=[gnote_1]",
     ])  # fmt: skip
     with LLMSession(cfg, tmp_path) as llms:
