@@ -22,11 +22,12 @@ from omegaconf import OmegaConf
 from acon.cli.entry import entry
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
+from acon.config.schemas import option
 from acon.errors import IncompleteRun
 from acon.export import export_guideline
 from acon.guidelines import GuidelineRef, load_guideline
 from acon.llm import LLMSession
-from acon.optimize import optimize
+from acon.optimize import OptimizationReport, optimize
 from acon.optimize.evaluation import with_compression, with_guideline
 from acon.report.build import collect, write_report
 from acon.rollout import rollout
@@ -37,23 +38,37 @@ from acon.tracking.settings import settings
 log = logging.getLogger("acon.main")
 
 
-def test_arms(cfg: Any, guidelines: Path, name: str) -> dict[str, Any]:
-    """The test-split rollouts: a config per arm."""
-    opt = typed(cfg.optimizer)
-    test = OmegaConf.merge(cfg, {"rollout": {"split": cfg.main.test_split,
-                                             "limit": cfg.main.test_tasks}})  # fmt: skip
-    optimized = GuidelineRef(name=name, version="best", dir=str(guidelines))
-    return {
+def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
+    """The test-split rollouts, a config per arm: no compression, the configured
+    baselines, the starting guideline, and the optimized one (after every step, with
+    `main.every_step`)."""
+    opt, main = typed(cfg.optimizer), typed(cfg.main)
+    test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split,
+                                             "limit": main.test_tasks}})  # fmt: skip
+    arms = {
         "no_compression": with_compression(
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
         ),  # fmt: skip
-        "start_guideline": with_guideline(test, opt.kind, opt.start),
-        "optimized_guideline": with_guideline(test, opt.kind, optimized),
     }
+    for name in main.baselines:
+        arms[name] = with_compression(test, **{opt.kind: option(f"compression/{opt.kind}", name)})
+    arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
+    versions = {"optimized_guideline": "best"}
+    if main.every_step:
+        versions = {}
+        for s in optimized.steps:  # each step's best, once per distinct version
+            if str(s.best_version) not in versions.values():
+                versions[f"after_step{s.position + 1}_{s.step}"] = str(s.best_version)
+    for label, version in versions.items():
+        ref = GuidelineRef(name=optimized.name, version=version, dir=optimized.guidelines_dir)
+        arms[label] = with_guideline(test, opt.kind, ref)
+    return arms
 
 
 def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     opt = typed(cfg.optimizer)
+    for name in typed(cfg.main).baselines:  # a typo fails now, not after the optimization
+        option(f"compression/{opt.kind}", name)
     errors = []
     with LLMSession(cfg, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
@@ -62,7 +77,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
         if optimized.errored_tasks:
             errors.append(optimized.errors_summary())
         guidelines = Path(optimized.guidelines_dir)
-        arms = test_arms(cfg, guidelines, optimized.name)
+        arms = test_arms(cfg, optimized)
         for n, (label, arm_cfg) in enumerate(arms.items(), 1):
             log.info("2/3 Test rollouts (%d/%d): %s", n, len(arms), label)
             arm = folder.child("rollouts", label).make()

@@ -75,6 +75,12 @@ class MainConfig:
 
     test_split: str = "test"
     test_tasks: int | None = 10
+    # more test arms: these strategies of the optimized kind (the paper's baselines, e.g.
+    # [fifo, retrieval, llmlingua, prompting]) ...
+    baselines: list[str] = field(default_factory=list)
+    # ... and the best guideline after every step (the paper's UT and UT+CO rows), not
+    # only the final best
+    every_step: bool = False
 
     def __post_init__(self) -> None:
         check_positive("test_tasks", self.test_tasks)

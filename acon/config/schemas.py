@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from hydra.core.config_store import ConfigStore
 
+from acon.errors import AconError
 from acon.paths import REPO_ROOT
 
 T = TypeVar("T")
@@ -48,14 +49,28 @@ class InvalidSetting(ValueError):  # noqa: N818 - reads as the problem it names
         self.field, self.value, self.accepts = field, value, accepts
 
 
+_OPTIONS: dict[str, dict[str, type]] = {}  # group -> option name -> its schema
+
+
 def schema(group: str, name: str) -> Callable[[type[T]], type[T]]:
     """Class decorator: the dataclass types `conf/<group>/<name>.yaml`."""
 
     def store(cls: type[T]) -> type[T]:
         ConfigStore.instance().store(group=f"{SCHEMA_GROUP}/{group}", name=name, node=cls)
+        _OPTIONS.setdefault(group, {})[name] = cls
         return cls
 
     return store
+
+
+def option(group: str, name: str) -> Any:
+    """The defaults of option `name` of `group` (e.g. `compression/history`, `fifo`), as its
+    typed config; an unknown name is one sentence listing the options."""
+    discover()
+    found = _OPTIONS.get(group, {})
+    if name not in found:
+        raise AconError(f"{group}={name} is not an option: use one of {', '.join(sorted(found))}.")
+    return found[name]()
 
 
 def check_choice(field: str, value: Any, choices: Iterable[Any]) -> None:

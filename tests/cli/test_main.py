@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,46 @@ import pandas as pd
 
 from acon.llm.fake_server import FakeOpenAI
 from tests.support.brain import KEEP, brain
+
+
+def main_command(fake, tmp_path, *more):
+    return [sys.executable, "-m", "acon.cli.main", "compression/history=guideline",
+            "optimizer.n_tasks=4", "optimizer.selection_tasks=2", "optimizer.n_candidates=2",
+            "optimizer.feedback_tasks=2", "optimizer.feedback_sample=2", "main.test_tasks=3",
+            f"hydra.run.dir={tmp_path / 'run'}", f"llm.common.base_url={fake.base_url}",
+            "llm.common.model=scripted", f"llm.cache.dir={tmp_path / 'responses'}",
+            f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
+            f"report.out={tmp_path / 'results'}", f"export.out={tmp_path / 'export'}",
+            "agent.context.history_threshold_tokens=250", "env.filler_lines=4",
+            "agent.max_steps=6", f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
+            f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}", *more]  # fmt: skip
+
+
+def test_a_table_preset_adds_the_baselines_and_a_row_per_step(tmp_path):
+    """The paper's Table 1 shape: baselines beside the start and Acon after UT and UT+CO."""
+    with FakeOpenAI(default=brain) as fake:
+        cmd = main_command(
+            fake, tmp_path, "main.baselines=[fifo,prompting]", "main.every_step=true"
+        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "run" / "optimize" / "optimizer_report.json").read_text())
+    ut, co = (s["best_version"] for s in report["steps"])
+    assert ut != co  # both steps improved (the scripted optimizer's proposals)
+    table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
+    assert list(table.index) == [
+        "No compression", "History: FIFO", "History: Prompting", "History: Guideline (naive)",
+        f"History: Acon (acon-opt v{ut})", f"History: Acon (acon-opt v{co})",
+    ]  # fmt: skip
+
+
+def test_an_unknown_baseline_stops_before_anything_runs(tmp_path):
+    with FakeOpenAI(default=brain) as fake:
+        cmd = main_command(fake, tmp_path, "main.baselines=[fifoo]")
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
+        assert not fake.requests
+    assert proc.returncode == 2
+    assert "compression/history=fifoo is not an option: use one of fifo," in proc.stdout
 
 
 def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
