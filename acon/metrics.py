@@ -6,7 +6,7 @@
 - dependency: sum over steps of (n_in + 2 * n_out) * n_out / 2, n_in without the system
   prompt (tables report it in millions): the formula of the paper authors' reference code
   (Kang et al. 2025, "ACON"), as ../shared/DESIGN.md records it;
-- cost per role: agent calls, and compressor calls.
+- cost and latency per role: agent calls, and compressor calls.
 Tokens are cl100k_base counts, so runs on different models compare; the provider's own
 counts are kept beside them (`*_provider`).
 """
@@ -70,6 +70,10 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         "compressor_in_tokens": sum(c.provider_in for c in record.compressions),
         "compressor_out_tokens": sum(c.provider_out for c in record.compressions),
         "compressor_cost_usd": sum(c.cost_usd for c in record.compressions),
+        # the time the task waited on its models (a cached reply counts as its live call
+        # took), as the paper's Table 4 latency: environment time is left out
+        "agent_latency_s": sum(s.latency_s for s in steps),
+        "compressor_latency_s": sum(c.latency_s for c in record.compressions),
         "format_errors": record.format_errors,
         **{MEASURE + name: value if failure is None else None
            for name, value in record.measures.items()},

@@ -11,15 +11,15 @@ from acon.trajectory import AgentStep, CompressorCall, Failure, TaskRecord
 def record(task_id="t1", difficulty="1", score=1.0):
     steps = [
         AgentStep(1, in_tokens=1000, system_tokens=200, out_tokens=50, provider_in=1100,
-                  cost_usd=0.01),
+                  cost_usd=0.01, latency_s=1.5),
         AgentStep(2, in_tokens=1500, system_tokens=200, out_tokens=100, provider_in=1650,
-                  cost_usd=0.02),
+                  cost_usd=0.02, latency_s=2.0),
         AgentStep(3, in_tokens=900, system_tokens=200, out_tokens=20, provider_in=990,
-                  cost_usd=0.005),
+                  cost_usd=0.005, latency_s=0.5),
     ]  # fmt: skip
     compressions = [
         CompressorCall("history", 2, "guideline", True, 1400, 600, provider_in=1500,
-                       provider_out=120, cost_usd=0.003),
+                       provider_out=120, cost_usd=0.003, latency_s=0.75),
         CompressorCall("observation", 3, "guideline", False, 900, 900, error="bad"),
     ]  # fmt: skip
     return TaskRecord(task_id, difficulty, steps, compressions, score=score,
@@ -36,6 +36,9 @@ def test_task_metrics_by_hand():
     # (800 + 100) * 50 / 2 + (1300 + 200) * 100 / 2 + (700 + 40) * 20 / 2
     assert m["dependency"] == 22_500 + 75_000 + 7_400
     assert m["agent_cost_usd"] == pytest.approx(0.035)
+    # Table 4's latency: the time spent waiting on each role's model
+    assert m["agent_latency_s"] == pytest.approx(1.5 + 2.0 + 0.5)
+    assert m["compressor_latency_s"] == pytest.approx(0.75)
     assert m["compressor_cost_usd"] == pytest.approx(0.003)
     assert (m["compressor_calls"], m["compressor_failures"]) == (2, 1)
     assert (m["history_compressions"], m["observation_compressions"]) == (1, 0)

@@ -164,7 +164,8 @@ class AgentContext:
             provider_in=call.usage.prompt if call else 0,
             provider_cached=call.usage.cached_prompt if call else 0,
             provider_out=call.usage.completion if call else 0,
-            latency_s=time.perf_counter() - start,
+            # the model's own time (a cached reply keeps the live call's), else the wall's
+            latency_s=call.latency_s if call else time.perf_counter() - start,
             cost_usd=call.cost_usd if call else 0.0,
         )
         self.record.compressions.append(entry)

@@ -24,6 +24,8 @@ COLUMNS = {
     "compressor_failures": "Compressor failures",
     "agent_cost_usd": "Agent $",
     "compressor_cost_usd": "Compressor $",
+    "agent_latency_s": "Agent latency (s)",
+    "compressor_latency_s": "Compressor latency (s)",
 }
 INTERVALS = ["score", "peak_tokens", "dependency"]  # the cells with a 95% interval
 KEYS = ["benchmark", "method"]
@@ -92,7 +94,8 @@ def scenario_completion(tasks: pd.DataFrame) -> pd.Series:
 def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Means of `labels`' columns per benchmark and method, named by `labels`, each of
     INTERVALS followed by its 95% interval over tasks (`<label> CI low`/`CI high`)."""
-    table = frame.groupby(KEYS, sort=False)[list(labels)].mean()
+    missing = {c: float("nan") for c in labels if c not in frame}  # rows from older runs
+    table = frame.assign(**missing).groupby(KEYS, sort=False)[list(labels)].mean()
     by_method = per_task(frame, INTERVALS).groupby(level=KEYS, sort=False)
     for column in [c for c in INTERVALS if c in labels]:
         bounds = by_method[column].agg(mean_interval)
