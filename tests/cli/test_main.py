@@ -56,16 +56,7 @@ def test_an_unknown_baseline_stops_before_anything_runs(tmp_path):
 
 def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     with FakeOpenAI(default=brain) as fake:
-        cmd = [sys.executable, "-m", "acon.cli.main", "compression/history=guideline",
-               "optimizer.n_tasks=4", "optimizer.selection_tasks=2", "optimizer.n_candidates=2",
-               "optimizer.feedback_tasks=2", "optimizer.feedback_sample=2", "main.test_tasks=3",
-               f"hydra.run.dir={tmp_path / 'run'}", f"llm.common.base_url={fake.base_url}",
-               "llm.common.model=scripted", f"llm.cache.dir={tmp_path / 'responses'}",
-               f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
-               f"report.out={tmp_path / 'results'}", f"export.out={tmp_path / 'export'}",
-               "agent.context.history_threshold_tokens=250", "env.filler_lines=4",
-               "agent.max_steps=6", f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
-               f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}"]  # fmt: skip
+        cmd = main_command(fake, tmp_path)
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Where to look:" in proc.stdout and "mlflow ui --backend-store-uri" in proc.stdout
