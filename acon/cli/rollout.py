@@ -2,32 +2,56 @@
 
 acon-rollout env=facts compression/history=guideline rollout.limit=5
 acon-rollout hydra.run.dir=runs/my-run   # again, to resume (errored tasks run again)
+acon-rollout rollout.seeds=[1,2,3]       # every task three times: <run>/seed-<n>
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from omegaconf import OmegaConf
+
 from acon.cli.entry import entry
 from acon.errors import IncompleteRun
 from acon.llm import LLMSession
+from acon.metrics import summarize
 from acon.rollout import RolloutResult, rollout
 from acon.run_folder import RunFolder
 from acon.tracking import log_rollout
 
 
-def run(cfg: Any, folder: RunFolder) -> RolloutResult:
+def repeats(cfg: Any, folder: RunFolder) -> list[tuple[Any, RunFolder]]:
+    """The rollouts to run: the configured one, or one per seed of `rollout.seeds`."""
+    seeds = list(cfg.rollout.get("seeds") or [])
+    if not seeds:
+        return [(cfg, folder)]
+    runs = []
+    for seed in seeds:
+        seeded = OmegaConf.merge(
+            cfg, {"llm": {"common": {"seed": seed}}, "rollout": {"seeds": None}}
+        )
+        child = folder.child(f"seed-{seed}").make()
+        child.write_config(OmegaConf.to_container(seeded, resolve=True))
+        runs.append((seeded, child))
+    return runs
+
+
+def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
+    results = []
     with LLMSession(cfg, folder.path) as llms:
-        result = rollout(cfg, folder, llms)
-    log_rollout(cfg, folder)
-    print("\n" + result.table.to_markdown(floatfmt=".3f"))
+        for run_cfg, run_folder in repeats(cfg, folder):
+            results.append(rollout(run_cfg, run_folder, llms.with_config(run_cfg)))
+            log_rollout(run_cfg, run_folder)
+    rows = [row for result in results for row in result.rows]
+    print("\n" + summarize(rows).to_markdown(floatfmt=".3f"))
     print(f"\nRun folder: {folder.path} (results.jsonl, summary.md, trajectories/)")
-    if result.errored:
+    errored = [r.errors_summary() for r in results if r.errored]
+    if errored:
         raise IncompleteRun(
-            f"{result.errors_summary()}. Rerun with hydra.run.dir={folder.path} to run them "
+            f"{' | '.join(errored)}. Rerun with hydra.run.dir={folder.path} to run them "
             f"again; finished tasks are kept."
         )
-    return result
+    return results
 
 
 main = entry(run)

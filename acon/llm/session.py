@@ -11,6 +11,7 @@ session closes.
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,13 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                     base_url=url,
                 )
             return self._clients[role]
+
+    def with_config(self, cfg: Any) -> LLMSession:
+        """A view of this session whose roles read `cfg.llm` (e.g. another seed), over the
+        same servers, ledger and cache; only this session closes them."""
+        view = copy.copy(self)
+        view.cfg, view._clients = cfg, {}
+        return view
 
     def clients(self) -> dict[str, LLMClient]:
         return {role: self.client(role) for role in ROLES}

@@ -17,6 +17,10 @@ class RolloutConfig:
     limit: int | None = None  # the first N tasks of the split
     task_ids: list[str] | None = None  # or an explicit list
     workers: int = 1  # tasks at once (threads here, or Ray actors)
+    # Repeats: every task once per seed (sent as llm.common.seed), each repeat a rollout of
+    # its own in <run>/seed-<n> (a role with a seed of its own keeps it); tables pool them,
+    # the intervals resampling tasks.
+    seeds: list[int] | None = None
     # Stop the run when this many tasks in a row errored (an outage, not bad luck); the
     # first failure of an endpoint that never answered stops it at once.
     max_consecutive_errors: int = 3
