@@ -32,6 +32,17 @@ def count_text(text: str) -> int:
     return len(_encoding().encode(text))
 
 
+def clip_tokens(text: str, max_tokens: int) -> tuple[str, int]:
+    """`text` cut to its first and last `max_tokens // 2` cl100k tokens, with a marker
+    where the middle was, and how many tokens were cut (0: it fitted)."""
+    tokens = _encoding().encode(text)
+    if len(tokens) <= max_tokens:
+        return text, 0
+    half, cut = max_tokens // 2, len(tokens) - max_tokens
+    head, tail = _encoding().decode(tokens[:half]), _encoding().decode(tokens[-half:])
+    return f"{head}\n[... {cut} tokens cut ...]\n{tail}", cut
+
+
 def message_text(message: Mapping[str, Any]) -> str:
     """The countable text of one chat message (content parts and tool calls included)."""
     content = message.get("content") or ""

@@ -44,6 +44,9 @@ class RoleConfig:
     reasoning: bool | None = None
     reasoning_effort: str | None = None  # low | medium | high (OpenAI/Azure reasoning models)
     omit: list[str] = field(default_factory=list)  # request fields never sent for this role
+    # The model's context window in tokens, where the harness must fit a prompt (the
+    # optimizer's contexts); null: a local model's server ctx_size, else unknown (no cut).
+    context_window: int | None = field(default=None, metadata=OPERATIONAL)
     # How a call is made, not what it answers (left out of the rollout key):
     timeout_s: float = field(default=120.0, metadata=OPERATIONAL)
     max_retries: int = field(default=4, metadata=OPERATIONAL)
@@ -91,6 +94,7 @@ class RoleOverrides:
     reasoning: bool | None = None
     reasoning_effort: str | None = None
     omit: list[str] | None = None
+    context_window: int | None = None
     timeout_s: float | None = None
     max_retries: int | None = None
     max_concurrency: int | None = None

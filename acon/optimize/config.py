@@ -33,7 +33,9 @@ class OptimizerConfig:
     # Score-valued benchmarks (QA's F1): a task is contrastive if compression costs it more
     # than this; null: success without compression, failure with it.
     score_drop: float | None = None
-    max_context_chars: int = 12000  # per context shown to the optimizer
+    # Tokens per context shown to the optimizer; null: whole (the paper's), cut only to fit
+    # the optimizer model's window (llm.optimizer.context_window; a local model's ctx_size)
+    max_context_tokens: int | None = None
     # Candidates are independent samples (seed + i); this temperature is sent where the
     # endpoint takes one (reasoning models do not).
     temperature: float = 0.7
@@ -45,4 +47,4 @@ class OptimizerConfig:
         check_choice("kind", self.kind, KINDS)
         check_positive("n_tasks", self.n_tasks)
         check_positive("selection_tasks", self.selection_tasks)
-        check_positive("max_context_chars", self.max_context_chars)
+        check_positive("max_context_tokens", self.max_context_tokens)

@@ -72,16 +72,16 @@ def feedback(
     comp: Evaluated,
     guideline: str,
     instructions: dict[str, str],
-    max_chars: int,
+    max_tokens: int | None,
 ) -> list[str]:
     """One feedback item per task: contrastive (full vs. compressed) or failures-only."""
     items = []
     for task_id in ids:
         inputs = {"task": instructions[task_id], "guideline": guideline,
                   "compressed_context": compressed_text(comp.folder, comp.rows[task_id],
-                                                        max_chars)}  # fmt: skip
+                                                        max_tokens)}  # fmt: skip
         if contrastive:
-            full = full_text(base.folder, base.rows[task_id], max_chars)
+            full = full_text(base.folder, base.rows[task_id], max_tokens)
             pred = lm.predict(ContrastiveFeedback, full_context=full, **inputs)
         else:
             pred = lm.predict(FailureFeedback, **inputs)
@@ -101,14 +101,14 @@ def usage(
     comp: Evaluated,
     guideline: str,
     instructions: dict[str, str],
-    max_chars: int,
+    max_tokens: int | None,
 ) -> list[str]:
     """One analysis per successful compressed task: what was used, what never needed."""
     items = []
     for task_id in ids:
         pred = lm.predict(
             UsageAnalysis, task=instructions[task_id], guideline=guideline,
-            compressed_context=compressed_text(comp.folder, comp.rows[task_id], max_chars),
+            compressed_context=compressed_text(comp.folder, comp.rows[task_id], max_tokens),
         )  # fmt: skip
         if pred is not None:
             items.append(f"Task {task_id}:\n- used: {pred.used}\n- never needed: {pred.unused}")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from acon.optimize.contexts import clip, compressed_text, full_text
+import logging
+
+from acon.llm.config import RoleConfig
+from acon.optimize.contexts import clip, compressed_text, context_budget, full_text
 from acon.run_folder import RunFolder
+from acon.tokens import count_text
 from acon.trajectory import TrajectoryWriter
 
 ROW = {"task_id": "t1", "score": 0.0, "success": False, "end_reason": "finish", "steps": 2,
@@ -44,8 +48,23 @@ def test_the_compressed_context_shows_what_the_compressor_produced(tmp_path):
     assert "The agent's last context:" in text
 
 
-def test_long_texts_keep_head_and_tail():
-    text = "a" * 50 + "b" * 50
-    clipped = clip(text, 20)
-    assert clipped.startswith("a" * 10) and clipped.endswith("b" * 10)
-    assert "80 characters cut" in clipped and clip("short", 20) == "short"
+def test_contexts_are_whole_unless_a_budget_cuts_them_in_tokens(caplog):
+    text = " ".join(f"word{i}" for i in range(400))
+    assert clip(text, None) == text  # the paper's setting: whole
+    with caplog.at_level(logging.INFO):
+        clipped = clip(text, 100, "t1's full context")
+    assert clipped.startswith("word0 word1") and clipped.endswith("word398 word399")
+    assert count_text(clipped) < 120 and "tokens cut" in clipped
+    assert any("t1's full context cut by" in r.getMessage() for r in caplog.records)
+    assert clip("short", 100) == "short"
+
+
+def test_the_budget_is_the_cap_or_what_fits_the_optimizers_window():
+    o3 = RoleConfig(base_url="https://api.openai.com/v1", model="o3", max_tokens=8000)
+    assert context_budget(None, o3, 16384) is None  # window unknown: whole contexts
+    windowed = RoleConfig(base_url="https://api.openai.com/v1", model="o3", max_tokens=8000,
+                          context_window=200_000)  # fmt: skip
+    assert context_budget(None, windowed, 16384) == (200_000 - 8000 - 2000) // 3
+    assert context_budget(5000, windowed, 16384) == 5000
+    local = RoleConfig(max_tokens=512)  # a local model: its server's window
+    assert context_budget(None, local, 16384) == (16384 - 512 - 2000) // 3

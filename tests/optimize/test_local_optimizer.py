@@ -30,7 +30,7 @@ def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
         "llm.compressor.max_tokens=200", "llm.optimizer.max_tokens=400",
         "optimizer.steps=[ut]", "optimizer.n_tasks=2", "optimizer.selection_tasks=1",
         "optimizer.n_candidates=1", "optimizer.feedback_tasks=1",
-        "optimizer.max_context_chars=3000",
+        "optimizer.max_context_tokens=750",
     ])  # fmt: skip
     folder = RunFolder(tmp_path / "run")
     with LLMSession(cfg, folder.path) as llms:

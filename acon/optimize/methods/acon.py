@@ -149,7 +149,7 @@ class AconMethod(OptimizerMethod):
         selection, ids = ids, ids[: self.opt.feedback_tasks]
         items = feedback(self.lm, ids, contrastive=mode == "contrastive", base=base, comp=comp,
                          guideline=parent.text, instructions=self.instructions,
-                         max_chars=self.opt.max_context_chars)  # fmt: skip
+                         max_tokens=self.context_tokens)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
         texts = self._propose(ProposeGuideline, parent.text, "feedback", items, rnd, position, "ut")
@@ -168,7 +168,7 @@ class AconMethod(OptimizerMethod):
         selection, ids = ids, ids[: self.opt.feedback_tasks]
         items = usage(self.lm, ids, comp=comp, guideline=parent.text,
                       instructions=self.instructions,
-                      max_chars=self.opt.max_context_chars)  # fmt: skip
+                      max_tokens=self.context_tokens)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
         texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")

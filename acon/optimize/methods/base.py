@@ -4,10 +4,12 @@ progress and budget (acon.optimize.state), and `run(cfg) -> OptimizationReport`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cached_property
 from typing import Any
 
 from acon.errors import AconError
 from acon.optimize.config import OptimizerConfig
+from acon.optimize.contexts import context_budget
 from acon.optimize.report import OptimizationReport
 from acon.optimize.state import OptimizerState
 from acon.services import Services
@@ -28,6 +30,12 @@ class OptimizerMethod(ABC):
     @abstractmethod
     def run(self, cfg: Any) -> OptimizationReport:
         """Optimize on `cfg`'s benchmark (its rollouts use `cfg`); resumes from the folder."""
+
+    @cached_property
+    def context_tokens(self) -> int | None:
+        """Tokens per context the optimizer is shown (None: whole)."""
+        return context_budget(self.opt.max_context_tokens, self.llms.role_config("optimizer"),
+                              self.llms.cfg.llm.server.ctx_size)  # fmt: skip
 
     def spent(self) -> dict[str, float]:
         """Live calls, tokens and dollars, earlier attempts of this run included."""

@@ -55,11 +55,11 @@ class AconGEPAAdapter:
     propose_new_texts = None
 
     def __init__(self, evaluator: CandidateEvaluator, baseline: dict[str, dict[str, Any]],
-                 max_chars: int = 6000):  # fmt: skip
+                 max_tokens: int | None = None):  # fmt: skip
         self.evaluator = evaluator
         self.kind = evaluator.kind
         self.baseline = baseline
-        self.max_chars = max_chars
+        self.max_tokens = max_tokens
         self.errored: set[str] = set()
 
     def evaluate(
@@ -90,7 +90,7 @@ class AconGEPAAdapter:
                 verdict += f" Without compression: {outcome(base)}"
             records.append({
                 "Inputs": task.instruction,
-                "Generated Outputs": compressed_text(trace["dir"], row, self.max_chars),
+                "Generated Outputs": compressed_text(trace["dir"], row, self.max_tokens),
                 "Feedback": verdict,
             })  # fmt: skip
         return {name: records for name in components_to_update}
@@ -140,7 +140,7 @@ class GepaMethod(OptimizerMethod):
         baseline = evaluator.baseline(tasks)
         start = resolve(opt.kind, opt.start)
         reflection = Reflection(self.llms.client("optimizer"), opt.temperature)
-        adapter = AconGEPAAdapter(evaluator, baseline.rows, opt.max_context_chars)
+        adapter = AconGEPAAdapter(evaluator, baseline.rows, self.context_tokens)
         result = gepa.optimize(
             seed_candidate={opt.kind: start.text},
             trainset=tasks,
