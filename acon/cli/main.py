@@ -53,7 +53,8 @@ def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
     for name in main.baselines:
         arms[name] = with_compression(test, **{opt.kind: option(f"compression/{opt.kind}", name)})
     arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
-    versions = {"optimized_guideline": "best"}
+    # by number, so each row names the version it used (the best may be the start, v1)
+    versions = {"optimized_guideline": str(optimized.best_version)}
     if main.every_step:
         versions = {}
         for s in optimized.steps:  # each step's best, once per distinct version

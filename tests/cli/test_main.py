@@ -63,7 +63,9 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     # the test arms: no compression, the paper's starting point (the naive prompt) and
     # the optimized guideline, the only row called Acon
-    start, best = "History: Guideline (naive)", "History: Acon (acon-opt best)"
+    report = json.loads((tmp_path / "run" / "optimize" / "optimizer_report.json").read_text())
+    start = "History: Guideline (naive)"
+    best = f"History: Acon (acon-opt v{report['best_version']})"  # the version it used
     assert set(table.index) == {"No compression", start, best}
     # the scripted compressor loses records unless told to keep them: the optimized
     # guideline must do at least as well as the starting one on the test split
