@@ -13,12 +13,16 @@ counts are kept beside them (`*_provider`).
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from acon.trajectory import FINISHED, TaskRecord
 
+MEASURE = "measure:"  # the prefix of a benchmark's named measures (QA: measure:EM, measure:F1)
 # Bump when a results-row column changes meaning (2: `peak_tokens` left out the system
 # prompt): the rollout store keys on it, so rows of the old meaning are never reused.
 ROWS_VERSION = 2
@@ -29,8 +33,8 @@ def upgraded(rows: pd.DataFrame) -> pd.DataFrame:
     `peak_tokens_no_system` did not) in today's columns, so old runs report the paper's peak."""
     if "peak_tokens_no_system" not in rows:
         return rows
-    return rows.rename(columns={"peak_tokens": "peak_tokens_with_system"}).rename(
-        columns={"peak_tokens_no_system": "peak_tokens"}
+    return rows.rename(
+        columns={"peak_tokens": "peak_tokens_with_system", "peak_tokens_no_system": "peak_tokens"}
     )
 
 
@@ -80,17 +84,27 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-MEASURE = "measure:"  # the prefix of a benchmark's named measures (QA: measure:EM, measure:F1)
-
 SUMMARY_COLUMNS = [
     "score", "success", "steps", "peak_tokens", "peak_tokens_with_system", "dependency",
     "compressor_calls", "compressor_failures", "agent_cost_usd", "compressor_cost_usd",
 ]  # fmt: skip
 
 
-def finished_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def finished_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The rows that carry a score (rows from before statuses existed count as finished)."""
     return [r for r in rows if r.get("status", FINISHED) == FINISHED]
+
+
+def scenario_goal_completion(rows: Iterable[Mapping[str, Any]]) -> float:
+    """The share of scenarios (`scenario` of each row) whose every task succeeded,
+    AppWorld's scenario goal completion; a scenario with an errored task is left out,
+    since whether it would have completed is unknown. NaN when no scenario counts."""
+    by_scenario: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_scenario[row["scenario"]].append(row)
+    known = [all(bool(r["success"]) for r in tasks) for tasks in by_scenario.values()
+             if len(finished_rows(tasks)) == len(tasks)]  # fmt: skip
+    return sum(known) / len(known) if known else math.nan
 
 
 def summarize(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from acon.metrics import MEASURE, measure_columns
+from acon.metrics import MEASURE, measure_columns, scenario_goal_completion
 from acon.report.labels import table_order
 from acon.report.stats import mcnemar_exact, mean_interval, paired_difference
 from acon.trajectory import FINISHED
@@ -77,18 +77,14 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def scenario_completion(tasks: pd.DataFrame) -> pd.Series:
-    """Per benchmark and method, the share of scenarios whose every task succeeded
-    (AppWorld's scenario goal completion); a scenario with an errored task is left out:
-    whether it would have completed is unknown."""
-    rows = tasks.dropna(subset=["scenario"]).assign(
-        status=lambda f: f["status"].fillna(FINISHED) if "status" in f else FINISHED
+    """Per benchmark and method, AppWorld's scenario goal completion
+    (acon.metrics.scenario_goal_completion)."""
+    rows = tasks.dropna(subset=["scenario"])
+    if "status" in rows:
+        rows = rows.assign(status=rows["status"].fillna(FINISHED))
+    return rows.groupby(KEYS, sort=False).apply(
+        lambda g: scenario_goal_completion(g.to_dict("records")), include_groups=False
     )
-    complete = rows.groupby([*KEYS, "scenario"], sort=False).apply(
-        lambda g: float(g["success"].astype(bool).all()) if (g["status"] == FINISHED).all()
-        else float("nan"),
-        include_groups=False,
-    )  # fmt: skip
-    return complete.groupby(level=KEYS, sort=False).mean()
 
 
 def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ def test_official_tasks_come_from_the_split_file_with_difficulty_and_scenario(fa
     env = appworld_env(**fake_env_kwargs)
     assert isinstance(env, Environment)
     tasks = env.tasks("dev")
-    assert [(t.id, t.difficulty, t.metadata["scenario"]) for t in tasks] == [
+    assert [(t.id, t.difficulty, t.scenario) for t in tasks] == [
         ("abc123_1", "1", "abc123"),
         ("abc123_2", "2", "abc123"),
     ]
@@ -148,6 +148,13 @@ def test_goal_completion_counts_tasks_and_whole_scenarios_per_difficulty():
     table = goal_completion(rows)
     assert table.loc["all", "task_goal_completion"] == 75.0
     assert table.loc["all", "scenario_goal_completion"] == 50.0  # aaa failed one task
+    # an outage is no failure: the errored task and its scenario are left out
+    cut = {"task_id": "ccc_1", "success": None, "difficulty": "2", "status": "errored"}
+    table = goal_completion([*rows, cut, {**cut, "task_id": "ccc_2", "success": True,
+                                          "status": "finished"}])  # fmt: skip
+    assert table.loc["all", "task_goal_completion"] == 80.0  # 4 of the 5 finished tasks
+    assert table.loc["all", "scenario_goal_completion"] == 50.0  # ccc not counted
+    assert (table.loc["all", "tasks"], table.loc["all", "errored"]) == (5, 1)
     assert table.loc["difficulty 1", "scenario_goal_completion"] == 0.0
     assert table.loc["difficulty 2", "task_goal_completion"] == 100.0
     assert json.loads(table.to_json())  # plain numbers, ready for a report
