@@ -38,10 +38,16 @@ from acon.tracking.settings import settings
 log = logging.getLogger("acon.main")
 
 
-def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
-    """The test-split rollouts, a config per arm: no compression, the configured
-    baselines, the starting guideline, and the optimized one (after every step, with
-    `main.every_step`)."""
+def baseline_configs(cfg: Any) -> dict[str, Any]:
+    """`main.baselines` as typed strategy configs of the optimized kind (a typo is one
+    sentence, before anything runs)."""
+    kind = typed(cfg.optimizer).kind
+    return {name: option(f"compression/{kind}", name) for name in typed(cfg.main).baselines}
+
+
+def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]) -> dict[str, Any]:
+    """The test-split rollouts, a config per arm: no compression, the `baselines`, the
+    starting guideline, and the optimized one (after every step, with `main.every_step`)."""
     opt, main = typed(cfg.optimizer), typed(cfg.main)
     test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split,
                                              "limit": main.test_tasks}})  # fmt: skip
@@ -50,8 +56,8 @@ def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
         ),  # fmt: skip
     }
-    for name in main.baselines:
-        arms[name] = with_compression(test, **{opt.kind: option(f"compression/{opt.kind}", name)})
+    for name, strategy in baselines.items():
+        arms[name] = with_compression(test, **{opt.kind: strategy})
     arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
     # by number, so each row names the version it used (the best may be the start, v1)
     versions = {"optimized_guideline": str(optimized.best_version)}
@@ -68,8 +74,7 @@ def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
 
 def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     opt = typed(cfg.optimizer)
-    for name in typed(cfg.main).baselines:  # a typo fails now, not after the optimization
-        option(f"compression/{opt.kind}", name)
+    baselines = baseline_configs(cfg)  # a typo fails now, not after the optimization
     errors = []
     with LLMSession(cfg, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
@@ -78,7 +83,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
         if optimized.errored_tasks:
             errors.append(optimized.errors_summary())
         guidelines = Path(optimized.guidelines_dir)
-        arms = test_arms(cfg, optimized)
+        arms = test_arms(cfg, optimized, baselines)
         for n, (label, arm_cfg) in enumerate(arms.items(), 1):
             log.info("2/3 Test rollouts (%d/%d): %s", n, len(arms), label)
             arm = folder.child("rollouts", label).make()

@@ -107,7 +107,6 @@ def load_task(root: Path, task_id: str) -> Task:
         difficulty=str(meta["difficulty"]),
         scenario=scenario_of(task_id),
         metadata={
-            "scenario": scenario_of(task_id),
             "supervisor": specs.get("supervisor", specs.get("main_user", {})),
             "datetime": specs.get("datetime"),
         },

@@ -224,7 +224,7 @@ class AppWorldEnv(Environment):
                     for f in failures
                 ],
                 "difficulty": result.get("difficulty"),
-                "scenario": self._task.metadata.get("scenario"),
+                "scenario": self._task.scenario,
                 "completed": self._done,
             },
         )

@@ -71,7 +71,7 @@ def test_the_pack_has_tasks_over_several_apps_and_all_three_difficulties(env):
     tasks = every_task(env)
     assert [t.id for t in tasks] == list(SOLUTIONS)
     assert {t.difficulty for t in tasks} == {"1", "2", "3"}
-    assert len({t.metadata["scenario"] for t in tasks}) == 4
+    assert len({t.scenario for t in tasks}) == 4
 
 
 def test_the_packs_splits_are_disjoint_by_scenario(env):
