@@ -3,6 +3,7 @@ same config `acon-rollout` builds, each node typed by its schema and every value
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,10 +82,20 @@ def _paths(node: Any, prefix: str) -> list[str]:
 
 
 class ValidateConfig(Callback):
-    """Checks the composed config before Hydra makes the run folder (conf/config.yaml)."""
+    """Checks the composed config before Hydra makes the run folder (conf/config.yaml).
+    Hydra turns a callback's exception into a warning and runs on, so a bad value ends
+    the process here: one sentence, exit code 2 (SystemExit passes Hydra's handler)."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        validate(config)
+        _validate_or_exit(config)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _validate_or_exit(config)
+
+
+def _validate_or_exit(config: DictConfig) -> None:
+    try:
         validate(config)
+    except AconError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -49,7 +49,10 @@ def run_command(verb, tmp_path, *overrides):
     ("verb", "override", "sentence"),
     [("rollout", "rollout.limit=abc", "rollout.limit='abc' is not valid"),
      ("main", "optimizer.method=gepa", "optimizer has no setting 'method'"),
-     ("optimize", "optimizer=nonsense", "optimizer=nonsense is not an option")],
+     ("optimize", "optimizer=nonsense", "optimizer=nonsense is not an option"),
+     # a value its schema's check refuses (not a type Hydra refuses while composing)
+     ("rollout", "rollout.workers=0", "rollout.workers=0 is not valid: use a number > 0."),
+     ("main", "optimizer.max_context_tokens=0", "optimizer.max_context_tokens=0 is not valid")],
 )  # fmt: skip
 def test_a_command_with_a_bad_override_exits_2_and_writes_nothing(verb, override, sentence,
                                                                    tmp_path):  # fmt: skip
