@@ -7,6 +7,8 @@
       summary.md, summary.csv  means over finished tasks, overall and per difficulty
       .hydra/config.yaml       the resolved config (Hydra's), or config.json where no Hydra
       usage.json               LLM usage per role at the end
+      estimate.json            what the job was expected to call (acon.estimate), and
+      estimate_vs_actual.md    beside what it did
       optimizer_state.json     the optimizer's progress (resume), optimizer_report.json
       guidelines/              the optimizer's guideline store
       rollouts/<label>/, optimize/, workers/w<i>/   runs inside this one
@@ -137,6 +139,19 @@ class RunFolder:
         path.write_text(json.dumps(usage, indent=2))
         return path
 
+    def write_estimate(self, estimate: dict[str, Any]) -> None:
+        self.make()
+        (self.path / "estimate.json").write_text(json.dumps(estimate, indent=2))
+
+    def estimate(self) -> dict[str, Any] | None:
+        path = self.path / "estimate.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def write_estimate_vs_actual(self, markdown: str) -> Path:
+        path = self.path / "estimate_vs_actual.md"
+        path.write_text(markdown + "\n")
+        return path
+
     # -- the optimizer -------------------------------------------------------------------
 
     @property
@@ -167,7 +182,8 @@ class RunFolder:
     def record_files(self) -> list[Path]:
         """The run's record files that exist (results, summaries, calls, optimizer)."""
         names = ("results.jsonl", "summary.md", "summary.csv", "llm_calls.jsonl", "usage.json",
-                 "optimizer_report.json", "optimizer_state.json")  # fmt: skip
+                 "estimate.json", "estimate_vs_actual.md", "optimizer_report.json",
+                 "optimizer_state.json")  # fmt: skip
         return [self.path / n for n in names if (self.path / n).is_file()]
 
     @staticmethod

@@ -1,7 +1,9 @@
 """What every entry point does around its verb: the config composed and checked (a bad
 override is one sentence and exit code 2, before a run folder exists), secrets masked,
 user-fixable errors in one sentence (exit 2), errored tasks reported (exit 1), SIGTERM
-treated like Ctrl-C (so servers are stopped), the run folder known."""
+treated like Ctrl-C (so servers are stopped), the run folder known; for a verb that calls
+models, its cost estimate first (`dry_run=true`: only that) and beside what it spent at
+the end (acon.estimate)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,49 @@ def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_verb(verb: Verb, cfg: Any) -> Any:
+def estimated(cfg: Any, folder: RunFolder, verb: str | None) -> dict[str, Any] | None:
+    """The job's estimate, written to the run folder; printed, and the job's only output,
+    with `dry_run=true`. Outside a dry run an estimate that cannot be made only warns."""
+    if verb is None:
+        if cfg.dry_run:
+            raise AconError("This command has no dry run: drop dry_run=true.")
+        return None
+    from acon.estimate.compare import estimate_table, markdown
+    from acon.estimate.plan import estimate
+
+    try:
+        planned = estimate(cfg, verb).to_dict()
+    except AconError as exc:
+        if cfg.dry_run:
+            raise
+        log.warning("No cost estimate for this run (%s)", exc)
+        return None
+    folder.write_estimate(planned)
+    if cfg.dry_run:
+        stages = ", ".join(f"{n:g} {stage}" for stage, n in planned["stages"].items())
+        print(f"Estimate for acon-{verb} (no model was called): task rollouts: {stages}.")
+        print(f"Per-task figures {planned['profile_source']}: {planned['profile']}\n")
+        print(markdown(estimate_table(planned)))
+        print(
+            f"\nWritten to {folder.path / 'estimate.json'}; a real run adds estimate_vs_actual.md."
+        )
+    return planned
+
+
+def compare_estimate(folder: RunFolder) -> None:
+    """After a run: its estimate beside what it spent (`estimate_vs_actual.md`)."""
+    planned = folder.estimate()
+    if planned is None:
+        return
+    from acon.estimate.compare import markdown, side_by_side
+    from acon.tracking.usage import usage_by_role
+
+    table = markdown(side_by_side(planned, usage_by_role(folder.llm_calls)))
+    path = folder.write_estimate_vs_actual(table)
+    print(f"\nEstimate vs actual ({path}):\n{table}")
+
+
+def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     # One line per HTTP request drowns the progress lines; failures still surface.
     for name in ("httpx", "httpx2"):  # httpx2: the same client under the openai SDK's name
@@ -46,12 +90,18 @@ def run_verb(verb: Verb, cfg: Any) -> Any:
         install_log_redaction(secrets)
         scrub_files(folder.hydra_dir, secrets)
         validate(cfg)  # a sweep's jobs are composed after the sweep's check
+        planned = estimated(cfg, folder, plan)
+        if cfg.dry_run:
+            return planned
         signal.signal(signal.SIGTERM, _raise_interrupt)
-        return verb(cfg, folder)
+        result = verb(cfg, folder)
+        compare_estimate(folder)
+        return result
     except AconError as exc:
         log.error("%s", exc)
         sys.exit(2)
     except IncompleteRun as exc:
+        compare_estimate(folder)
         log.error("%s", exc)
         sys.exit(1)
     except KeyboardInterrupt:
@@ -59,13 +109,14 @@ def run_verb(verb: Verb, cfg: Any) -> Any:
         sys.exit(130)
 
 
-def entry(verb: Verb) -> Callable[[], Any]:
+def entry(verb: Verb, plan: str | None = None) -> Callable[[], Any]:
     """`verb` as a command: a Hydra app over conf/config.yaml (overrides, `-m` sweeps,
-    `hydra.run.dir=` to resume) whose configuration errors are one sentence."""
+    `hydra.run.dir=` to resume) whose configuration errors are one sentence. `plan`: the
+    acon.estimate plan of a verb that calls models (`dry_run=true` prints it)."""
     register_schemas()
 
     def task(cfg: Any) -> Any:
-        return run_verb(verb, cfg)
+        return run_verb(verb, cfg, plan)
 
     task.__qualname__ = task.__name__ = f"{verb.__name__}_task"
     app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)

@@ -7,7 +7,8 @@
 3. write the report (tables and figures) and export the optimized guideline.
 
 `make run` runs it on the offline default with `+experiment=quickstart` (a few tasks, the
-local model); drop the preset and pick `llm=openai env=...` for a real one.
+local model); drop the preset and pick `llm=openai env=...` for a real one, after
+`dry_run=true` has told you what it will cost.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     return {"best_version": best.version, "report": [str(p) for p in written]}
 
 
-main = entry(main_job)
+main = entry(main_job, plan="main")
 
 if __name__ == "__main__":
     main()

@@ -42,7 +42,7 @@ def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
     return report
 
 
-main = entry(run)
+main = entry(run, plan="optimize")
 
 if __name__ == "__main__":
     main()

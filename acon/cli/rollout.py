@@ -54,7 +54,7 @@ def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     return results
 
 
-main = entry(run)
+main = entry(run, plan="rollout")
 
 if __name__ == "__main__":
     main()

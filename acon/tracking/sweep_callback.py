@@ -32,7 +32,7 @@ class TrackingCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         s = settings(config)
-        if s is None:
+        if s is None or config.get("dry_run"):  # a dry run logs nothing
             return
         self.sweep_dir = Path(str(config.hydra.sweep.dir)).resolve()
         self.store_uri = s.uri

@@ -1,0 +1,183 @@
+"""What a job will call, before it calls anything: the rollouts each verb runs (the
+optimizer's Algorithm 1 as acon.optimize.methods.acon runs it, then the main job's test
+arms), each task stepped through by `simulate_task`, priced with the run's price table.
+
+Assumptions, stated where a number depends on them: every configured round and step
+runs; each step's best candidate is new (so the next step rolls its parent out again);
+the contrastive set holds `success - compressed_success` of the training tasks (when
+that rounds to none, UT falls back to the compressed failures, as the optimizer); a
+candidate's tasks cost what the starting guideline's cost. A judge is not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dspy
+
+from acon.agent.config import AgentConfig
+from acon.compression.base import NoHistoryCompression, NoObservationCompression
+from acon.config.build import typed
+from acon.config.schemas import option
+from acon.errors import AconError
+from acon.estimate.config import EstimateConfig
+from acon.estimate.measured import measured
+from acon.estimate.simulate import ROLES, Bill, simulate_task
+from acon.guidelines.store import resolve
+from acon.llm.config import resolve_role
+from acon.llm.pricing import PriceTable
+from acon.optimize import signatures
+from acon.optimize.evaluation import with_compression, with_guideline
+from acon.rollout import make_env
+from acon.tokens import count_messages, count_text
+
+OUTCOME_TOKENS = 40  # the line that states a run's outcome (acon.optimize.contexts)
+
+
+def uncompressed(cfg: Any) -> Any:
+    return with_compression(cfg, history=NoHistoryCompression(),
+                            observation=NoObservationCompression())  # fmt: skip
+
+
+@dataclass
+class Estimate:
+    verb: str
+    bill: Bill
+    usd: dict[str, float]
+    models: dict[str, str]
+    stages: dict[str, float]  # task rollouts per stage
+    profile: dict[str, float]
+    profile_source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        roles = {r: vars(c) | {"usd": self.usd[r], "model": self.models[r]}
+                 for r, c in self.bill.roles.items()}  # fmt: skip
+        return {"verb": self.verb, "task_rollouts": self.bill.tasks, "stages": self.stages,
+                "roles": roles, "usd": sum(self.usd.values()), "profile": self.profile,
+                "profile_source": self.profile_source}  # fmt: skip
+
+
+class Planner:
+    def __init__(self, cfg: Any):
+        self.cfg = cfg
+        conf: EstimateConfig = typed(cfg.estimate)
+        self.profile = conf.profile
+        self.source = "configured (conf/env)"
+        if conf.measured_from:
+            self.profile = measured(conf.profile, conf.measured_from)
+            self.source = "measured from " + ", ".join(conf.measured_from)
+        self.split_sizes = dict(conf.split_sizes)
+        self.agent: AgentConfig = typed(cfg.agent)
+        self.bill = Bill()
+        self.stages: dict[str, float] = {}
+
+    # -- building blocks -----------------------------------------------------------------
+
+    def tasks(self, split: str, limit: int | None = None) -> int:
+        if split not in self.split_sizes:
+            env = make_env(self.cfg)
+            try:
+                self.split_sizes[split] = len(env.tasks(split))
+            finally:
+                env.close()
+        n = self.split_sizes[split]
+        return min(n, limit) if limit else n
+
+    def rollouts(self, stage: str, n: float, cfg: Any) -> Bill:
+        """`n` task rollouts with `cfg`'s compression; one task's bill."""
+        history, observation = typed(cfg.compression.history), typed(cfg.compression.observation)
+        one = simulate_task(self.profile, self.agent, history, observation)
+        self.bill.add(one, n)
+        self.stages[stage] = self.stages.get(stage, 0) + n
+        return one
+
+    def optimizer_call(self, signature: type, times: float, **inputs: float) -> None:
+        """`times` calls of a DSPy program whose inputs have these token sizes."""
+        if times <= 0:
+            return
+        empty = {name: "" for name in signature.input_fields}
+        frame = count_messages(dspy.ChatAdapter().format(signature, demos=[], inputs=empty))
+        out = self.profile.proposal_tokens if "new_guideline" in signature.output_fields else (
+            self.profile.feedback_tokens)  # fmt: skip
+        self.bill.roles["optimizer"].add(frame + sum(inputs.values()), out, times)
+
+    # -- the verbs -----------------------------------------------------------------------
+
+    def rollout(self) -> None:
+        r = self.cfg.rollout
+        n = len(r.task_ids) if r.get("task_ids") else self.tasks(r.split, r.get("limit"))
+        self.rollouts("rollout", n * max(len(r.get("seeds") or []), 1), self.cfg)
+
+    def optimize(self) -> None:
+        opt = typed(self.cfg.optimizer)
+        if type(opt).__name__ != "AconConfig":
+            raise AconError("The estimate follows optimizer=acon's loop: use optimizer=acon.")
+        p, kind, budget = self.profile, opt.kind, opt.max_context_tokens
+        n = self.tasks(opt.split, opt.n_tasks)
+        guided = with_guideline(self.cfg, kind, opt.start)
+        guideline = count_text(resolve(kind, opt.start).text)
+
+        def clip(tokens: float) -> float:
+            return min(tokens, budget) if budget else tokens
+
+        base = self.rollouts("optimizer: without compression", n, uncompressed(self.cfg))
+        comp = self.rollouts("optimizer: the starting guideline", n, guided)
+        contrastive = n * max(p.success - p.compressed_success, 0.0)
+        subset = None  # the last step's selection tasks, when it had candidates
+        for step in [s for _ in range(opt.rounds) for s in opt.steps]:
+            if subset is not None:  # a new parent: its training rollouts, less the subset's
+                self.rollouts(f"optimizer: {step} parent", n - subset, guided)
+            if step == "ut":
+                ids = contrastive if opt.contrastive and round(contrastive) else 0.0
+                program = signatures.ContrastiveFeedback if ids else signatures.FailureFeedback
+                full = clip(base.last_context + OUTCOME_TOKENS) if ids else 0.0
+                ids = ids or n * (1 - p.compressed_success)
+            else:
+                ids, program, full = n * p.compressed_success, signatures.UsageAnalysis, 0.0
+            if not round(ids):
+                subset = None  # skipped: nothing to learn from
+                continue
+            compressed = clip(comp.compressor_output) + clip(comp.last_context) + OUTCOME_TOKENS
+            self.optimizer_call(program, min(opt.feedback_tasks, ids), task=p.task_tokens,
+                                guideline=guideline, full_context=full,
+                                compressed_context=compressed)  # fmt: skip
+            proposal = signatures.ProposeGuideline if step == "ut" else signatures.ShortenGuideline
+            sample = min(opt.feedback_sample, opt.feedback_tasks, ids) * p.feedback_tokens
+            self.optimizer_call(proposal, opt.n_candidates, guideline=guideline, feedback=sample)
+            subset = min(opt.selection_tasks, n if opt.pad_selection else ids)
+            self.rollouts(f"optimizer: {step} candidates", opt.n_candidates * subset, guided)
+
+    def main(self) -> None:
+        self.optimize()
+        opt, main = typed(self.cfg.optimizer), typed(self.cfg.main)
+        n = self.tasks(main.test_split, main.test_tasks)
+        self.rollouts("test: no compression", n, uncompressed(self.cfg))
+        for name in main.baselines:
+            baseline = with_compression(
+                self.cfg, **{opt.kind: option(f"compression/{opt.kind}", name)}
+            )
+            self.rollouts(f"test: {name}", n, baseline)
+        versions = len(opt.steps) * opt.rounds if main.every_step else 1
+        guided = with_guideline(self.cfg, opt.kind, opt.start)
+        self.rollouts("test: starting and optimized guidelines", n * (1 + versions), guided)
+
+    # -- the bill ------------------------------------------------------------------------
+
+    def priced(self, verb: str) -> Estimate:
+        prices = PriceTable.from_config(self.cfg.get("pricing"))
+        usd, models = {}, {}
+        for role in ROLES:
+            c = self.bill.roles[role]
+            models[role] = resolve_role(self.cfg.llm, role).model
+            usd[role] = prices.cost(models[role], round(c.prompt_tokens), 0,
+                                    round(c.completion_tokens))  # fmt: skip
+        return Estimate(verb, self.bill, usd, models, self.stages, vars(self.profile).copy(),
+                        self.source)  # fmt: skip
+
+
+def estimate(cfg: Any, verb: str) -> Estimate:
+    """What `verb` (rollout, optimize or main) will call with this config."""
+    planner = Planner(cfg)
+    getattr(planner, verb)()
+    return planner.priced(verb)

@@ -1,0 +1,78 @@
+"""Each verb's plan counts the rollouts the paper's Algorithm 1 and the main job run, and
+a dry run calls nothing."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from acon.config.composition import compose
+from acon.estimate.plan import estimate
+from acon.llm.fake_server import FakeOpenAI
+from acon.paths import CONF_DIR
+
+PAPER_SPLITS = "+estimate.split_sizes={train:90,test:168}"  # AppWorld's train, test-normal
+
+
+def test_table_1s_main_job_counts_the_papers_rollouts():
+    cfg = compose(["+experiment=paper_table1_history", "llm=openai", "pricing=paper",
+                   PAPER_SPLITS])  # fmt: skip
+    planned = estimate(cfg, "main").to_dict()
+    # 90 training tasks without compression and with the naive prompt; UT: a contrastive set
+    # of 90 * (0.5 - 0.4) = 9 tasks, 5 candidates each on min(6, 9) of them; the new parent on
+    # the other 84; CO: 5 candidates on min(6, 90 * 0.4) = 6 successes; the test split (168)
+    # with no compression, 4 baselines, the naive prompt and Acon after UT and after UT+CO
+    assert planned["task_rollouts"] == 90 + 90 + 30 + 84 + 30 + 168 * (1 + 4 + 1 + 2)
+    optimizer = planned["roles"]["optimizer"]
+    # UT: feedback on min(8 (feedback_tasks), 9), 5 proposals; CO: analysis of min(8, 36), 5
+    assert optimizer["calls"] == 8 + 5 + 8 + 5
+    assert optimizer["model"] == "o3" and planned["roles"]["agent"]["model"] == "gpt-4.1"
+    assert planned["usd"] > 0
+
+
+def test_a_dry_run_prints_the_bill_and_calls_no_model(tmp_path):
+    with FakeOpenAI(default="never") as fake:
+        cmd = [sys.executable, "-m", "acon.cli.main", "dry_run=true",
+               "compression/history=guideline", f"llm.common.base_url={fake.base_url}",
+               f"hydra.run.dir={tmp_path / 'run'}",
+               f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}"]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
+        assert not fake.requests
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "no model was called" in proc.stdout and "| total" in proc.stdout
+    assert json.loads((tmp_path / "run" / "estimate.json").read_text())["verb"] == "main"
+    assert not (tmp_path / "mlflow.db").exists()  # nothing was logged either
+
+
+def test_a_verb_without_a_plan_refuses_a_dry_run(tmp_path):
+    cmd = [sys.executable, "-m", "acon.cli.report", "dry_run=true",
+           f"hydra.run.dir={tmp_path / 'run'}"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
+    assert proc.returncode == 2
+    assert "has no dry run: drop dry_run=true" in proc.stdout + proc.stderr
+
+
+def sweep_jobs(preset: Path) -> list[list[str]]:
+    """A preset's jobs: the overrides of each point of its sweep (one job without one)."""
+    params = (yaml.safe_load(preset.read_text()).get("hydra") or {}).get("sweeper") or {}
+    grid = [[f"{k}={v}" for v in str(values).split(",")]
+            for k, values in (params.get("params") or {}).items()]  # fmt: skip
+    return [list(job) for job in itertools.product(*grid)]
+
+
+@pytest.mark.parametrize("preset", sorted((CONF_DIR / "experiment").glob("paper_*.yaml")),
+                         ids=lambda p: p.stem)  # fmt: skip
+def test_every_paper_preset_and_each_of_its_sweep_jobs_is_estimated(preset):
+    verb = "rollout" if "figure" in preset.stem else "main"
+    for job in sweep_jobs(preset):
+        cfg = compose([f"+experiment={preset.stem}", "llm=openai", "pricing=paper",
+                       PAPER_SPLITS, *job])  # fmt: skip
+        planned = estimate(cfg, verb).to_dict()
+        assert planned["usd"] > 0 and planned["roles"]["agent"]["calls"] > 0, job
