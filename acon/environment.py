@@ -12,8 +12,10 @@ raised: the task is then errored, not failed (acon.trajectory).
 
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from acon.config.schemas import DATA, OPERATIONAL  # noqa: F401 - for environment schemas
@@ -99,6 +101,12 @@ class Environment(ABC):
     @abstractmethod
     def evaluate(self) -> Evaluation:
         """Score the episode as it stands (also after the step limit)."""
+
+    def example(self) -> str | None:
+        """A worked example for the agent's system prompt: `example.md` beside the
+        environment's module (a short task solved in the reply format), if there is one."""
+        path = Path(inspect.getfile(type(self))).parent / "example.md"
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
     def close(self) -> None:  # noqa: B027 - most environments hold nothing to release
         """Release what the episode holds (a browser, a server)."""

@@ -45,9 +45,16 @@ def render_tools(tools: list[Tool]) -> str:
     return "\n".join(lines)
 
 
-def system_prompt(tools: list[Tool], finish_tool: str) -> str:
+def system_prompt(tools: list[Tool], finish_tool: str, example: str | None = None) -> str:
+    """The agent's system prompt: how to work, the tools, the reply format and, as the
+    paper's agents had (its Section 3.1), a worked example written for the benchmark."""
     template = Template((TEMPLATES / "system.md").read_text(encoding="utf-8"))
-    return template.substitute(tools=render_tools(tools), finish=finish_tool).strip()
+    text = template.substitute(tools=render_tools(tools), finish=finish_tool).strip()
+    if example:
+        text += (
+            f"\n\n## Example (another task: the replies, and the observations they got)\n{example}"
+        )
+    return text
 
 
 def action_schema(tools: list[Tool]) -> dict[str, Any]:
@@ -133,7 +140,7 @@ def run_task(
         tools = env.tools()
         writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
         ctx = AgentContext(
-            system_prompt(tools, env.finish_tool), prompt, agent.context, history,
+            system_prompt(tools, env.finish_tool, env.example()), prompt, agent.context, history,
             observation, record, writer,
         )  # fmt: skip
         stage = _loop(env, client, agent, ctx, tools, record, writer)

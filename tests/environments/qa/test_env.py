@@ -57,7 +57,9 @@ def test_the_config_builds_the_qa_env_with_the_papers_thresholds(qa_cfg):
     assert isinstance(build(qa_cfg.env), QAEnv)
     assert qa_cfg.agent.context.history_threshold_tokens == 2048
     assert qa_cfg.agent.context.observation_threshold_tokens == 400
-    assert qa_cfg.env.search.top_k == 3 and qa_cfg.agent.max_steps == 24
+    assert qa_cfg.env.search.top_k == 3
+    # no baseline is cut short where the paper's ran on: its FIFO row averaged 28.45 steps
+    assert qa_cfg.agent.max_steps > 28.45
 
 
 def test_100_train_and_100_test_tasks_of_8_questions_disjoint_and_stable(env, qa_cfg):
