@@ -50,8 +50,9 @@ def _inside(folder: Path) -> str:
 
 
 def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
-    """Per benchmark: methods, levels and comparisons (.md with intervals in brackets,
-    .csv with them as columns), score_vs_peak.png and context_per_step.png under
+    """Per benchmark: methods, levels, comparisons and, after a threshold sweep, thresholds
+    (.md with intervals in brackets, .csv with them as columns), score_vs_peak.png,
+    context_per_step.png and thresholds.png (the paper's Figure 6) under
     `out_dir/<benchmark>/`; returns the files written."""
     out = Path(out_dir)
     written: list[Path] = []
@@ -66,6 +67,10 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
         comparisons = tables.comparison_table(tasks)
         if not comparisons.empty:
             written += _write(comparisons.droplevel("benchmark"), folder / "comparisons")
+        swept = tables.threshold_table(tasks)
+        if not swept.empty:
+            written += _write(swept.droplevel("benchmark"), folder / "thresholds")
+            written.append(plots.thresholds(swept, benchmark, folder / "thresholds.png"))
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
         mine = tasks[["run", "method"]].drop_duplicates()
         steps = rollouts.steps.merge(mine, on="run")

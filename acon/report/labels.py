@@ -80,6 +80,7 @@ def table_order(method: str) -> tuple:
     key = []
     for part in parts:
         kind, _, label = part.partition(": ")
+        label, _, threshold = label.partition(" @ ")  # a sweep's rows, by threshold
         rank = next((i for i, n in enumerate(ranks) if label.startswith(n)), len(ranks))
-        key.append((kind != "History", rank, label))
+        key.append((kind != "History", rank, label, float(threshold or 0)))
     return (len(parts), key)

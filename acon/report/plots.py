@@ -44,6 +44,39 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
     return path
 
 
+def thresholds(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
+    """The paper's Figure 6: score (with its 95% interval) and compressions per task
+    against the compression threshold, a line per swept method."""
+    rows = table.loc[benchmark]
+    with plt.rc_context(STYLE):
+        fig, (score, fired) = plt.subplots(1, 2, figsize=(9.6, 3.8))
+        for i, (method, part) in enumerate(rows.groupby("Method", sort=False)):
+            part = part.sort_values("Threshold")
+            colour = f"C{i % 10}"
+            lows = (part["Score"] - part["Score CI low"]).clip(lower=0).fillna(0)
+            highs = (part["Score CI high"] - part["Score"]).clip(lower=0).fillna(0)
+            score.errorbar(part["Threshold"], part["Score"], yerr=[lows, highs], marker="o",
+                           color=colour, capsize=3, label=method)  # fmt: skip
+            fired.plot(part["Threshold"], part["Compressions per task"], marker="o",
+                       color=colour, label=method)  # fmt: skip
+        ticks = sorted(rows["Threshold"].dropna().unique())
+        for ax in (score, fired):
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.minorticks_off()
+            ax.set_xlabel("Compression threshold (tokens, cl100k)")
+        score.set_ylabel("Task score")
+        score.set_ylim(0, 1.05)
+        fired.set_ylabel("Compressions per task")
+        fired.set_ylim(bottom=0)
+        score.legend(fontsize=8)
+        fig.suptitle(f"{benchmark}: score and compression frequency by threshold")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
 def _spread(row: pd.Series, column: str) -> list[list[float]] | None:
     """Error-bar lengths below and above the mean, from the table's interval columns."""
     low, high = row.get(f"{column} CI low"), row.get(f"{column} CI high")

@@ -7,7 +7,9 @@ disk (for tracking=off).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -15,6 +17,8 @@ from acon.metrics import upgraded
 from acon.trajectory import CONTEXT_FIELDS
 
 STEP_COLUMNS = ["run", *CONTEXT_FIELDS]
+# a rollout's compression triggers (agent.context), by the kind they trigger
+THRESHOLDS = {"History": "history_threshold", "Observation": "observation_threshold"}
 
 
 @dataclass
@@ -27,8 +31,38 @@ class Rollouts:
         return self.tasks.empty
 
 
+def thresholds(params: Mapping[str, Any]) -> dict[str, float]:
+    """A run's history and observation thresholds, from its flat config keys."""
+    out = {}
+    for kind, column in THRESHOLDS.items():
+        value = params.get(f"agent.context.{kind.lower()}_threshold_tokens")
+        out[column] = float(value) if value not in (None, "None", "null", "") else float("nan")
+    return out
+
+
 def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame]) -> Rollouts:
+    frame = pd.concat([upgraded(t) for t in tasks], ignore_index=True) if tasks else pd.DataFrame()
     return Rollouts(
-        pd.concat([upgraded(t) for t in tasks], ignore_index=True) if tasks else pd.DataFrame(),
+        by_threshold(frame),
         pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(columns=STEP_COLUMNS),
     )
+
+
+def by_threshold(tasks: pd.DataFrame) -> pd.DataFrame:
+    """A method run at several thresholds of the kind it compresses (a sweep, the paper's
+    Figure 6) is one row per threshold: `History: Guideline (naive) @ 2048`. Its label
+    without the threshold stays in `strategy`."""
+    if tasks.empty:
+        return tasks
+    tasks = tasks.assign(strategy=tasks["method"])
+    for column in THRESHOLDS.values():
+        if column not in tasks:
+            tasks[column] = float("nan")
+    for (_, method), part in tasks.groupby(["benchmark", "method"], sort=False):
+        for kind, column in THRESHOLDS.items():
+            if f"{kind}:" in method and part[column].nunique() > 1:
+                tasks.loc[part.index, "method"] = [
+                    f"{m} @ {t:g}" for m, t in zip(part["method"], part[column], strict=True)
+                ]
+                break
+    return tasks

@@ -10,7 +10,7 @@ import pandas as pd
 
 from acon.config.naming import benchmark_name, flatten
 from acon.report.labels import method_of
-from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine
+from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine, thresholds
 from acon.run_folder import RunFolder
 from acon.tracking.reader import read_rollouts
 from acon.trajectory import context_per_step
@@ -28,7 +28,7 @@ def from_folders(roots: Iterable[str | Path]) -> Rollouts:
         frame["benchmark"] = benchmark_name(cfg)
         frame["method"] = method_of(flatten(cfg))
         frame["run"] = str(folder.path)
-        tasks.append(frame)
+        tasks.append(frame.assign(**thresholds(flatten(cfg))))
         per_step = pd.DataFrame(context_per_step(folder.trajectories))
         steps.append(per_step.assign(run=str(folder.path)).reindex(columns=STEP_COLUMNS))
     return combine(tasks, steps)
@@ -42,7 +42,8 @@ def from_store(
     if not stored.runs:
         return combine([], [])
     labels = pd.DataFrame([{"run_id": r["run_id"], "benchmark": r["benchmark"],
-                            "method": method_of(r["params"]), "run": r["run"]}
+                            "method": method_of(r["params"]), "run": r["run"],
+                            **thresholds(r["params"])}
                            for r in stored.runs])  # fmt: skip
     tasks, steps = stored.tasks, stored.steps
     tasks = tasks.merge(labels, on="run_id").drop(columns="run_id") if len(tasks) else tasks

@@ -132,6 +132,34 @@ def comparison_table(tasks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index([*KEYS, "against"])
 
 
+THRESHOLD_COLUMNS = {
+    "score": "Score",
+    "peak_tokens": "Peak (k)",
+    "compressions": "Compressions per task",
+    "compressor_calls": "Compressor calls",
+    "steps": "Steps",
+}
+
+
+def threshold_table(tasks: pd.DataFrame) -> pd.DataFrame:
+    """The paper's Figure 6 as a table: each method run at several thresholds (a sweep),
+    a row per threshold with its score, peak and how often compression fired per task."""
+    swept = tasks[tasks["method"] != tasks["strategy"]] if "strategy" in tasks else tasks[:0]
+    done = in_table_units(finished(swept))
+    if done.empty:
+        return pd.DataFrame()
+    done = done.assign(compressions=done["history_compressions"] + done["observation_compressions"])
+    table = means_with_intervals(done, THRESHOLD_COLUMNS)
+    first = done.groupby(KEYS, sort=False).first()
+    threshold = first["history_threshold"].where(
+        first["strategy"].str.contains("History:"), first["observation_threshold"]
+    )  # fmt: skip
+    table.insert(0, "Method", first["strategy"])
+    table.insert(1, "Threshold", threshold.astype(int))
+    table.insert(2, "Tasks", done.groupby(KEYS, sort=False).size())
+    return _ordered(table)
+
+
 LEVEL_COLUMNS = {
     "score": "Score",
     "steps": "Steps",

@@ -236,3 +236,28 @@ def test_method_labels_from_the_strategy_classes():
     assert method_of(flatten(to_plain(cfg))) == (
         "History: Prompting + Observation: Guideline (naive)"
     )
+
+
+def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path):
+    """The paper's Figure 6: the same method at several thresholds is not pooled; each
+    threshold has its row, its score and how often compression fired per task."""
+    fired = {1024: [4, 2], 4096: [1, 1]}  # history compressions per task at each threshold
+    for threshold, counts in fired.items():
+        rows = [row(f"t{i}", "1", 1.0 - 0.5 * i, 900, 1.0, [100, 200]) | {
+                    "history_compressions": n, "observation_compressions": 0}
+                for i, n in enumerate(counts)]  # fmt: skip
+        folder = make_run(tmp_path / "runs" / str(threshold), "guideline", rows)
+        cfg = json.loads((folder / "config.json").read_text())
+        cfg["agent"] = {"context": {"history_threshold_tokens": threshold}}
+        (folder / "config.json").write_text(json.dumps(cfg))
+    make_run(tmp_path / "runs" / "plain", "none", [row("t0", "1", 1.0, 2000, 2.0, [100])])
+    cfg = compose(["report.source=folders", f"report.runs=[{tmp_path / 'runs'}]"])
+    written = write_report(collect(cfg), tmp_path / "out")
+    table = pd.read_csv(tmp_path / "out" / "facts" / "thresholds.csv", index_col=0)
+    assert list(table["Threshold"]) == [1024, 4096]
+    assert list(table["Compressions per task"]) == [3.0, 1.0]
+    assert list(table["Score"]) == [0.75, 0.75] and set(table["Tasks"]) == {2}
+    methods = pd.read_csv(tmp_path / "out" / "facts" / "methods.csv", index_col=0)
+    assert list(methods.index) == ["No compression", "History: Guideline (naive) @ 1024",
+                                   "History: Guideline (naive) @ 4096"]  # fmt: skip
+    assert (tmp_path / "out" / "facts" / "thresholds.png") in written
