@@ -7,6 +7,7 @@
       summary.md, summary.csv  means over finished tasks, overall and per difficulty
       .hydra/config.yaml       the resolved config (Hydra's), or config.json where no Hydra
       usage.json               LLM usage per role at the end
+      guidelines.json          the guideline texts the compression followed, with versions
       estimate.json            what the job was expected to call (acon.estimate), and
       estimate_vs_actual.md    beside what it did
       optimizer_state.json     the optimizer's progress (resume), optimizer_report.json
@@ -138,6 +139,14 @@ class RunFolder:
         path = self.path / "usage.json"
         path.write_text(json.dumps(usage, indent=2))
         return path
+
+    def write_guidelines(self, used: list[dict[str, Any]]) -> None:
+        self.make()
+        (self.path / "guidelines.json").write_text(json.dumps(used, indent=2))
+
+    def guidelines_used(self) -> list[dict[str, Any]]:
+        path = self.path / "guidelines.json"
+        return json.loads(path.read_text()) if path.exists() else []
 
     def write_estimate(self, estimate: dict[str, Any]) -> None:
         self.make()

@@ -141,3 +141,16 @@ def load_guideline(
 
 def resolve(kind: str, ref: GuidelineRef) -> Guideline:
     return load_guideline(kind, ref.name, ref.version, ref.dir)
+
+
+def guidelines_used(strategies: dict[str, Any]) -> list[dict[str, Any]]:
+    """The guideline each kind's strategy (a typed config) follows: kind, name, version,
+    text and its sha, for the run's record and the report."""
+    used = []
+    for kind, config in strategies.items():
+        ref = getattr(config, "guideline", None)
+        if ref is not None:
+            g = resolve(kind, ref)
+            used.append({"kind": kind, "name": g.name, "version": g.version,
+                         "text_sha": text_sha(g.text), "text": g.text})  # fmt: skip
+    return used

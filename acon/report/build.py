@@ -51,8 +51,9 @@ def _inside(folder: Path) -> str:
 
 def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
     """Per benchmark: methods, levels, comparisons and, after a threshold sweep, thresholds
-    (.md with intervals in brackets, .csv with them as columns), score_vs_peak.png,
-    context_per_step.png and thresholds.png (the paper's Figure 6) under
+    (.md with intervals in brackets, .csv with them as columns), guidelines.md (the text
+    and version each row followed), score_vs_peak.png, context_per_step.png and
+    thresholds.png (the paper's Figure 6) under
     `out_dir/<benchmark>/`; returns the files written."""
     out = Path(out_dir)
     written: list[Path] = []
@@ -77,7 +78,27 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
         # in the table's order, so each method keeps its colour across both figures
         curves = {m: steps[steps["method"] == m] for m in methods.loc[benchmark].index}
         written.append(plots.context_per_step(curves, benchmark, folder / "context_per_step.png"))
+        if len(rollouts.guidelines):
+            written += _guidelines(rollouts.guidelines.merge(mine, on="run"), methods, folder)
     return written
+
+
+def _guidelines(used: pd.DataFrame, methods: pd.DataFrame, folder: Path) -> list[Path]:
+    """`guidelines.md`: for each row that followed a guideline, its name, version and
+    text (a row pooling runs of different texts lists each)."""
+    if used.empty:
+        return []
+    parts = ["# The guideline texts behind each row\n"]
+    order = list(methods.index.get_level_values("method"))
+    used = used.drop_duplicates(["method", "kind", "text_sha"])
+    for method in [m for m in order if m in set(used["method"])]:
+        parts.append(f"## {method}\n")
+        for g in used[used["method"] == method].itertuples():
+            parts.append(f"{g.kind}: `{g.name}` v{g.version} (sha {str(g.text_sha)[:12]})\n")
+            parts.append(f"```text\n{str(g.text).strip()}\n```\n")
+    path = folder / "guidelines.md"
+    path.write_text("\n".join(parts))
+    return [path]
 
 
 def readable(table: pd.DataFrame) -> pd.DataFrame:

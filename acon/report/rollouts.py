@@ -8,7 +8,7 @@ disk (for tracking=off).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -25,6 +25,9 @@ THRESHOLDS = {"History": "history_threshold", "Observation": "observation_thresh
 class Rollouts:
     tasks: pd.DataFrame  # a row per task: results.jsonl's columns + benchmark, method, run
     steps: pd.DataFrame  # a row per agent call: run, task_id, step, in_tokens
+    # a row per run and compression kind that followed a guideline: run, kind, name,
+    # version, text_sha, text
+    guidelines: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def empty(self) -> bool:
@@ -40,11 +43,14 @@ def thresholds(params: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame]) -> Rollouts:
+def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame],
+            guidelines: list[pd.DataFrame] = ()) -> Rollouts:  # fmt: skip
     frame = pd.concat([upgraded(t) for t in tasks], ignore_index=True) if tasks else pd.DataFrame()
+    used = [g for g in guidelines if len(g)]
     return Rollouts(
         by_threshold(frame),
         pd.concat(steps, ignore_index=True) if steps else pd.DataFrame(columns=STEP_COLUMNS),
+        pd.concat(used, ignore_index=True) if used else pd.DataFrame(),
     )
 
 

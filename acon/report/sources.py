@@ -18,7 +18,7 @@ from acon.trajectory import context_per_step
 
 def from_folders(roots: Iterable[str | Path]) -> Rollouts:
     """Every rollout folder (one holding results) under the given roots."""
-    tasks, steps = [], []
+    tasks, steps, guidelines = [], [], []
     for folder in RunFolder.find(roots):
         rows = folder.rows()
         if not rows:
@@ -31,7 +31,8 @@ def from_folders(roots: Iterable[str | Path]) -> Rollouts:
         tasks.append(frame.assign(**thresholds(flatten(cfg))))
         per_step = pd.DataFrame(context_per_step(folder.trajectories))
         steps.append(per_step.assign(run=str(folder.path)).reindex(columns=STEP_COLUMNS))
-    return combine(tasks, steps)
+        guidelines.append(pd.DataFrame(folder.guidelines_used()).assign(run=str(folder.path)))
+    return combine(tasks, steps, guidelines)
 
 
 def from_store(
@@ -45,7 +46,8 @@ def from_store(
                             "method": method_of(r["params"]), "run": r["run"],
                             **thresholds(r["params"])}
                            for r in stored.runs])  # fmt: skip
-    tasks, steps = stored.tasks, stored.steps
+    tasks, steps, used = stored.tasks, stored.steps, stored.guidelines
     tasks = tasks.merge(labels, on="run_id").drop(columns="run_id") if len(tasks) else tasks
     steps = steps.merge(labels[["run_id", "run"]], on="run_id") if len(steps) else steps
-    return combine([tasks] if len(tasks) else [], [steps.reindex(columns=STEP_COLUMNS)])
+    used = used.merge(labels[["run_id", "run"]], on="run_id") if len(used) else used
+    return combine([tasks] if len(tasks) else [], [steps.reindex(columns=STEP_COLUMNS)], [used])

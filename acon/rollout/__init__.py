@@ -23,9 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from acon.config.build import build
+from acon.config.build import build, typed
 from acon.environment import Environment, Task
 from acon.errors import AconError
+from acon.guidelines import KINDS
+from acon.guidelines.store import guidelines_used
 from acon.metrics import summarize
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
 from acon.run_folder import RunFolder
@@ -76,6 +78,8 @@ def select_tasks(tasks: list[Task], rollout_cfg: Any) -> list[Task]:
 def rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
     """Run (or finish) the configured rollout into `folder`."""
     services = Services(llms, folder.make())
+    strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
+    folder.write_guidelines(guidelines_used(strategies))  # which text each row followed
     env = make_env(cfg, services)
     try:
         tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)

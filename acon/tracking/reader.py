@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from acon.errors import AconError
-from acon.tracking.rollout_runs import STEPS_TABLE, TASKS_TABLE
+from acon.tracking.rollout_runs import GUIDELINES_TABLE, STEPS_TABLE, TASKS_TABLE
 from acon.tracking.store import check_reachable, mlflow_client
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class StoredRollouts:
     runs: list[dict[str, Any]]  # run_id, benchmark, run (its folder), params (flat config)
     tasks: pd.DataFrame  # every run's tasks.json, with run_id
     steps: pd.DataFrame  # every run's steps.json, with run_id
+    guidelines: pd.DataFrame  # the guideline texts runs followed (guidelines.json), run_id
 
 
 def read_rollouts(
@@ -72,13 +73,14 @@ def read_rollouts(
     with _tracking_uri(uri):  # MLflow's table loading searches through it too
         runs = search_rollouts(uri, experiments, where)
         if runs.empty:
-            return StoredRollouts([], pd.DataFrame(), pd.DataFrame())
+            return StoredRollouts([], pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
         client = mlflow_client(uri)
         tasks, steps = _tables(client, runs, TASKS_TABLE), _tables(client, runs, STEPS_TABLE)
+        guidelines = _tables(client, runs, GUIDELINES_TABLE, quiet=True)  # not every run
     info = [{"run_id": r["run_id"], "benchmark": _text(r, "tags.acon.benchmark") or "unknown",
              "run": _text(r, "tags.acon.run_dir") or r["run_id"], "params": _params(r)}
             for _, r in runs.iterrows()]  # fmt: skip
-    return StoredRollouts(info, tasks, steps)
+    return StoredRollouts(info, tasks, steps, guidelines)
 
 
 def _params(run: pd.Series) -> dict[str, str]:
@@ -91,9 +93,9 @@ def _text(run: pd.Series, column: str) -> str | None:
     return value if isinstance(value, str) and value else None  # a missing tag is NaN
 
 
-def _tables(client: object, runs: pd.DataFrame, name: str) -> pd.DataFrame:
+def _tables(client: object, runs: pd.DataFrame, name: str, quiet: bool = False) -> pd.DataFrame:
     """A table artifact of every run, with its `run_id`; a run without it is left out
-    (with MLflow's warning)."""
+    (with MLflow's warning, unless `quiet`)."""
     from mlflow.exceptions import MlflowException
 
     frames = []
@@ -102,5 +104,6 @@ def _tables(client: object, runs: pd.DataFrame, name: str) -> pd.DataFrame:
             frames.append(client.load_table(experiment_id, name, run_ids=list(group["run_id"]),
                                             extra_columns=["run_id"]))  # fmt: skip
         except MlflowException:
-            log.warning("No run in experiment %s has %s", experiment_id, name)
+            if not quiet:
+                log.warning("No run in experiment %s has %s", experiment_id, name)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -6,8 +6,9 @@ Metrics: the summary's `all` row over finished tasks (`score`, `steps`, `peak_to
 difficulty (`level_2/score`, ...) and LLM usage per role (`usage/agent/cost_usd`, ...).
 Artifacts: the per-task table (`tasks.json`, every task's latest attempt with its
 status, shown in the UI, and `results.jsonl`), the agent's input per step (`steps.json`,
-for the report's Figure 2), `summary.md`/`summary.csv`, `trajectories/`, the resolved
-config (`config/resolved.yaml`) and Hydra's `.hydra/` folder.
+for the report's Figure 2), the guideline texts followed (`guidelines.json`),
+`summary.md`/`summary.csv`, `trajectories/`, the resolved config (`config/resolved.yaml`)
+and Hydra's `.hydra/` folder.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from acon.tracking.usage import usage_by_role, usage_metrics
 from acon.trajectory import CONTEXT_FIELDS, context_per_step
 
 log = logging.getLogger(__name__)
-TASKS_TABLE, STEPS_TABLE = "tasks.json", "steps.json"  # read back by acon.tracking.reader
+# read back by acon.tracking.reader
+TASKS_TABLE, STEPS_TABLE, GUIDELINES_TABLE = "tasks.json", "steps.json", "guidelines.json"
 _METRIC_NAME = re.compile(r"[^\w\-./: ]")
 
 
@@ -68,6 +70,8 @@ def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
             steps = context_per_step(folder.trajectories)
             client.log_table(run_id, data=pd.DataFrame(steps, columns=CONTEXT_FIELDS),
                              artifact_file=STEPS_TABLE)  # fmt: skip
+        if used := folder.guidelines_used():
+            client.log_table(run_id, data=pd.DataFrame(used), artifact_file=GUIDELINES_TABLE)
         log_folder_files(client, run_id, folder, cfg)
     except BaseException:
         client.set_terminated(run_id, status="FAILED")

@@ -10,6 +10,8 @@ import sys
 
 import pandas as pd
 
+from acon.guidelines import GuidelineRef
+from acon.guidelines.store import resolve
 from acon.llm.fake_server import FakeOpenAI
 from tests.support.brain import KEEP, brain
 
@@ -70,6 +72,12 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     # the scripted compressor loses records unless told to keep them: the optimized
     # guideline must do at least as well as the starting one on the test split
     assert table.loc[best, "Score"] >= table.loc[start, "Score"]
+    # each row names the guideline text it followed, read back from the tracking store
+    texts = (tmp_path / "results" / "facts" / "guidelines.md").read_text()
+    acon_part = texts.split(f"## {best}")[1]
+    assert KEEP in acon_part and f"`acon-opt` v{report['best_version']}" in acon_part
+    naive = resolve("history", GuidelineRef()).text.strip()
+    assert naive in texts.split(f"## {start}")[1].split("## ")[0]
     exported = list((tmp_path / "export").glob("history-acon-opt-v*.txt"))
     assert len(exported) == 1 and KEEP in exported[0].read_text()
     assert (tmp_path / "results" / "facts" / "context_per_step.png").stat().st_size > 10_000
