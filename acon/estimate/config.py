@@ -14,6 +14,7 @@ class TaskProfile:
     """Means per task. The context grows by `action_tokens + observation_tokens` a step."""
 
     steps: float = 20.0  # agent steps of an uncompressed run (each one agent call)
+    compressed_steps: float | None = None  # ... of a compressed one; null: as `steps`
     system_tokens: int = 1500  # the agent's system prompt (tools, format, example)
     task_tokens: int = 150  # the task message
     action_tokens: int = 80  # one agent reply

@@ -56,6 +56,7 @@ def measured(profile: TaskProfile, folders: Iterable[str | Path]) -> TaskProfile
         )
     if compressed:
         figures["compressed_success"] = mean(float(bool(r["success"])) for r in compressed)
+        figures["compressed_steps"] = mean(r["steps"] for r in compressed)
     figures.update(_reply_sizes(logs))
     return replace(profile, **figures)
 

@@ -3,6 +3,7 @@ mean sizes: the same triggers as the agent's context (acon.agent.context), no mo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,11 +75,30 @@ def _observation(p: TaskProfile, threshold: int, strategy: Any, compressor: Call
     return (1 - share) * usual + share * long
 
 
-def simulate_task(profile: TaskProfile, agent: AgentConfig, history: Any, observation: Any,
-                  steps: float | None = None) -> Bill:  # fmt: skip
-    """The calls of one task: `history` and `observation` are typed strategy configs."""
+def simulate_task(profile: TaskProfile, agent: AgentConfig, history: Any, observation: Any) -> Bill:
+    """The expected calls of one task (`history` and `observation` are typed strategy
+    configs): a mean of 3.7 steps is 30% tasks of 3 steps and 70% of 4, up to the limit."""
+    compressed = any(getattr(s, "_target_", None) for s in (history, observation))
+    mean_steps = profile.steps
+    if compressed and profile.compressed_steps is not None:
+        mean_steps = profile.compressed_steps
+    steps = max(1.0, min(mean_steps, agent.max_steps))
+    short, share = math.floor(steps), steps - math.floor(steps)
+    if not share:
+        return _steps(profile, agent, history, observation, short)
+    bill = Bill()
+    for n, weight in ((short, 1 - share), (short + 1, share)):
+        one = _steps(profile, agent, history, observation, n)
+        bill.add(one, weight)
+        bill.last_context += one.last_context * weight
+        bill.compressor_output += one.compressor_output * weight
+    return bill
+
+
+def _steps(profile: TaskProfile, agent: AgentConfig, history: Any, observation: Any,
+           n: int) -> Bill:  # fmt: skip
+    """One task of exactly `n` steps."""
     p, ctx = profile, agent.context
-    n = max(1, min(round(steps if steps is not None else p.steps), agent.max_steps))
     bill = Bill(tasks=1)
     agent_calls, compressor = bill.roles["agent"], bill.roles["compressor"]
     observation_llm = isinstance(observation, SummaryConfig)
@@ -99,6 +119,8 @@ def simulate_task(profile: TaskProfile, agent: AgentConfig, history: Any, observ
         if history_on and p.task_tokens + summary + sum(turns) > ctx.history_threshold_tokens:
             keep = max(ctx.keep_last, 0)
             old, kept = turns[: len(turns) - keep], turns[len(turns) - keep :]
+            if not old:
+                continue  # only the turns kept raw: the strategy skips, nothing is called
             if history_llm:
                 compressor.add(hist_overhead + p.task_tokens + summary + sum(old),
                                p.summary_tokens)  # fmt: skip
