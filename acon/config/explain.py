@@ -63,6 +63,10 @@ def _unknown_key(cause: Any) -> str:
         return f"{where} has no setting {name!r}: its settings are {', '.join(fields)}."
     if dataclasses.is_dataclass(object_type):
         return f"{where} has no setting {name!r}: this option takes no settings."
+    if object_type is dict:  # a map's new key: Hydra wants it added, not set
+        return (
+            f"{parent} is a map: add the key {name!r} with a leading + (+{parent}={{{name}: ...}})."
+        )
     return f"{key} is not a setting: check the key (acon-rollout --cfg job shows them all)."
 
 

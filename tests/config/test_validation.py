@@ -29,6 +29,8 @@ CASES = [
     (["tracking=server", "tracking.uri=null"],
      "tracking.uri=None is not valid: tracking=server needs"),
     (["llm.common.temperature=warm"], "llm.common.temperature takes a number, or null."),
+    (["estimate.split_sizes={train:90}"],
+     "estimate.split_sizes is a map: add the key 'train' with a leading + (+estimate.split_sizes="),
 ]  # fmt: skip
 
 
