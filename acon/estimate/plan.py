@@ -29,6 +29,7 @@ from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
 from acon.optimize import signatures
 from acon.optimize.evaluation import with_compression, with_guideline
+from acon.optimize.methods.acon import AconConfig
 from acon.rollout import make_env
 from acon.tokens import count_messages, count_text
 
@@ -111,7 +112,7 @@ class Planner:
 
     def optimize(self) -> None:
         opt = typed(self.cfg.optimizer)
-        if type(opt).__name__ != "AconConfig":
+        if not isinstance(opt, AconConfig):
             raise AconError("The estimate follows optimizer=acon's loop: use optimizer=acon.")
         p, kind, budget = self.profile, opt.kind, opt.max_context_tokens
         n = self.tasks(opt.split, opt.n_tasks)
