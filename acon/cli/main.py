@@ -23,6 +23,7 @@ from omegaconf import OmegaConf
 from acon.cli.entry import entry
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
+from acon.config.naming import benchmark_name, flatten
 from acon.config.schemas import option
 from acon.errors import IncompleteRun
 from acon.export import export_guideline
@@ -31,6 +32,10 @@ from acon.llm import LLMSession
 from acon.optimize import OptimizationReport, optimize
 from acon.optimize.evaluation import with_compression, with_guideline
 from acon.report.build import collect, write_report
+from acon.report.labels import method_of
+from acon.report.rollouts import Rollouts
+from acon.report.tables import comparison_table
+from acon.report.verdict import verdict
 from acon.rollout import rollout
 from acon.run_folder import RunFolder
 from acon.tracking import log_optimization, log_rollout
@@ -100,8 +105,10 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     # from the store these rollouts were just logged to; from their folders if tracking is off
     source = cfg.report.source if tracking is not None else "folders"
     report_cfg = OmegaConf.merge(cfg, {"report": {"source": source}})
-    written = write_report(collect(report_cfg, under=folder.child("rollouts").path), out)
+    rollouts = collect(report_cfg, under=folder.child("rollouts").path)
+    written = write_report(rollouts, out)
     best = load_guideline(opt.kind, optimized.name, "best", guidelines)
+    verdict_md = write_verdict(cfg, optimized, arms, rollouts, out)
     exported = export_guideline(best, Path(cfg.export.out))
     print(f"\nOptimized guideline: {best.name} v{best.version} "
           f"(lineage in {guidelines / best.kind / best.name})")  # fmt: skip
@@ -118,6 +125,8 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             f"--backend-store-uri {tracking.uri} "
             f"--host 127.0.0.1  (experiment {tracking.experiment})"
         )
+    print(f"\n{verdict_md}:\n{verdict_md.read_text()}")
+    written.append(verdict_md)
     if errors:
         raise IncompleteRun(
             "Some tasks errored and are left out of these results: "
@@ -125,6 +134,27 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             + f". Rerun with hydra.run.dir={folder.path} to run them again."
         )
     return {"best_version": best.version, "report": [str(p) for p in written]}
+
+
+def write_verdict(
+    cfg: Any, optimized: OptimizationReport, arms: dict[str, Any], rollouts: Rollouts, out: Path
+) -> Path:
+    """`<out>/<benchmark>/verdict.md`: the optimized guideline against the naive start and
+    no compression, from the test arms' paired comparisons."""
+    best = GuidelineRef(name=optimized.name, version=str(optimized.best_version),
+                        dir=optimized.guidelines_dir)  # fmt: skip
+    kind = typed(cfg.optimizer).kind
+    label = {name: method_of(flatten(OmegaConf.to_container(c, resolve=True)))
+             for name, c in {"best": with_guideline(arms["start_guideline"], kind, best),
+                             "start": arms["start_guideline"]}.items()}  # fmt: skip
+    comparisons = comparison_table(rollouts.tasks)
+    benchmark = benchmark_name(cfg)
+    if not comparisons.empty:
+        comparisons = comparisons.xs(benchmark, level="benchmark")
+    path = out / benchmark / "verdict.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(verdict(comparisons, optimized, label["best"], label["start"]))
+    return path
 
 
 main = entry(main_job, plan="main")

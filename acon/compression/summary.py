@@ -37,6 +37,12 @@ from acon.services import Services
 FRAMES = Path(__file__).resolve().parent / "frames"
 MODES = ("accumulate", "rebuild")
 OUTPUT_FIELD = {"history": "summary", "observation": "observation"}
+# A reply must close its JSON inside its token limit, or it parses as nothing and the
+# context stays whole: the schema bounds each string to fit (llama.cpp and vLLM enforce
+# the bounds, acon.llm.endpoint takes them out for endpoints that refuse them). 3
+# characters a token is cautious for English; the reasoning gets a fifth of the budget.
+CHARS_PER_TOKEN = 3
+JSON_OVERHEAD_TOKENS = 16
 
 
 def frame_text(kind: str) -> str:
@@ -45,7 +51,12 @@ def frame_text(kind: str) -> str:
     return (FRAMES / f"{kind}.md").read_text(encoding="utf-8")
 
 
-def _schema(name: str) -> dict[str, Any]:
+def _schema(name: str, max_tokens: int | None = None) -> dict[str, Any]:
+    reasoning: dict[str, Any] = {"type": "string"}
+    text: dict[str, Any] = {"type": "string"}
+    if max_tokens:
+        chars = max(40, (int(max_tokens) - JSON_OVERHEAD_TOKENS) * CHARS_PER_TOKEN)
+        reasoning["maxLength"], text["maxLength"] = chars // 5, chars - chars // 5
     return {
         "type": "json_schema",
         "json_schema": {
@@ -53,7 +64,7 @@ def _schema(name: str) -> dict[str, Any]:
             "strict": True,
             "schema": {
                 "type": "object",
-                "properties": {"reasoning": {"type": "string"}, name: {"type": "string"}},
+                "properties": {"reasoning": reasoning, name: text},
                 "required": ["reasoning", name],
                 "additionalProperties": False,
             },
@@ -88,7 +99,7 @@ class GuidelineCompressor:
     def _ask(self, frame: str) -> tuple[str, ChatResult]:
         messages = [{"role": "system", "content": self.guideline.text},
                     {"role": "user", "content": frame}]  # fmt: skip
-        params: dict[str, Any] = {"response_format": _schema(self.output)}
+        params: dict[str, Any] = {"response_format": _schema(self.output, self.max_tokens)}
         if self.max_tokens:
             params["max_tokens"] = int(self.max_tokens)
         result: ChatResult = self.client.chat(messages, **params)
@@ -153,7 +164,10 @@ def _compressor(kind: str, config: SummaryConfig, services: Services) -> Guideli
             "A summary strategy needs the run's LLM session: build it with Services(llms=...)."
         )
     guideline = resolve(kind, config.guideline)
-    return GuidelineCompressor(guideline, services.llms.client("compressor"), config.max_tokens)
+    client = services.llms.client("compressor")
+    # the role's own limit bounds the reply's strings when the strategy sets none
+    role_limit = getattr(getattr(client, "config", None), "max_tokens", None)
+    return GuidelineCompressor(guideline, client, config.max_tokens or role_limit)
 
 
 class GuidelineHistory(HistoryStrategy):

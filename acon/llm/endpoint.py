@@ -12,6 +12,10 @@ defaults, then the contract keeps what the endpoint and the model accept.
 - The token limit is `max_completion_tokens` on OpenAI and Azure (and for reasoning
   models behind a generic OpenAI-compatible proxy), `max_tokens` everywhere else:
   llama.cpp and Ollama ignore `max_completion_tokens`, which would leave replies unbounded.
+- String length bounds (`maxLength`, `minLength`) in a `json_schema` response format go
+  only to llama.cpp and vLLM, whose grammars enforce them (a small local model then closes
+  its JSON inside the token limit); OpenAI's and Azure's strict mode refuse them (HTTP
+  400), and other endpoints may, so they are taken out of the schema there.
 - `omit` lists fields never sent for one role, for endpoints this module does not know
   (`max_tokens` there stands for the token limit under either name).
 
@@ -50,6 +54,8 @@ REASONING_REJECTS = frozenset(
     }
 )
 TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
+LENGTH_KEYWORDS = ("minLength", "maxLength")
+_LENGTH_PROVIDERS = ("llamacpp", "vllm")
 _EFFORT_PROVIDERS = ("openai", "azure")
 
 # The rule of dspy.clients.lm._is_openai_reasoning_model (DSPy 3.4), which refuses to
@@ -137,7 +143,29 @@ def request_fields(
             _log_once(role, name, f"{reason}: not sent")
             continue
         fields[name] = value
+    schema_format = fields.get("response_format")
+    if provider_of(config) not in _LENGTH_PROVIDERS and _has_lengths(schema_format):
+        fields["response_format"] = _without_lengths(schema_format)
+        _log_once(role, "maxLength", f"{provider_of(config)} takes no string length bounds in "
+                  "a JSON schema: sent without them")  # fmt: skip
     return fields
+
+
+def _has_lengths(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(k in LENGTH_KEYWORDS or _has_lengths(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_lengths(v) for v in node)
+    return False
+
+
+def _without_lengths(node: Any) -> Any:
+    """`node` (a response format) with every string length bound taken out, as a copy."""
+    if isinstance(node, dict):
+        return {k: _without_lengths(v) for k, v in node.items() if k not in LENGTH_KEYWORDS}
+    if isinstance(node, list):
+        return [_without_lengths(v) for v in node]
+    return node
 
 
 def _refusal(config: RoleConfig, name: str) -> str | None:

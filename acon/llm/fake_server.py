@@ -16,7 +16,8 @@ refuses, with HTTP 400, before any script item is used (`fake.rejected` lists th
   fields; on reasoning models (DSPy's name rule, from the request's `model`) `max_tokens`,
   a temperature other than 1, top_p, the penalties, logprobs, top_logprobs, `logit_bias`
   (gpt-5*) and `stop` (all but o1 and o3-mini); `reasoning_effort` on other models; and a
-  strict `json_schema` with an object that is not closed or does not require every key.
+  strict `json_schema` with an object that is not closed or does not require every key,
+  or with a string length bound (`minLength`, `maxLength`).
   `reasoning_models` names deployments that serve a reasoning model under another name.
 - "vllm": accepts both `max_tokens` and `max_completion_tokens`.
 - "llamacpp", "ollama": refuse `max_completion_tokens` and `reasoning_effort`. Stricter
@@ -35,6 +36,7 @@ from typing import Any
 
 Reply = str | int | dict[str, Any] | tuple[int, dict[str, Any]]
 RULES = ("openai", "azure", "vllm", "llamacpp", "ollama")
+LENGTH_KEYWORDS = ("minLength", "maxLength")
 
 
 class FakeOpenAI:
@@ -239,6 +241,9 @@ def _open_object(schema: Any, path: tuple[Any, ...]) -> str | None:
     """The first object schema (depth first) that strict mode refuses, as OpenAI words it."""
     if not isinstance(schema, dict):
         return None
+    for keyword in LENGTH_KEYWORDS:  # string lengths: not in strict mode's subset
+        if keyword in schema:
+            return f"In context={path!r}, '{keyword}' is not permitted."
     properties = schema.get("properties") or {}
     if schema.get("type") == "object" or properties:
         if schema.get("additionalProperties") is not False:

@@ -18,6 +18,9 @@ class StepOutcome:
     candidates: list[dict[str, Any]] = field(default_factory=list)  # version, score, tokens
     skipped: str | None = None  # why nothing was proposed
     feedback_mode: str | None = None  # contrastive | failures | ...
+    # the step's whole set (UT: the contrastive set, or its fallback; CO: the compressed
+    # successes), then the tasks of it that got a feedback call (optimizer.feedback_tasks)
+    task_set: list[str] = field(default_factory=list)
     feedback_tasks: list[str] = field(default_factory=list)  # the tasks that taught the step
     proposals: int = 0  # proposals asked for
     unusable: list[str] = field(default_factory=list)  # why each unusable reply was

@@ -78,6 +78,16 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     assert KEEP in acon_part and f"`acon-opt` v{report['best_version']}" in acon_part
     naive = resolve("history", GuidelineRef()).text.strip()
     assert naive in texts.split(f"## {start}")[1].split("## ")[0]
+    # the last word: which tasks taught UT, then the paired comparisons in plain sentences
+    verdict = (tmp_path / "results" / "facts" / "verdict.md").read_text()
+    ut = report["steps"][0]
+    assert ut["feedback_mode"] == "contrastive" and ut["feedback_tasks"]
+    assert (f"Round 1, UT from v1: contrastive of {len(ut['task_set'])} task(s) "
+            f"({', '.join(ut['task_set'])}); feedback from") in verdict  # fmt: skip
+    assert f"## {best} on the test split" in verdict
+    assert f"Against the naive prompt ({start}) (3 paired test tasks): score" in verdict
+    assert "Against no compression (3 paired test tasks): score" in verdict
+    assert verdict.strip().splitlines()[-1] in proc.stdout
     exported = list((tmp_path / "export").glob("history-acon-opt-v*.txt"))
     assert len(exported) == 1 and KEEP in exported[0].read_text()
     assert (tmp_path / "results" / "facts" / "context_per_step.png").stat().st_size > 10_000

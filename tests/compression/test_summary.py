@@ -76,3 +76,24 @@ def test_observation_guideline_sends_the_frame_and_uses_the_refined_text():
     assert ctx.turns[0].observation == "city: Osaka"
     prompt = client.calls[0][0][-1]["content"]
     assert "the task" in prompt and "lookup" in prompt and "city: Osaka" in prompt
+
+
+@pytest.mark.integration
+def test_a_small_local_compressor_closes_its_json_inside_a_tight_token_limit(local_cfg, tmp_path):
+    """The 0.5B model asked to keep everything of a long history within 48 tokens: the
+    schema's string bounds make llama.cpp close the JSON in time, so the reply parses
+    (without them the reply is cut mid-string and the compression fails)."""
+    from acon.compression.base import Turn
+    from acon.compression.summary import GuidelineCompressor
+    from acon.guidelines import Guideline
+    from acon.llm import LLMSession
+
+    copy_all = "Copy every step below word for word, leaving nothing out."
+    keep_all = Guideline(kind="history", name="keep-all", version=1, text=copy_all)
+    passage = ("Doc 1(Title: Cool Hand Luke) Cool Hand Luke is a 1967 American prison drama "
+               "film directed by Stuart Rosenberg, starring Paul Newman. ") * 4  # fmt: skip
+    turns = [Turn.make(i, f'{{"action": "search", "query": "q{i}"}}', passage) for i in range(3)]
+    with LLMSession(local_cfg, tmp_path) as llms:
+        compressor = GuidelineCompressor(keep_all, llms.client("compressor"), max_tokens=48)
+        summary, call = compressor.summarize("Answer: when was Cool Hand Luke made?", None, turns)
+    assert call.finish_reason == "stop" and call.json()["summary"].strip() == summary and summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 from dspy.clients.lm import _is_openai_reasoning_model
 
@@ -196,3 +197,48 @@ def test_a_wrong_provider_in_the_config_names_the_role():
     cfg = compose(["llm=local", "llm.judge.provider=openia"])
     with pytest.raises(AconError, match=r"llm\.judge\.provider='openia' is not known"):
         resolve_role(cfg.llm, "judge")
+
+
+BOUNDED = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "summary",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"summary": {"type": "string", "maxLength": 600, "minLength": 1}},
+            "required": ["summary"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(("base_url", "provider", "kept"), [
+    ("local://qwen2.5-coder-0.5b", "auto", True),  # llama.cpp's grammar enforces them
+    (LOCAL_VLLM, "vllm", True),
+    (OPENAI, "auto", False),  # strict mode refuses them with HTTP 400
+    (AZURE, "auto", False),
+    (OLLAMA, "ollama", False),
+    (PROXY, "auto", False),
+])  # fmt: skip
+def test_string_length_bounds_go_only_where_a_grammar_enforces_them(base_url, provider, kept):
+    config = RoleConfig(base_url=base_url, model="gpt-4.1", provider=provider)
+    sent = request_fields(config, {"response_format": BOUNDED})["response_format"]
+    summary = sent["json_schema"]["schema"]["properties"]["summary"]
+    assert ("maxLength" in summary and "minLength" in summary) is kept
+    assert summary["type"] == "string" and sent["json_schema"]["strict"] is True
+    assert "maxLength" in BOUNDED["json_schema"]["schema"]["properties"]["summary"]  # a copy
+
+
+def test_a_bounded_schema_passes_the_openai_stand_in_after_the_contract():
+    config = RoleConfig(base_url=OPENAI, model="gpt-4.1")
+    fields = request_fields(config, {"response_format": BOUNDED, "max_tokens": 64})
+    with FakeOpenAI(rules="openai") as fake:
+        response = httpx.post(f"{fake.base_url}/chat/completions",
+                              json={"model": "gpt-4.1", "messages": [], **fields})  # fmt: skip
+        raw = httpx.post(f"{fake.base_url}/chat/completions",
+                         json={"model": "gpt-4.1", "messages": [],
+                               "response_format": BOUNDED})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert raw.status_code == 400  # what the contract saves the caller from

@@ -63,3 +63,14 @@ def test_command_binds_loopback_and_sizes_context_per_slot(tmp_path):
 def test_missing_binary_names_the_setup_step(monkeypatch):
     with pytest.raises(AconError, match="run `make setup`"):
         find_binary("definitely-not-a-llama-server")
+
+
+def test_the_local_roles_send_as_many_requests_at_once_as_the_server_has_slots():
+    from acon.config.composition import compose
+    from acon.llm.config import resolve_role
+
+    cfg = compose(["llm.server.parallel=3", "llm.optimizer.max_concurrency=1"])
+    assert resolve_role(cfg.llm, "agent").max_concurrency == 3
+    assert resolve_role(cfg.llm, "compressor").max_concurrency == 3
+    assert resolve_role(cfg.llm, "optimizer").max_concurrency == 1  # a role's own wins
+    assert resolve_role(compose().llm, "agent").max_concurrency == 1

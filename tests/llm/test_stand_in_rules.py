@@ -108,6 +108,11 @@ REFUSED = [
          "type": "object", "required": ["places"], "additionalProperties": False,
          "properties": {"places": {"type": "array", "items": {**CLOSED_CITY, "required": []}}}})},
      bad_schema(f"In context=('properties', 'places', 'items'), {NOT_REQUIRED}")),
+    ("openai", "gpt-4.1",  # strict mode's subset has no string lengths (Azure's docs' example)
+     {"response_format": schema_format({**CLOSED_CITY,
+                                        "properties": {"city": {"type": "string",
+                                                                "maxLength": 40}}})},
+     bad_schema("In context=('properties', 'city'), 'maxLength' is not permitted.")),
     ("llamacpp", "qwen2.5-coder-0.5b", {"max_completion_tokens": 64},
      {"message": "Unsupported parameter: 'max_completion_tokens' is ignored by llamacpp (the "
                  "stand-in refuses it; send 'max_tokens' for the token limit).",
@@ -131,6 +136,15 @@ ACCEPTED = [
     ("azure", "gpt-4.1", {"response_format": schema_format(CLOSED_CITY)}),
     ("vllm", "Qwen/Qwen2.5-7B-Instruct", {"max_tokens": 5, "max_completion_tokens": 5}),
     ("llamacpp", "m", {"max_tokens": 5, "temperature": 0, "response_format": schema_format({})}),
+    (
+        "llamacpp",
+        "m",
+        {
+            "response_format": schema_format(
+                {**CLOSED_CITY, "properties": {"city": {"type": "string", "maxLength": 40}}}
+            )
+        },
+    ),
     ("ollama", "m", {"max_tokens": 5, "seed": 3}),
     (None, "o3", {"temperature": 0.7, "max_tokens": 5, "foo": 1}),  # no rules: accepts all
 ]

@@ -154,7 +154,7 @@ class AconMethod(OptimizerMethod):
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
         texts = self._propose(ProposeGuideline, parent.text, "feedback", items, rnd, position, "ut")
         outcome = self._select("ut", rnd, position, parent, texts, on=selection, feedback=items)
-        outcome.feedback_mode, outcome.feedback_tasks = mode, ids
+        outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = mode, selection, ids
         outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(errored))
         return outcome
 
@@ -173,7 +173,11 @@ class AconMethod(OptimizerMethod):
             return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
         texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")
         outcome = self._select("co", rnd, position, parent, texts, on=selection, feedback=items)
-        outcome.feedback_tasks = ids
+        outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = (
+            "successes",
+            selection,
+            ids,
+        )
         outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(comp.errored))
         return outcome
 

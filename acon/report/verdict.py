@@ -1,0 +1,86 @@
+"""The main job's last word, in plain sentences: how the guideline was optimized (which
+tasks taught each step, what it proposed, what it kept), then what the optimized guideline
+changed in score and peak tokens against the naive prompt and against no compression on
+the test split, and whether each change is significant.
+
+A change is called significant only when its paired 95% bootstrap interval leaves out 0
+(`acon.report.tables.comparison_table`); otherwise the sentence says the interval holds
+0, whatever the mean, so the verdict never claims more than the intervals allow.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from acon.optimize import OptimizationReport
+
+NO_COMPRESSION = "No compression"
+
+
+def optimization_lines(report: OptimizationReport) -> list[str]:
+    """A line per step: the feedback it learned from (how many tasks and which), the
+    candidates it scored and the version it kept."""
+    lines = []
+    for s in report.steps:
+        head = f"Round {s.round}, {s.step.upper()} from v{s.parent_version}"
+        if s.skipped:
+            lines.append(f"- {head}: nothing proposed ({s.skipped}).")
+            continue
+        whole = s.task_set or s.feedback_tasks  # reports written before task_set
+        scored = "; ".join(
+            f"v{c['version']} score {c['score']:.3f}, peak {c.get('tokens', float('nan')):.0f}"
+            for c in s.candidates
+        )  # fmt: skip
+        kept = f"kept v{s.best_version}" if s.improved else f"no candidate beat v{s.parent_version}"
+        lines.append(
+            f"- {head}: {s.feedback_mode or 'feedback set'} of {len(whole)} task(s) "
+            f"({', '.join(whole) or 'none'}); feedback from {len(s.feedback_tasks)} "
+            f"({', '.join(s.feedback_tasks) or 'none'}); {len(s.candidates)} new candidate(s) "
+            f"of {s.proposals} asked{': ' + scored if scored else ''}; {kept}."
+        )
+    return lines
+
+
+def _change(row: pd.Series, measure: str, unit: str, fmt: str) -> str:
+    mean, low, high = row[f"Δ {measure}"], row[f"Δ {measure} CI low"], row[f"Δ {measure} CI high"]
+    significant = bool(row[f"{measure.split(' ')[0]} differs"])
+    interval = f"{mean:+{fmt}}{unit} [{low:+{fmt}}, {high:+{fmt}}]"
+    if significant:
+        direction = "higher" if mean > 0 else "lower"
+        return f"{interval}, significantly {direction}"
+    return f"{interval}, not significant (the interval holds 0)"
+
+
+def comparison_sentence(comparisons: pd.DataFrame, method: str, against: str, name: str) -> str:
+    """`method` against `against` in one sentence; `name` says what `against` is."""
+    try:
+        row = comparisons.loc[(method, against)]
+    except KeyError:
+        return f"Against {name}: no paired test tasks to compare."
+    return (
+        f"Against {name} ({int(row['Paired tasks'])} paired test tasks): score "
+        f"{_change(row, 'Score', '', '.3f')}; peak tokens {_change(row, 'Peak (k)', 'k', '.2f')}."
+    )
+
+
+def verdict(
+    comparisons: pd.DataFrame,
+    report: OptimizationReport,
+    optimized: str,
+    naive: str,
+) -> str:
+    """The verdict of one benchmark's test split. `comparisons`: its comparison table
+    (methods and `against` as index levels); `optimized`, `naive`: the row labels of the
+    optimized guideline and of the starting (naive) one."""
+    lines = ["# Verdict", "", "## How the guideline was optimized", ""]
+    lines += optimization_lines(report) or ["- No step ran."]
+    lines += ["", f"## {optimized} on the test split", ""]
+    start = report.steps[0].parent_version if report.steps else report.best_version
+    if report.best_version == start:
+        lines.append(
+            f"No candidate beat the starting guideline: the optimized guideline is the start "
+            f"(v{report.best_version}), the same text as the naive prompt."
+        )
+    lines.append(comparison_sentence(comparisons, optimized, naive, f"the naive prompt ({naive})"))
+    lines.append(comparison_sentence(comparisons, optimized, NO_COMPRESSION, "no compression"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,87 @@
+"""Does a setting give the optimizer something to learn? One table row per setting.
+
+    .venv/bin/python benchmarks/offline_signal.py --tasks 8 [hydra overrides...]
+
+Rolls the training split out twice with the given overrides, without compression and with
+the history compressed by the paper's naive prompt (the optimizer's start), and prints
+what the method needs from a setting (issue #13): the uncompressed agent's success rate
+(aim: 30% or more), how often compression fires per task, the contrastive set (tasks
+whose score compression lowers by more than `optimizer.score_drop`, or that it turns from
+success to failure), and the share of compressor replies that parsed. The response
+cache is on, so a setting rerun costs nothing and a shared uncompressed arm is reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from acon.compression.base import NoHistoryCompression  # noqa: E402
+from acon.config.build import typed  # noqa: E402
+from acon.config.composition import compose  # noqa: E402
+from acon.guidelines import GuidelineRef  # noqa: E402
+from acon.llm import LLMSession  # noqa: E402
+from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E402
+from acon.optimize.selection import contrastive_set  # noqa: E402
+from acon.rollout import rollout  # noqa: E402
+from acon.run_folder import RunFolder  # noqa: E402
+
+
+def rows(folder: Path) -> dict[str, dict]:
+    frame = pd.read_json(folder / "results.jsonl", lines=True)
+    frame = frame[frame["status"] == "finished"]
+    return {r["task_id"]: r for r in frame.to_dict("records")}
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for quiet in ("httpx", "httpx2"):  # one line per request would drown the progress
+        logging.getLogger(quiet).setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=8)
+    parser.add_argument("--out", default=None, help="keep the two rollouts here")
+    args, overrides = parser.parse_known_args()
+    cfg = compose([*overrides, f"rollout.limit={args.tasks}", "rollout.split=train",
+                   "tracking=off"])  # fmt: skip
+    base_cfg = with_compression(cfg, history=NoHistoryCompression())
+    naive_cfg = with_guideline(cfg, "history", GuidelineRef(name="naive"))
+    out = Path(args.out or tempfile.mkdtemp(prefix="acon-signal-"))
+    start = time.perf_counter()
+    with LLMSession(cfg, out) as llms:
+        for name, arm in (("no_compression", base_cfg), ("naive", naive_cfg)):
+            rollout(arm, RunFolder(out / name), llms)
+    minutes = (time.perf_counter() - start) / 60
+    base, naive = rows(out / "no_compression"), rows(out / "naive")
+    drop = typed(cfg.optimizer).score_drop
+    flipped = contrastive_set(base, naive)
+    lowered = contrastive_set(base, naive, drop) if drop is not None else flipped
+    calls = sum(r["compressor_calls"] for r in naive.values())
+    failed = sum(r["compressor_failures"] for r in naive.values())
+    n = len(base)
+    print(f"\nsetting: {' '.join(overrides) or '(defaults)'}")
+    print(f"rollouts in {out}, {minutes:.1f} min")
+    print("| tasks | success (none) | success (naive) | score (none) | score (naive) "
+          "| compressions/task | compressor replies parsed | contrastive (success lost) "
+          "| contrastive (score drop) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print(
+        f"| {n} | {sum(r['success'] for r in base.values()) / n:.2f} "
+        f"| {sum(r['success'] for r in naive.values()) / max(1, len(naive)):.2f} "
+        f"| {sum(r['score'] for r in base.values()) / n:.3f} "
+        f"| {sum(r['score'] for r in naive.values()) / max(1, len(naive)):.3f} "
+        f"| {sum(r['history_compressions'] for r in naive.values()) / max(1, len(naive)):.1f} "
+        f"| {calls - failed}/{calls} | {len(flipped)}: {', '.join(flipped) or '-'} "
+        f"| {len(lowered)}: {', '.join(lowered) or '-'} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
