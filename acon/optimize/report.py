@@ -15,7 +15,7 @@ class StepOutcome:
     parent_version: int
     best_version: int
     improved: bool
-    candidates: list[dict[str, Any]] = field(default_factory=list)  # version, score, tokens
+    candidates: list[dict[str, Any]] = field(default_factory=list)  # version, score, peak_tokens, guideline_tokens
     skipped: str | None = None  # why nothing was proposed
     feedback_mode: str | None = None  # contrastive | failures | ...
     # the step's whole set (UT: the contrastive set, or its fallback; CO: the compressed

@@ -28,7 +28,7 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
             continue
         whole = s.task_set or s.feedback_tasks  # reports written before task_set
         scored = "; ".join(
-            f"v{c['version']} score {c['score']:.3f}, peak {c.get('tokens', float('nan')):.0f}"
+            f"v{c['version']} score {c['score']:.3f}, peak {c['peak_tokens']:.0f}"
             for c in s.candidates
         )  # fmt: skip
         kept = f"kept v{s.best_version}" if s.improved else f"no candidate beat v{s.parent_version}"

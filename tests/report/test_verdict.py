@@ -26,7 +26,7 @@ def report(best: int = 3) -> OptimizationReport:
         task_set=["t1", "t4", "t7"],
         feedback_tasks=["t1", "t4"],
         proposals=2,
-        candidates=[{"version": 2, "score": 0.8, "tokens": 900.0}],
+        candidates=[{"version": 2, "score": 0.8, "peak_tokens": 900.0}],
     )
     co = StepOutcome(
         round=1,
@@ -39,7 +39,7 @@ def report(best: int = 3) -> OptimizationReport:
         task_set=["t2"],
         feedback_tasks=["t2"],
         proposals=2,
-        candidates=[{"version": 3, "score": 0.8, "tokens": 700.0}],
+        candidates=[{"version": 3, "score": 0.8, "peak_tokens": 700.0}],
     )
     return OptimizationReport(method="acon", kind="history", name="acon-opt",
                               best_version=best, guidelines_dir="/g", steps=[ut, co])  # fmt: skip
