@@ -38,6 +38,9 @@ class Lineage:
     guideline_tokens: int | None = field(default=None, metadata=METRIC)
     evaluated_on: list[str] = field(default_factory=list)  # the selection tasks
     errored_tasks: list[str] = field(default_factory=list)  # left out of the score
+    # training-task text the candidate copies (acon.optimize.leakage): {kind, task_id, text}
+    leaks: list[dict[str, str]] = field(default_factory=list)
+    rejected: str | None = field(default=None, metadata=TAG)  # why it was not evaluated
     text_sha: str | None = None  # sha256 of the text
     extra: dict[str, Any] = field(default_factory=dict)  # anything older stores had
 

@@ -15,7 +15,8 @@ class StepOutcome:
     parent_version: int
     best_version: int
     improved: bool
-    candidates: list[dict[str, Any]] = field(default_factory=list)  # version, score, peak_tokens, guideline_tokens
+    # each evaluated candidate: version, score, peak_tokens, guideline_tokens
+    candidates: list[dict[str, Any]] = field(default_factory=list)
     skipped: str | None = None  # why nothing was proposed
     feedback_mode: str | None = None  # contrastive | failures | ...
     # the step's whole set (UT: the contrastive set, or its fallback; CO: the compressed
@@ -24,6 +25,8 @@ class StepOutcome:
     feedback_tasks: list[str] = field(default_factory=list)  # the tasks that taught the step
     proposals: int = 0  # proposals asked for
     unusable: list[str] = field(default_factory=list)  # why each unusable reply was
+    # candidates that copy training-task text: {version, leaks, rejected}
+    leaking: list[dict[str, Any]] = field(default_factory=list)
     errored_tasks: list[str] = field(default_factory=list)  # left out of its decisions
     usage: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
 

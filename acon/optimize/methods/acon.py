@@ -31,8 +31,10 @@ from acon.errors import AconError
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
+from acon.optimize.contexts import last_context
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.feedback import OptimizerLM, feedback, usage
+from acon.optimize.leakage import Leak, LeakageCheck, LeakageConfig, as_records
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.proposal import propose
 from acon.optimize.report import OptimizationReport, StepOutcome
@@ -64,6 +66,8 @@ class AconConfig(OptimizerConfig):
     feedback_tasks: int = 8  # at most this many tasks get a feedback call per step
     feedback_sample: int = 4  # feedback items shown to each proposal
     contrastive: bool = True  # false: the ablation with feedback from compressed failures only
+    # every candidate is checked for training-task text before it is evaluated
+    leakage: LeakageConfig = field(default_factory=LeakageConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,6 +87,7 @@ class AconMethod(OptimizerMethod):
         self.kind = config.kind
         self.store = GuidelineStore(self.folder.guidelines)
         self.lm = OptimizerLM(self.llms.client("optimizer"))
+        self._leakage: LeakageCheck | None = None  # built from the first step's rollouts
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -211,12 +216,22 @@ class AconMethod(OptimizerMethod):
         subset = self._subset(step, on)
         order = [t.id for t in subset]
         parent_rows = self.evaluator.guideline(parent.text, subset).rows
-        evaluated = []
+        evaluated, rejected = [], []
         for text in texts:
+            leaks = self._leaks(text, parent.text)
+            refuse = bool(leaks) and self.opt.leakage.reject
             g = self.store.add(self.kind, self.opt.name, text, Lineage(
                 parent=parent.version, step=step, round=rnd, position=position,
-                feedback=feedback, method="acon"))  # fmt: skip
-            evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
+                feedback=feedback, method="acon", leaks=as_records(leaks),
+                rejected="copies training-task text" if refuse else None))  # fmt: skip
+            if leaks:
+                log.warning("%s candidate v%d copies training-task text (%s)%s", step.upper(),
+                            g.version, "; ".join(leak.describe() for leak in leaks[:3]),
+                            ": rejected, not evaluated" if refuse else "")  # fmt: skip
+                rejected.append({"version": g.version, "leaks": as_records(leaks),
+                                 "rejected": refuse})  # fmt: skip
+            if not refuse:
+                evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
         # every candidate and the parent are scored on the same finished tasks
         common = common_tasks(order, parent_rows, *(rows for _, _, rows in evaluated))
         errored = [t for t in order if t not in common]
@@ -237,8 +252,19 @@ class AconMethod(OptimizerMethod):
             best_version=best.version, improved=best.version != parent.version,
             candidates=[{"version": c.version, "score": c.score, "peak_tokens": c.tokens,
                          "guideline_tokens": c.guideline_tokens} for c in candidates],
-            proposals=self.opt.n_candidates, errored_tasks=errored,
+            proposals=self.opt.n_candidates, errored_tasks=errored, leaking=rejected,
         )  # fmt: skip
+
+    def _leaks(self, text: str, parent_text: str) -> list[Leak]:
+        """Training-task text in a candidate (acon.optimize.leakage), against the tasks'
+        uncompressed runs; none when `optimizer.leakage.check` is off."""
+        if not self.opt.leakage.check:
+            return []
+        if self._leakage is None:
+            base = self.evaluator.baseline(self.tasks)
+            texts = {t: last_context(base.folder, t) for t in base.rows}
+            self._leakage = LeakageCheck(self.tasks, texts, self.opt.leakage)
+        return self._leakage.leaks(text, parent_text)
 
     def _skipped(self, rnd: int, position: int, step: str, parent: Scored, reason: str,
                  errored: list[str]) -> StepOutcome:  # fmt: skip

@@ -210,3 +210,32 @@ def test_a_task_that_errors_for_a_candidate_is_left_out_for_every_candidate(tmp_
     assert lineage.errored_tasks == ["train-001"] and "train-001" not in lineage.evaluated_on
     assert ut["improved"] and KEEP in load_guideline(
         "history", "acon-opt", "best", tmp_path / "run" / "guidelines").text  # fmt: skip
+
+
+def leaky(body):
+    """The scripted system, with its good proposal (sample 0) naming a training task."""
+    reply = brain(body)
+    system = body["messages"][0]["content"]
+    if "`new_guideline`" in system and body.get("seed", 42) == 42 and "shorter" not in system:
+        reply = reply.replace(KEEP, f"{KEEP} As train-001 showed.")
+    return reply
+
+
+@pytest.mark.parametrize("reject", [True, False])
+def test_a_candidate_that_copies_training_task_text_is_reported_and_by_default_rejected(
+    tmp_path, reject
+):
+    with FakeOpenAI(default=leaky) as fake:
+        cfg = config(fake, tmp_path, "optimizer.steps=[ut]", f"optimizer.leakage.reject={reject}")
+        report, _ = optimize(cfg, tmp_path / "run")
+    (ut,) = report["steps"]
+    (leak,) = ut["leaking"]
+    assert leak["leaks"] == [{"kind": "task_id", "task_id": "train-001", "text": "train-001"}]
+    assert leak["rejected"] is reject
+    stored = load_guideline("history", "acon-opt", leak["version"], tmp_path / "run" / "guidelines")
+    assert "train-001" in stored.text and stored.lineage.leaks == leak["leaks"]
+    assert stored.lineage.rejected == ("copies training-task text" if reject else None)
+    evaluated = [c["version"] for c in ut["candidates"]]
+    # rejected: never rolled out, and the useless other candidate does not improve on v1
+    assert (leak["version"] in evaluated) is not reject
+    assert ut["improved"] is not reject
