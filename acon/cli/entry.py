@@ -81,6 +81,9 @@ def compare_estimate(folder: RunFolder) -> None:
 
 def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    # the report reads each run's tables back from the store: a progress bar per artifact
+    # download is noise beside the harness's own progress
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     # One line per HTTP request drowns the progress lines; failures still surface.
     for name in ("httpx", "httpx2"):  # httpx2: the same client under the openai SDK's name
         logging.getLogger(name).setLevel(logging.WARNING)

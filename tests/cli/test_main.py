@@ -62,6 +62,7 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Where to look:" in proc.stdout and "mlflow ui --backend-store-uri" in proc.stdout
+    assert "Downloading artifacts" not in proc.stderr  # MLflow's bars, one per table read
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     # the test arms: no compression, the paper's starting point (the naive prompt) and
     # the optimized guideline, the only row called Acon
