@@ -15,6 +15,10 @@ import pandas as pd
 from acon.optimize import OptimizationReport
 
 NO_COMPRESSION = "No compression"
+# Below this many paired tasks no difference is called significant, whatever the bootstrap
+# interval says: on so few tasks it is too narrow, and even when every task moved the same
+# way an exact sign test cannot reach p < 0.05 (two-sided, 2 x 0.5^n; n = 6 gives 0.031).
+MIN_PAIRED_TASKS = 6
 
 
 def optimization_lines(report: OptimizationReport) -> list[str]:
@@ -32,6 +36,9 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
             for c in s.candidates
         )  # fmt: skip
         kept = f"kept v{s.best_version}" if s.improved else f"no candidate beat v{s.parent_version}"
+        refused = [f"v{c['version']}" for c in s.leaking if c.get("rejected")]
+        if refused:
+            kept = f"{', '.join(refused)} rejected for copying training-task text; {kept}"
         lines.append(
             f"- {head}: {s.feedback_mode or 'feedback set'} of {len(whole)} task(s) "
             f"({', '.join(whole) or 'none'}); feedback from {len(s.feedback_tasks)} "
@@ -45,6 +52,9 @@ def _change(row: pd.Series, measure: str, unit: str, fmt: str) -> str:
     mean, low, high = row[f"Δ {measure}"], row[f"Δ {measure} CI low"], row[f"Δ {measure} CI high"]
     significant = bool(row[f"{measure.split(' ')[0]} differs"])
     interval = f"{mean:+{fmt}}{unit} [{low:+{fmt}}, {high:+{fmt}}]"
+    if significant and int(row["Paired tasks"]) < MIN_PAIRED_TASKS:
+        return (f"{interval}, too few tasks to call significant (fewer than "
+                f"{MIN_PAIRED_TASKS}, whatever the interval)")  # fmt: skip
     if significant:
         direction = "higher" if mean > 0 else "lower"
         return f"{interval}, significantly {direction}"

@@ -101,3 +101,13 @@ def test_an_optimization_that_kept_the_start_says_so(tmp_path):
     text = verdict(comparisons(tmp_path), kept, OPTIMIZED, NAIVE)
     assert "No candidate beat the starting guideline" in text
     assert "no candidate beat v1" in text
+
+
+def test_two_tasks_are_never_called_significant(tmp_path):
+    """Both tasks 1k lower: the bootstrap interval leaves out 0, but on 2 tasks no exact
+    test could reach p < 0.05, so the verdict does not call it significant."""
+    two = comparisons(tmp_path).copy()
+    two["Paired tasks"] = 2
+    text = verdict(two, report(), OPTIMIZED, NAIVE)
+    assert "significantly" not in text
+    assert "too few tasks to call significant (fewer than 6, whatever the interval)" in text
