@@ -20,8 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from acon.compression.base import NoHistoryCompression  # noqa: E402
@@ -33,12 +31,6 @@ from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E
 from acon.optimize.selection import contrastive_set  # noqa: E402
 from acon.rollout import rollout  # noqa: E402
 from acon.run_folder import RunFolder  # noqa: E402
-
-
-def rows(folder: Path) -> dict[str, dict]:
-    frame = pd.read_json(folder / "results.jsonl", lines=True)
-    frame = frame[frame["status"] == "finished"]
-    return {r["task_id"]: r for r in frame.to_dict("records")}
 
 
 def main() -> None:
@@ -56,10 +48,9 @@ def main() -> None:
     out = Path(args.out or tempfile.mkdtemp(prefix="acon-signal-"))
     start = time.perf_counter()
     with LLMSession(cfg, out) as llms:
-        for name, arm in (("no_compression", base_cfg), ("naive", naive_cfg)):
-            rollout(arm, RunFolder(out / name), llms)
+        base = rollout(base_cfg, RunFolder(out / "no_compression"), llms).finished
+        naive = rollout(naive_cfg, RunFolder(out / "naive"), llms).finished
     minutes = (time.perf_counter() - start) / 60
-    base, naive = rows(out / "no_compression"), rows(out / "naive")
     drop = typed(cfg.optimizer).score_drop
     flipped = contrastive_set(base, naive)
     lowered = contrastive_set(base, naive, drop) if drop is not None else flipped

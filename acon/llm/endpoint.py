@@ -143,20 +143,14 @@ def request_fields(
             _log_once(role, name, f"{reason}: not sent")
             continue
         fields[name] = value
-    schema_format = fields.get("response_format")
-    if provider_of(config) not in _LENGTH_PROVIDERS and _has_lengths(schema_format):
-        fields["response_format"] = _without_lengths(schema_format)
-        _log_once(role, "maxLength", f"{provider_of(config)} takes no string length bounds in "
-                  "a JSON schema: sent without them")  # fmt: skip
+    provider = provider_of(config)
+    if "response_format" in fields and provider not in _LENGTH_PROVIDERS:
+        unbounded = _without_lengths(fields["response_format"])
+        if unbounded != fields["response_format"]:
+            fields["response_format"] = unbounded
+            _log_once(role, "maxLength", f"{provider} takes no string length bounds in a "
+                      "JSON schema: sent without them")  # fmt: skip
     return fields
-
-
-def _has_lengths(node: Any) -> bool:
-    if isinstance(node, dict):
-        return any(k in LENGTH_KEYWORDS or _has_lengths(v) for k, v in node.items())
-    if isinstance(node, list):
-        return any(_has_lengths(v) for v in node)
-    return False
 
 
 def _without_lengths(node: Any) -> Any:

@@ -57,8 +57,9 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def _runs(tokens: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+def _runs(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    """Every run of `n` consecutive words, in order."""
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
@@ -99,19 +100,15 @@ class LeakageCheck:
             for answer in self.gold.get(task_id, []):
                 if _contains(tokens, words(answer)) and not _contains(inherited, words(answer)):
                     found.append(Leak("answer", task_id, answer))
-        old = _runs(inherited, self.config.min_words)
+        old = set(_runs(inherited, self.config.min_words))
         seen: set[str] = set()
-        for i, run in enumerate(_runs_in_order(tokens, self.config.min_words)):
+        for i, run in enumerate(_runs(tokens, self.config.min_words)):
             owner = self.own_runs.get(run)
             if owner is None or run in old or owner in seen:
                 continue
             seen.add(owner)  # one span per task is enough to say it
             found.append(Leak("span", owner, " ".join(_longest_from(tokens, i, self))))
         return found
-
-
-def _runs_in_order(tokens: list[str], n: int) -> list[tuple[str, ...]]:
-    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
 def _longest_from(tokens: list[str], start: int, check: LeakageCheck) -> list[str]:

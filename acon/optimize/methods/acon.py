@@ -219,17 +219,16 @@ class AconMethod(OptimizerMethod):
         evaluated, rejected = [], []
         for text in texts:
             leaks = self._leaks(text, parent.text)
-            refuse = bool(leaks) and self.opt.leakage.reject
+            records, refuse = as_records(leaks), bool(leaks) and self.opt.leakage.reject
             g = self.store.add(self.kind, self.opt.name, text, Lineage(
                 parent=parent.version, step=step, round=rnd, position=position,
-                feedback=feedback, method="acon", leaks=as_records(leaks),
+                feedback=feedback, method="acon", leaks=records,
                 rejected="copies training-task text" if refuse else None))  # fmt: skip
             if leaks:
                 log.warning("%s candidate v%d copies training-task text (%s)%s", step.upper(),
                             g.version, "; ".join(leak.describe() for leak in leaks[:3]),
                             ": rejected, not evaluated" if refuse else "")  # fmt: skip
-                rejected.append({"version": g.version, "leaks": as_records(leaks),
-                                 "rejected": refuse})  # fmt: skip
+                rejected.append({"version": g.version, "leaks": records, "rejected": refuse})
             if not refuse:
                 evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
         # every candidate and the parent are scored on the same finished tasks
