@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from acon.compression.base import NoHistoryCompression  # noqa: E402
 from acon.config.build import typed  # noqa: E402
 from acon.config.composition import compose  # noqa: E402
+from acon.errors import AconError  # noqa: E402
 from acon.guidelines import GuidelineRef  # noqa: E402
 from acon.llm import LLMSession  # noqa: E402
 from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E402
@@ -75,4 +76,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except AconError as exc:  # a wrong override: one sentence, exit 2
+        print(exc, file=sys.stderr)
+        sys.exit(2)

@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 
 from acon.config.composition import compose  # noqa: E402
+from acon.errors import AconError  # noqa: E402
 from acon.llm import LLMSession  # noqa: E402
 from acon.llm.fake_server import FakeOpenAI  # noqa: E402
 from acon.rollout import rollout  # noqa: E402
@@ -102,4 +103,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except AconError as exc:  # a wrong override: one sentence, exit 2
+        print(exc, file=sys.stderr)
+        sys.exit(2)
