@@ -29,7 +29,7 @@ from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
 from acon.optimize import signatures
 from acon.optimize.evaluation import with_compression, with_guideline
-from acon.optimize.methods.acon import AconConfig
+from acon.optimize.methods.acon import UT_PROPOSALS, AconConfig
 from acon.rollout import make_env
 from acon.tokens import count_messages, count_text
 
@@ -99,8 +99,8 @@ class Planner:
             return
         empty = {name: "" for name in signature.input_fields}
         frame = count_messages(dspy.ChatAdapter().format(signature, demos=[], inputs=empty))
-        out = self.profile.proposal_tokens if "new_guideline" in signature.output_fields else (
-            self.profile.feedback_tokens)  # fmt: skip
+        proposes = {"new_guideline", "new_instructions"} & set(signature.output_fields)
+        out = self.profile.proposal_tokens if proposes else self.profile.feedback_tokens
         self.bill.roles["optimizer"].add(frame + sum(inputs.values()), out, times)
 
     # -- the verbs -----------------------------------------------------------------------
@@ -143,7 +143,8 @@ class Planner:
             self.optimizer_call(program, min(opt.feedback_tasks, ids), task=p.task_tokens,
                                 guideline=guideline, full_context=full,
                                 compressed_context=compressed)  # fmt: skip
-            proposal = signatures.ProposeGuideline if step == "ut" else signatures.ShortenGuideline
+            shorten = signatures.ShortenGuideline
+            proposal = UT_PROPOSALS[opt.ut_proposal] if step == "ut" else shorten
             sample = min(opt.feedback_sample, opt.feedback_tasks, ids) * p.feedback_tokens
             self.optimizer_call(proposal, opt.n_candidates, guideline=guideline, feedback=sample)
             subset = min(opt.selection_tasks, n if opt.pad_selection else ids)

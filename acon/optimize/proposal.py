@@ -1,10 +1,14 @@
 """New candidate guidelines from feedback: N independent samples of one DSPy program
-(sample i has its own seed and cache entry), each shown a seeded sample of the feedback."""
+(sample i has its own seed and cache entry), each shown a seeded sample of the feedback.
+A program answers with the whole new guideline (`new_guideline`, the paper's) or with
+instructions appended to the parent (`new_instructions`, for optimizer models that echo
+a guideline instead of rewriting it)."""
 
 from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from acon.errors import AconError
 from acon.optimize.feedback import OptimizerLM
@@ -40,7 +44,7 @@ def propose(
             signature, sample=i, temperature=temperature,
             guideline=parent_text, **{field_name: "\n\n".join(sample)},
         )  # fmt: skip
-        text = str(getattr(pred, "new_guideline", "") or "").strip() if pred else ""
+        text = candidate_text(pred, parent_text) if pred else ""
         if pred is not None and not text:
             lm.unusable.append(f"{signature.__name__}: an empty guideline")
         if not text:
@@ -57,3 +61,12 @@ def propose(
             f"(llm.optimizer.model); the steps before it are kept and a rerun resumes."
         )
     return texts
+
+
+def candidate_text(pred: Any, parent_text: str) -> str:
+    """The candidate a prediction proposes: its whole guideline, or the parent with its new
+    instructions appended ("" when it proposes nothing)."""
+    if "new_instructions" in pred:
+        added = str(pred.new_instructions or "").strip()
+        return f"{parent_text.rstrip()}\n{added}" if added else ""
+    return str(pred.get("new_guideline") or "").strip()

@@ -43,6 +43,20 @@ class ProposeGuideline(dspy.Signature):
     new_guideline: str = dspy.OutputField(desc="the complete improved guideline")
 
 
+class AddInstructions(dspy.Signature):
+    """A context-compression guideline made an agent fail tasks that it solves with its full
+    context. From the feedback, write one to three short instructions to add to the
+    guideline so that the compressor keeps what was lost. They must help on any task: name
+    kinds of information (answers found so far, ids, numbers, progress), never a specific
+    task, person, place or answer. For example, feedback "the summary lost that order 4411
+    was refunded" gives "Keep every id the agent found, with what happened to it", not "Keep
+    order 4411". Return only the new instructions, one per line."""
+
+    guideline: str = dspy.InputField(desc="the current guideline")
+    feedback: str = dspy.InputField(desc="what compression lost in failed tasks")
+    new_instructions: str = dspy.OutputField(desc="one to three new instructions, one per line")
+
+
 class UsageAnalysis(dspy.Signature):
     """An agent succeeded with a compressed context. Identify which parts of the compressed
     context it actually used to succeed, and which parts it never needed."""

@@ -6,7 +6,8 @@ runs end to end through the real LLM layer and DSPy.
 - compressor: keeps the employee records in its summary only if its guideline says
   "KEEP RECORDS"; otherwise its summary loses them (so multi-fact tasks fail).
 - optimizer: feedback fields are filler; proposal i (seed 42 + i) adds KEEP RECORDS for
-  i = 0 and a useless line otherwise; shortening keeps only the KEEP RECORDS line.
+  i = 0 and a useless line otherwise (the whole guideline, or only the added line when
+  asked for new instructions); shortening keeps only the KEEP RECORDS line.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def optimizer(messages: list[dict[str, Any]], seed: int) -> str:
     guideline = re.search(r"\[\[ ## guideline ## \]\]\n(.*?)\n\n\[\[ ##", user, re.S)
     values = {}
     for name in outputs:
-        if name != "new_guideline":
+        if name == "new_instructions":  # the append proposal: new lines only
+            values[name] = KEEP if seed == 42 else f"Variant {seed - 42}: be brief."
+        elif name != "new_guideline":
             values[name] = f"{name}: the summary dropped the employee records"
         elif "shorter" in system:
             values[name] = f"Summarize.\n{KEEP}"

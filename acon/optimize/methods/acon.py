@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from acon.config.schemas import InvalidSetting, check_positive, schema
+from acon.config.schemas import InvalidSetting, check_choice, check_positive, schema
 from acon.errors import AconError
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
@@ -47,12 +47,13 @@ from acon.optimize.selection import (
     select_best,
     successes,
 )
-from acon.optimize.signatures import ProposeGuideline, ShortenGuideline
+from acon.optimize.signatures import AddInstructions, ProposeGuideline, ShortenGuideline
 from acon.rollout import make_env
 from acon.services import Services
 
 log = logging.getLogger(__name__)
 STEPS = ("ut", "co")
+UT_PROPOSALS = {"rewrite": ProposeGuideline, "append": AddInstructions}
 
 
 @schema("optimizer", "acon")
@@ -66,6 +67,9 @@ class AconConfig(OptimizerConfig):
     feedback_tasks: int = 8  # at most this many tasks get a feedback call per step
     feedback_sample: int = 4  # feedback items shown to each proposal
     contrastive: bool = True  # false: the ablation with feedback from compressed failures only
+    # UT's proposals: rewrite (the paper's: the whole new guideline) | append (new
+    # instructions added to the parent; small local optimizers echo instead of rewriting)
+    ut_proposal: str = "rewrite"
     # every candidate is checked for training-task text before it is evaluated
     leakage: LeakageConfig = field(default_factory=LeakageConfig)
 
@@ -74,6 +78,7 @@ class AconConfig(OptimizerConfig):
         bad = [s for s in self.steps if s not in STEPS]
         if bad or not self.steps:
             raise InvalidSetting("steps", list(self.steps), "use a list of ut and co, e.g. [ut,co]")
+        check_choice("ut_proposal", self.ut_proposal, UT_PROPOSALS)
         for name in ("rounds", "patience", "n_candidates", "feedback_tasks", "feedback_sample"):
             check_positive(name, getattr(self, name))
 
@@ -157,7 +162,8 @@ class AconMethod(OptimizerMethod):
                          max_tokens=self.context_tokens)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
-        texts = self._propose(ProposeGuideline, parent.text, "feedback", items, rnd, position, "ut")
+        program = UT_PROPOSALS[self.opt.ut_proposal]
+        texts = self._propose(program, parent.text, "feedback", items, rnd, position, "ut")
         outcome = self._select("ut", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = mode, selection, ids
         outcome.errored_tasks = sorted(set(outcome.errored_tasks) | set(errored))

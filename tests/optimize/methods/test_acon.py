@@ -111,6 +111,28 @@ def test_ut_only_variant_and_failures_only_ablation(fake, tmp_path):
     assert ut["feedback_mode"] == "failures" and ut["improved"]
 
 
+def test_append_proposals_add_instructions_to_the_parent(fake, tmp_path):
+    """`optimizer.ut_proposal=append`: the optimizer writes only new instructions, and the
+    candidate is the parent guideline with them appended."""
+    cfg = config(fake, tmp_path, "optimizer.steps=[ut]", "optimizer.ut_proposal=append")
+    report, _ = optimize(cfg, tmp_path / "run")
+    (ut,) = report["steps"]
+    root = tmp_path / "run" / "guidelines"
+    start = load_guideline("history", "acon-opt", 1, root).text
+    best = load_guideline("history", "acon-opt", ut["best_version"], root).text
+    assert ut["improved"] and best == f"{start.rstrip()}\n{KEEP}"
+    texts = {load_guideline("history", "acon-opt", c["version"], root).text
+             for c in ut["candidates"]}  # fmt: skip
+    assert texts == {best, f"{start.rstrip()}\nVariant 1: be brief."}
+    asked = [r for r in fake.requests if "new_instructions" in json.dumps(r)]
+    assert len(asked) == 2 and all("new_guideline" not in json.dumps(r) for r in asked)
+
+
+def test_an_unknown_proposal_kind_is_one_sentence(fake, tmp_path):
+    with pytest.raises(AconError, match="ut_proposal.*use one of rewrite, append"):
+        config(fake, tmp_path, "optimizer.ut_proposal=edit")
+
+
 def test_no_failures_means_ut_is_skipped(fake, tmp_path):
     cfg = config(
         fake, tmp_path, "optimizer.steps=[ut]", "agent.context.history_threshold_tokens=100000"
