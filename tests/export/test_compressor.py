@@ -1,4 +1,4 @@
-"""Export round-trip, and the compressor a user drops into their own agent."""
+"""The compressor a user drops into their own agent (acon.export.compressor)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,8 @@ import json
 
 import pytest
 
-from acon.export import export_guideline, load_compressor
-from acon.guidelines import GuidelineStore, Lineage, load_guideline
+from acon.export import load_compressor
 from acon.llm.fake_server import FakeOpenAI
-
-
-@pytest.fixture
-def guidelines(tmp_path):
-    store = GuidelineStore(tmp_path / "guidelines")
-    store.add("history", "acon-opt", "Keep ids.", Lineage(step="start"))
-    g = store.add("history", "acon-opt", "Keep ids and dates.",
-                  Lineage(parent=1, step="ut", round=1, score=0.8))  # fmt: skip
-    store.set_alias("history", "acon-opt", "best", g.version)
-    store.add("observation", "obs", "Keep numbers.")
-    return store.root
-
-
-def test_export_round_trip(guidelines, tmp_path):
-    best = load_guideline("history", "acon-opt", "best", guidelines)
-    txt, template, meta = export_guideline(best, tmp_path / "out")
-    assert txt.read_text().strip() == "Keep ids and dates."
-    assert (
-        template.read_text().count("$history") == 1
-        and "Keep ids and dates." in template.read_text()
-    )
-    data = json.loads(meta.read_text())
-    assert (data["name"], data["version"], data["kind"]) == ("acon-opt", 2, "history")
-    assert data["lineage"]["parent"] == 1 and data["lineage"]["score"] == 0.8
-    assert data["text"] == best.text and data["output_field"] == "summary"
-
 
 MESSAGES = [
     {"role": "system", "content": "You are an agent."},

@@ -1,4 +1,4 @@
-"""Optimized guidelines out of the harness: files, and a compressor for your own agent.
+"""A guideline-following compressor for your own agent's OpenAI-style messages.
 
 from acon.export import load_compressor
 compressor = load_compressor("acon-opt", "best", guidelines_dir="runs/.../guidelines",
@@ -9,50 +9,17 @@ messages = compressor.compress(messages)   # OpenAI-style messages in and out
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from acon import __version__
 from acon.compression import Turn, summary_message
-from acon.compression.summary import OUTPUT_FIELD, GuidelineCompressor, frame_text
+from acon.compression.summary import GuidelineCompressor
 from acon.guidelines import Guideline, load_guideline
 from acon.llm.client import LLMClient
 from acon.llm.config import RoleConfig
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 from acon.tokens import count_messages
-
-
-def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
-    """Write the guideline as plain text, as a prompt template, and as JSON with its
-    metadata and lineage. Returns the three paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"{guideline.kind}-{guideline.name}-v{guideline.version}"
-    frame = frame_text(guideline.kind)
-    text_path = stem.with_suffix(".txt")
-    text_path.write_text(guideline.text + "\n", encoding="utf-8")
-    template_path = stem.with_suffix(".template.md")
-    template_path.write_text(
-        "<!-- The compressor's prompt: the system message is the guideline; the user message\n"
-        "     is the frame below, with $placeholders filled (Python string.Template). The reply\n"
-        f'     is JSON with "reasoning" and "{OUTPUT_FIELD[guideline.kind]}". -->\n\n'
-        f"# System\n\n{guideline.text}\n\n# User\n\n{frame}",
-        encoding="utf-8",
-    )
-    json_path = stem.with_suffix(".json")
-    json_path.write_text(json.dumps({
-        **asdict(guideline),
-        "lineage": guideline.lineage.to_dict(),
-        "frame": frame,
-        "output_field": OUTPUT_FIELD[guideline.kind],
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "acon_version": __version__,
-    }, indent=2, default=str))  # fmt: skip
-    return [text_path, template_path, json_path]
 
 
 class Compressor:
