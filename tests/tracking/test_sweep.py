@@ -1,6 +1,8 @@
 """A real `acon-rollout -m` sweep of two configurations on the facts env, every role
 scripted: two runs under one parent, with their own params and metrics, logged through
-the server the harness started for the sweep (and stopped after it)."""
+the server the harness started for the sweep (and stopped after it). Run by Hydra's basic
+launcher, and as separate jobs by submitit's local executor (the SLURM launcher's
+machinery: `hydra/launcher=slurm` on a cluster)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import yaml
 
 from acon.tracking.store import mlflow_client
 from tests.support import scripted_overrides, tracking_overrides
@@ -29,11 +33,17 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(fake, store, tmp_path):
+SUBMITIT_LOCAL = ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5",
+                  "hydra.launcher.cpus_per_task=1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("launcher", [[], SUBMITIT_LOCAL], ids=["basic", "submitit_local"])
+def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(launcher, fake, store, tmp_path):
     sweep_dir = tmp_path / "sweep"
     cmd = [
         ACON_ROLLOUT,
         "-m",
+        *launcher,
         *scripted_overrides(fake, tmp_path),
         *tracking_overrides(store),
         "rollout.limit=2",
@@ -50,6 +60,8 @@ def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(fake, store, t
     server_log = (sweep_dir / "mlflow-server.log").read_text()
     assert "POST /api/2.0/mlflow/runs/create" in server_log  # the jobs logged through it
     assert not processes_mentioning(str(store[0]).removeprefix("sqlite:///"))
+    if launcher:  # each configuration ran as its own submitit job
+        assert len(list((sweep_dir / ".submitit").glob("*/*_result.pkl"))) == 2
 
     client = mlflow_client(store[0])
     parent = client.get_run(record["parent_run_id"])
@@ -76,3 +88,14 @@ def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(fake, store, t
         assert run.data.metrics["usage/agent/calls"] > 0
     assert by_strategy["fifo"].data.params["compression.history.keep_turns"] == "5"
     assert "compression.history.keep_turns" not in by_strategy["none"].data.params
+
+
+def test_the_slurm_preset_is_submitits_slurm_launcher():
+    cmd = [ACON_ROLLOUT, "hydra/launcher=slurm", "hydra.launcher.partition=gpu",
+           "--cfg", "hydra", "-p", "hydra.launcher"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    launcher = yaml.safe_load(done.stdout)
+    assert launcher["_target_"].endswith("submitit_launcher.SlurmLauncher")
+    assert (launcher["partition"], launcher["timeout_min"], launcher["max_num_timeout"]) == (
+        "gpu", 240, 3)  # fmt: skip
