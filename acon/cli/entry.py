@@ -3,7 +3,8 @@ override is one sentence and exit code 2, before a run folder exists), secrets m
 user-fixable errors in one sentence (exit 2), errored tasks reported (exit 1), SIGTERM
 treated like Ctrl-C (so servers are stopped), the run folder known; for a verb that calls
 models, its cost estimate first (`dry_run=true`: only that) and beside what it spent at
-the end (acon.estimate)."""
+the end (acon.estimate); the console kept to the harness's own lines unless `-v`
+(acon.progress)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
+from acon import progress
 from acon.config.composition import register_schemas, validate
 from acon.config.explain import explain
 from acon.errors import AconError, IncompleteRun
@@ -84,9 +86,8 @@ def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
     # the report reads each run's tables back from the store: a progress bar per artifact
     # download is noise beside the harness's own progress
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    # One line per HTTP request drowns the progress lines; failures still surface.
-    for name in ("httpx", "httpx2"):  # httpx2: the same client under the openai SDK's name
-        logging.getLogger(name).setLevel(logging.WARNING)
+    # one line per HTTP request would drown the progress; the log file keeps them (`-v`: all)
+    progress.quiet_console()
     folder = run_folder()
     try:
         secrets = secret_values(cfg.llm)
@@ -126,6 +127,9 @@ def entry(verb: Verb, plan: str | None = None) -> Callable[[], Any]:
 
     def main() -> Any:
         os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's errors come back here, to be explained
+        if verbose := {"-v", "--verbose"} & set(sys.argv[1:]):  # ours, not Hydra's
+            sys.argv = [a for a in sys.argv if a not in verbose]
+            os.environ[progress.VERBOSE_ENV] = "1"
         try:
             return app()
         except Exception as exc:

@@ -38,7 +38,7 @@ from acon.report.tables import comparison_table
 from acon.report.verdict import verdict
 from acon.rollout import rollout
 from acon.run_folder import RunFolder
-from acon.tracking import log_optimization, log_rollout
+from acon.tracking import LiveOptimization, LiveRollout, log_optimization
 from acon.tracking.settings import settings
 
 log = logging.getLogger("acon.main")
@@ -84,7 +84,8 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     errors = []
     with LLMSession(cfg, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
-        optimized = optimize(cfg, llms, folder.child("optimize"))
+        with LiveOptimization(cfg, folder.child("optimize")) as live:
+            optimized = optimize(cfg, llms, folder.child("optimize"), on_candidate=live.candidate)
         log_optimization(cfg, folder.child("optimize"), optimized)
         if optimized.errored_tasks:
             errors.append(optimized.errors_summary())
@@ -94,8 +95,8 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             log.info("2/3 Test rollouts (%d/%d): %s", n, len(arms), label)
             arm = folder.child("rollouts", label).make()
             arm.write_config(OmegaConf.to_container(arm_cfg, resolve=True))
-            result = rollout(arm_cfg, arm, llms)
-            log_rollout(arm_cfg, arm)
+            with LiveRollout(arm_cfg, arm) as live:
+                result = rollout(arm_cfg, arm, llms, on_row=live.task)
             if result.errored:
                 errors.append(f"{label}: {result.errors_summary()}")
         folder.write_usage(llms.ledger.summary())

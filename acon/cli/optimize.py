@@ -16,12 +16,12 @@ from acon.errors import IncompleteRun
 from acon.llm import LLMSession
 from acon.optimize import OptimizationReport, optimize
 from acon.run_folder import RunFolder
-from acon.tracking import log_optimization
+from acon.tracking import LiveOptimization, log_optimization
 
 
 def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
-    with LLMSession(cfg, folder.path) as llms:
-        report = optimize(cfg, llms, folder)
+    with LLMSession(cfg, folder.path) as llms, LiveOptimization(cfg, folder) as live:
+        report = optimize(cfg, llms, folder, on_candidate=live.candidate)
     log_optimization(cfg, folder, report)
     spent = report.spent
     print(json.dumps({"method": report.method, "kind": report.kind, "name": report.name,

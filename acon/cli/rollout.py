@@ -17,7 +17,7 @@ from acon.llm import LLMSession
 from acon.metrics import summarize
 from acon.rollout import RolloutResult, rollout
 from acon.run_folder import RunFolder
-from acon.tracking import log_rollout
+from acon.tracking import LiveRollout
 
 
 def repeats(cfg: Any, folder: RunFolder) -> list[tuple[Any, RunFolder]]:
@@ -40,8 +40,10 @@ def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     results = []
     with LLMSession(cfg, folder.path) as llms:
         for run_cfg, run_folder in repeats(cfg, folder):
-            results.append(rollout(run_cfg, run_folder, llms.with_config(run_cfg)))
-            log_rollout(run_cfg, run_folder)
+            with LiveRollout(run_cfg, run_folder) as live:
+                results.append(
+                    rollout(run_cfg, run_folder, llms.with_config(run_cfg), on_row=live.task)
+                )
     rows = [row for result in results for row in result.rows]
     print("\n" + summarize(rows).to_markdown(floatfmt=".3f"))
     print(f"\nRun folder: {folder.path} (results.jsonl, summary.md, trajectories/)")

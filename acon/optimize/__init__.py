@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from acon.config.build import build
@@ -22,8 +23,13 @@ from acon.services import Services
 __all__ = ["OptimizationReport", "StepOutcome", "optimize"]
 
 
-def optimize(cfg: Any, llms: Any, folder: RunFolder) -> OptimizationReport:
+def optimize(
+    cfg: Any, llms: Any, folder: RunFolder, on_candidate: Callable[[], None] | None = None
+) -> OptimizationReport:
     """Run the configured optimizer method (`optimizer=acon|gepa`) in `folder`; a rerun
-    into the same folder resumes."""
+    into the same folder resumes. `on_candidate()` is called whenever a candidate is
+    added to the run's guideline store or scored (acon; GEPA's arrive at its end)."""
     method = build(cfg.optimizer, Services(llms, folder.make()))
+    if on_candidate is not None:
+        method.on_candidate = on_candidate
     return method.run(cfg)

@@ -18,17 +18,21 @@ import contextlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from acon import progress
 from acon.config.build import build, typed
+from acon.config.naming import flatten
 from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.guidelines import KINDS
 from acon.guidelines.store import guidelines_used
 from acon.metrics import summarize
+from acon.report.labels import method_of
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
 from acon.run_folder import RunFolder
 from acon.services import Services
@@ -75,15 +79,19 @@ def select_tasks(tasks: list[Task], rollout_cfg: Any) -> list[Task]:
     return tasks[: rollout_cfg.limit] if rollout_cfg.get("limit") else tasks
 
 
-def rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
-    """Run (or finish) the configured rollout into `folder`."""
+OnRow = Callable[[int, dict[str, Any]], None]
+
+
+def rollout(cfg: Any, folder: RunFolder, llms: Any, on_row: OnRow | None = None) -> RolloutResult:
+    """Run (or finish) the configured rollout into `folder`; `on_row(index, row)` sees each
+    task's row as it is written (index: the task's place in the selected tasks)."""
     services = Services(llms, folder.make())
     strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
     folder.write_guidelines(guidelines_used(strategies))  # which text each row followed
     env = make_env(cfg, services)
     try:
         tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
-        _run(cfg, folder, services, env, tasks)
+        _run(cfg, folder, services, env, tasks, on_row)
     finally:
         env.close()  # a browser or a server must not outlive the run
         _write_summary(folder)
@@ -91,7 +99,7 @@ def rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
 
 
 def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
-         tasks: list[Task]) -> None:  # fmt: skip
+         tasks: list[Task], on_row: OnRow | None) -> None:  # fmt: skip
     finished, errored = folder.finished(), folder.errored()
     todo = [t for t in tasks if t.id not in finished]
     retry = sum(t.id in errored for t in todo)
@@ -102,11 +110,16 @@ def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
         return
     backend = build(cfg.rollout.backend, services)
     rules = StopRules(services.llms, cfg.rollout.max_consecutive_errors, folder)
-    progress = _Progress(len(todo), services.llms)
-    with contextlib.closing(backend.run(cfg, env, todo)) as rows:
+    index = {t.id: i for i, t in enumerate(tasks)}
+    method = method_of(flatten(cfg.compression, "compression."))
+    bar = _Progress(len(todo), services.llms, f"{cfg.rollout.split}: {method}")
+    rows = backend.run(cfg, env, todo)
+    with progress.logs_above_bars(), contextlib.closing(bar), contextlib.closing(rows):
         for row in rows:
             folder.append_row(row)
-            progress.log(row)
+            bar.log(row)
+            if on_row is not None:
+                on_row(index[row["task_id"]], row)
             rules.check(row)
 
 
@@ -122,10 +135,14 @@ def _result(folder: RunFolder, tasks: list[Task]) -> RolloutResult:
 
 
 class _Progress:
-    def __init__(self, total: int, llms: Any):
+    """A bar on a terminal (done/total, running score, tokens, cost, ETA) and one log line
+    per finished task."""
+
+    def __init__(self, total: int, llms: Any, desc: str):
         self.total, self.llms, self.done = total, llms, 0
         self.scores: list[float] = []
         self.start = time.monotonic()
+        self.bar = progress.bar(total, desc)
 
     def log(self, row: dict[str, Any]) -> None:
         self.done += 1
@@ -137,8 +154,15 @@ class _Progress:
             self.scores.append(float(row["score"]))
             outcome = f"score {row['score']:.2f} in {row['steps']} steps ({row['end_reason']})"
         mean = sum(self.scores) / len(self.scores) if self.scores else float("nan")
+        tokens = usage.prompt_tokens + usage.completion_tokens
+        self.bar.set_postfix_str(f"score {mean:.3f}, {tokens:,} tokens, ${usage.cost_usd:.4f}",
+                                 refresh=False)  # fmt: skip
+        self.bar.update()
         log.info(
             "[%d/%d] %s: %s | mean score %.3f | %d LLM calls, %d tokens, $%.4f | ETA %.0f s",
-            self.done, self.total, row["task_id"], outcome, mean, usage.calls,
-            usage.prompt_tokens + usage.completion_tokens, usage.cost_usd, eta,
+            self.done, self.total, row["task_id"], outcome, mean, usage.calls, tokens,
+            usage.cost_usd, eta,
         )  # fmt: skip
+
+    def close(self) -> None:
+        self.bar.close()

@@ -1,5 +1,7 @@
-"""A finished optimization as an MLflow run, its candidates as nested runs, its
-guideline versions in the Prompt Registry.
+"""An optimization as an MLflow run, its candidates as nested runs, its guideline
+versions in the Prompt Registry. Live (`LiveOptimization`): the run exists from the start
+and each candidate appears as it is proposed and again when scored; `log_optimization`
+then logs the whole and finishes the run.
 
 Read from the run folder: the report and the guideline store `<run>/guidelines` (each
 version's lineage: acon.guidelines.Lineage, whose field metadata says which fields are
@@ -26,6 +28,45 @@ from acon.tracking.store import log_metrics, log_params, open_run, set_tags
 from acon.tracking.usage import usage_by_role, usage_metrics
 
 log = logging.getLogger(__name__)
+
+
+class LiveOptimization:
+    """`with LiveOptimization(cfg, folder) as live: optimize(cfg, llms, folder,
+    on_candidate=live.candidate)`; an exception marks the run FAILED (KILLED on Ctrl-C),
+    and a rerun into the folder continues it."""
+
+    def __init__(self, cfg: Any, folder: RunFolder):
+        self.cfg, self.folder = cfg, folder
+        self.client: Any = None
+        self.run_id: str | None = None
+        self.live = True  # off after a failed call: the optimization goes on
+
+    def __enter__(self) -> LiveOptimization:
+        s = settings(self.cfg)
+        if s is not None:
+            benchmark = benchmark_name(self.cfg)
+            self.client, self.run_id = open_run(
+                s, self.folder.path, verb="optimize", params=config_params(self.cfg),
+                tags={"acon.benchmark": benchmark, "acon.guideline": self.cfg.optimizer.name,
+                      "acon.prompt": prompt_name(benchmark, self.cfg.optimizer.kind)},
+            )  # fmt: skip
+        return self
+
+    def candidate(self) -> None:
+        if self.run_id is None or not self.live:
+            return
+        try:
+            log_candidates(self.client, self.run_id, self.folder.guidelines,
+                           self.cfg.optimizer.kind, self.cfg.optimizer.name)  # fmt: skip
+        except Exception as exc:  # log_optimization reports a lost store at the end
+            log.warning("MLflow: live candidates stopped (%s: %s)", type(exc).__name__, exc)
+            self.live = False
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> bool:
+        if self.run_id is not None and kind is not None:
+            status = "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED"
+            self.client.set_terminated(self.run_id, status=status)
+        return False
 
 
 def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) -> str | None:

@@ -1,4 +1,10 @@
-"""A finished rollout as one MLflow run, read from its run folder.
+"""A rollout as one MLflow run: live while it runs (`LiveRollout`), then everything read
+from its run folder (`log_rollout`).
+
+Live: the run exists from the rollout's start and gets each task's metrics as it finishes
+(`task/score`, `task/steps`, `task/peak_tokens`, `task/errored`, and the running mean
+`running/score` over the folder's finished tasks), at step = the task's index; a resumed
+rollout continues the same run.
 
 Params: the resolved config, flattened (`agent.context.history_threshold_tokens`, ...).
 Metrics: the summary's `all` row over finished tasks (`score`, `steps`, `peak_tokens_k`,
@@ -27,7 +33,7 @@ from acon.tracking.params import config_params, plain_config
 from acon.tracking.settings import settings
 from acon.tracking.store import log_metrics, open_run
 from acon.tracking.usage import usage_by_role, usage_metrics
-from acon.trajectory import CONTEXT_FIELDS, context_per_step
+from acon.trajectory import CONTEXT_FIELDS, ERRORED, context_per_step
 
 log = logging.getLogger(__name__)
 # read back by acon.tracking.reader
@@ -48,6 +54,60 @@ def summary_metrics(table: pd.DataFrame) -> dict[str, float]:
             if value is not None and not (isinstance(value, float) and math.isnan(value)):
                 metrics[f"{prefix}{metric_name(column)}"] = float(value)
     return metrics
+
+
+class LiveRollout:
+    """`with LiveRollout(cfg, folder) as live: rollout(cfg, folder, llms, on_row=live.task)`:
+    the run from the start, per-task metrics, then `log_rollout` at a clean exit; an
+    exception marks the run FAILED (KILLED on Ctrl-C), and a rerun continues it."""
+
+    def __init__(self, cfg: Any, folder: RunFolder):
+        self.cfg, self.folder = cfg, folder
+        self.client: Any = None
+        self.run_id: str | None = None
+        self.live = True  # off after a failed metrics call: the rollout goes on
+
+    def __enter__(self) -> LiveRollout:
+        s = settings(self.cfg)
+        if s is not None:
+            self.client, self.run_id = open_run(
+                s, self.folder.path, verb="rollout", params=config_params(self.cfg),
+                tags={"acon.benchmark": benchmark_name(self.cfg)},
+            )  # fmt: skip
+        return self
+
+    def task(self, index: int, row: dict[str, Any]) -> None:
+        if self.run_id is None or not self.live:
+            return
+        if row["status"] == ERRORED:
+            metrics = {"task/errored": 1.0}
+        else:
+            metrics = {"task/errored": 0.0, "task/score": float(row["score"]),
+                       "task/steps": float(row["steps"]),
+                       "task/peak_tokens": float(row["peak_tokens"])}  # fmt: skip
+        scores = [float(r["score"]) for r in _latest(self.folder.rows()) if r["status"] != ERRORED]
+        if scores:
+            metrics["running/score"] = sum(scores) / len(scores)
+            metrics["running/tasks"] = float(len(scores))
+        try:
+            log_metrics(self.client, self.run_id, metrics, step=index)
+        except Exception as exc:  # the rollout goes on; log_rollout reports a lost store
+            log.warning("MLflow: live metrics stopped (%s: %s)", type(exc).__name__, exc)
+            self.live = False
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> bool:
+        if self.run_id is None:
+            return False
+        if kind is None:
+            log_rollout(self.cfg, self.folder)
+        else:
+            status = "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED"
+            self.client.set_terminated(self.run_id, status=status)
+        return False
+
+
+def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({r["task_id"]: r for r in rows}.values())
 
 
 def log_rollout(cfg: Any, folder: RunFolder) -> str | None:

@@ -89,6 +89,6 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     assert f"Against the naive prompt ({start}) (3 paired test tasks): score" in verdict
     assert "Against no compression (3 paired test tasks): score" in verdict
     assert verdict.strip().splitlines()[-1] in proc.stdout
-    exported = list((tmp_path / "export").glob("history-acon-opt-v*.txt"))
+    exported = list((tmp_path / "export").glob("history-acon-opt-v*[0-9].txt"))
     assert len(exported) == 1 and KEEP in exported[0].read_text()
     assert (tmp_path / "results" / "facts" / "context_per_step.png").stat().st_size > 10_000

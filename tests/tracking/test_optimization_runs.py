@@ -8,7 +8,7 @@ from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession
 from acon.optimize import optimize
 from acon.run_folder import RunFolder
-from acon.tracking import load_registered_guideline, log_optimization
+from acon.tracking import LiveOptimization, load_registered_guideline, log_optimization
 from acon.tracking.store import mlflow_client
 from tests.support import optimizer_overrides, tracking_overrides
 
@@ -61,3 +61,29 @@ def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fak
     again = client.search_runs([run.info.experiment_id])
     assert len(again) == len(children) + 1
     assert len(client.search_prompt_versions("acon-facts-history")) == len(numbers)
+
+
+def test_candidates_appear_in_mlflow_as_they_are_evaluated(fake, store, tmp_path):
+    cfg = compose([*optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
+                   *tracking_overrides(store)])  # fmt: skip
+    folder = RunFolder(tmp_path / "run")
+    client = mlflow_client(store[0])
+    seen = []
+
+    with LLMSession(cfg, folder.path) as llms, LiveOptimization(cfg, folder) as live:
+
+        def on_candidate():
+            live.candidate()
+            run = client.get_run(live.run_id)
+            parent_is = f"tags.`mlflow.parentRunId` = '{live.run_id}'"
+            children = client.search_runs([run.info.experiment_id], parent_is)
+            scored = [c for c in children if "score" in c.data.metrics]
+            seen.append((run.info.status, len(children), len(scored)))
+
+        report = optimize(cfg, llms, folder, on_candidate=on_candidate)
+    versions = GuidelineStore(folder.guidelines).versions("history", "acon-opt")
+    # the first proposal at once (beside the start), long before the last version existed
+    assert seen[0][0] == "RUNNING" and 1 <= seen[0][1] < len(versions)
+    assert any(n_scored for *_, n_scored in seen[:-1])  # scored ones before the end
+    run_id = log_optimization(cfg, folder, report)
+    assert run_id == live.run_id and client.get_run(run_id).info.status == "FINISHED"

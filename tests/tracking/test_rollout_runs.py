@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from acon.config.composition import compose
 from acon.llm import LLMSession
 from acon.rollout import rollout
 from acon.run_folder import RunFolder
-from acon.tracking import log_rollout
+from acon.tracking import LiveRollout, log_rollout
 from acon.tracking.store import mlflow_client
 from tests.support import scripted_overrides, tracking_overrides
 
@@ -84,3 +86,50 @@ def test_tracking_off_logs_nothing(fake, store, tmp_path):
     cfg = compose([*scripted_overrides(fake, tmp_path), "tracking=off", "rollout.limit=1"])
     run_rollout(cfg, tmp_path / "run")
     assert log_rollout(cfg, RunFolder(tmp_path / "run")) is None
+
+
+def test_a_rollout_is_live_in_mlflow_and_a_resume_continues_its_run(fake, store, tmp_path):
+    """The run exists from the start and holds each task's metrics as the task finishes
+    (step = the task's index); interrupted after one task, the run is KILLED; rerun into
+    the same folder, the same run gets the other tasks and finishes."""
+    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
+                   "rollout.limit=3", "rollout.workers=1"])  # fmt: skip
+    run_dir = tmp_path / "run"
+    client = mlflow_client(store[0])
+    seen = []
+
+    def interrupt_after_the_first(live):
+        def on_row(index, row):
+            live.task(index, row)
+            (run,) = client.search_runs([run_experiment(client)])
+            history = client.get_metric_history(run.info.run_id, "task/score")
+            seen.append((run.info.status, [(m.step, m.value) for m in history]))
+            raise KeyboardInterrupt  # as Ctrl-C after the first task
+
+        return on_row
+
+    folder = RunFolder(run_dir)
+    with (
+        LLMSession(cfg, run_dir) as llms,
+        pytest.raises(KeyboardInterrupt),
+        LiveRollout(cfg, folder) as live,
+    ):
+        rollout(cfg, folder, llms, on_row=interrupt_after_the_first(live))
+    assert seen == [("RUNNING", [(0, 1.0)])]  # visible while the rollout ran
+    (first,) = client.search_runs([run_experiment(client)])
+    assert first.info.status == "KILLED"
+
+    with LLMSession(cfg, run_dir) as llms, LiveRollout(cfg, RunFolder(run_dir)) as live:
+        rollout(cfg, RunFolder(run_dir), llms, on_row=live.task)
+    (run,) = client.search_runs([run_experiment(client)])
+    assert run.info.run_id == first.info.run_id and run.info.status == "FINISHED"
+    history = client.get_metric_history(run.info.run_id, "task/score")
+    assert sorted(m.step for m in history) == [0, 1, 2]
+    running = client.get_metric_history(run.info.run_id, "running/tasks")
+    assert max(m.value for m in running) == 3
+    assert run.data.metrics["tasks"] == 3  # then the whole rollout, as log_rollout logs it
+
+
+def run_experiment(client):
+    (experiment,) = [e for e in client.search_experiments() if e.name != "Default"]
+    return experiment.experiment_id

@@ -230,6 +230,7 @@ class AconMethod(OptimizerMethod):
                 parent=parent.version, step=step, round=rnd, position=position,
                 feedback=feedback, method="acon", leaks=records,
                 rejected="copies training-task text" if refuse else None))  # fmt: skip
+            self.on_candidate()
             if leaks:
                 log.warning("%s candidate v%d copies training-task text (%s)%s", step.upper(),
                             g.version, "; ".join(leak.describe() for leak in leaks[:3]),
@@ -247,6 +248,7 @@ class AconMethod(OptimizerMethod):
             self.store.update(self.kind, self.opt.name, version, score=s.score,
                               peak_tokens=s.tokens, guideline_tokens=s.guideline_tokens,
                               evaluated_on=common, errored_tasks=errored)  # fmt: skip
+            self.on_candidate()
             log.info("%s candidate v%d: score %.3f, peak %.0f tokens (parent v%d: %.3f, %.0f)",
                      step.upper(), version, s.score, s.tokens, parent.version,
                      parent_s.score, parent_s.tokens)  # fmt: skip

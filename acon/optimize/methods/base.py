@@ -4,6 +4,7 @@ progress and budget (acon.optimize.state), and `run(cfg) -> OptimizationReport`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -26,6 +27,7 @@ class OptimizerMethod(ABC):
         self.folder = services.run
         self.state = OptimizerState(self.folder, plan)
         self.llms.ledger.budget = self.state.budget(config.budget)
+        self.on_candidate: Callable[[], None] = lambda: None  # acon.optimize.optimize's hook
 
     @abstractmethod
     def run(self, cfg: Any) -> OptimizationReport:
