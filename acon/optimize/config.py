@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from acon.config.schemas import OPERATIONAL, check_choice, check_positive
 from acon.guidelines import KINDS, GuidelineRef
+from acon.optimize.leakage import LeakageConfig
 
 
 @dataclass
@@ -42,6 +43,8 @@ class OptimizerConfig:
     seed: int = 42
     rollouts_dir: str = field(default="${paths.cache_dir}/rollouts", metadata=OPERATIONAL)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
+    # every candidate is checked for training-task text before it is evaluated
+    leakage: LeakageConfig = field(default_factory=LeakageConfig)
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from acon.config.schemas import check_positive
+from acon.optimize.contexts import last_context
 
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -122,3 +123,9 @@ def _longest_from(tokens: list[str], start: int, check: LeakageCheck) -> list[st
 
 def as_records(leaks: list[Leak]) -> list[dict[str, str]]:
     return [asdict(leak) for leak in leaks]
+
+
+def leakage_check(tasks: list[Any], baseline: Any, config: LeakageConfig) -> LeakageCheck:
+    """The check against `tasks`' uncompressed runs (`baseline`: CandidateEvaluator's)."""
+    texts = {t: last_context(baseline.folder, t) for t in baseline.rows}
+    return LeakageCheck(tasks, texts, config)

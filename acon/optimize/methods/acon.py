@@ -31,10 +31,9 @@ from acon.errors import AconError
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
-from acon.optimize.contexts import last_context
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.feedback import OptimizerLM, feedback, usage
-from acon.optimize.leakage import Leak, LeakageCheck, LeakageConfig, as_records
+from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.proposal import propose
 from acon.optimize.report import OptimizationReport, StepOutcome
@@ -70,8 +69,6 @@ class AconConfig(OptimizerConfig):
     # UT's proposals: rewrite (the paper's: the whole new guideline) | append (new
     # instructions added to the parent; small local optimizers echo instead of rewriting)
     ut_proposal: str = "rewrite"
-    # every candidate is checked for training-task text before it is evaluated
-    leakage: LeakageConfig = field(default_factory=LeakageConfig)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -269,8 +266,7 @@ class AconMethod(OptimizerMethod):
             return []
         if self._leakage is None:
             base = self.evaluator.baseline(self.tasks)
-            texts = {t: last_context(base.folder, t) for t in base.rows}
-            self._leakage = LeakageCheck(self.tasks, texts, self.opt.leakage)
+            self._leakage = leakage_check(self.tasks, base, self.opt.leakage)
         return self._leakage.leaks(text, parent_text)
 
     def _skipped(self, rnd: int, position: int, step: str, parent: Scored, reason: str,

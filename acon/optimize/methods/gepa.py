@@ -6,6 +6,9 @@ system, with the same budget, as a comparison.
   score, and a task that errored is left out of the batch's scores.
 - `make_reflective_dataset`: per task, the compressed context the guideline produced and
   feedback that contrasts the outcome with the uncompressed run's.
+- A proposal that copies training-task text (acon.optimize.leakage) scores 0 on every task
+  without a rollout when `optimizer.leakage.reject` (so GEPA drops it) and is kept in the
+  guideline store with its leaks and `rejected`; otherwise its leaks are in its lineage.
 - Proposals use gepa's own reflective prompt, answered by the `optimizer` role through the
   accounted LLM layer. gepa swallows a failed proposal and goes on; here an endpoint that
   refuses the request (or is down, or the budget is spent) stops GEPA at its next check and
@@ -29,6 +32,7 @@ from acon.llm.usage import BudgetExceeded
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import compressed_text, outcome
 from acon.optimize.evaluation import CandidateEvaluator
+from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport
 from acon.rollout import make_env
@@ -55,18 +59,35 @@ class AconGEPAAdapter:
     propose_new_texts = None
 
     def __init__(self, evaluator: CandidateEvaluator, baseline: dict[str, dict[str, Any]],
-                 max_tokens: int | None = None):  # fmt: skip
+                 max_tokens: int | None = None, leakage: LeakageCheck | None = None,
+                 start: str = "", reject: bool = True):  # fmt: skip
         self.evaluator = evaluator
         self.kind = evaluator.kind
         self.baseline = baseline
         self.max_tokens = max_tokens
         self.errored: set[str] = set()
+        self.leakage, self.start, self.reject = leakage, start, reject
+        self.leaks: dict[str, list[Leak]] = {}  # candidate text -> its leaks (if any)
+
+    def leaks_of(self, text: str) -> list[Leak]:
+        if self.leakage is None:
+            return []
+        if text not in self.leaks:
+            self.leaks[text] = self.leakage.leaks(text, self.start)
+            if self.leaks[text]:
+                log.warning("GEPA candidate copies training-task text (%s)%s",
+                            "; ".join(leak.describe() for leak in self.leaks[text][:3]),
+                            ": rejected, not evaluated" if self.reject else "")  # fmt: skip
+        return self.leaks[text]
 
     def evaluate(
         self, batch: list[Task], candidate: dict[str, str], capture_traces: bool = False
     ) -> Any:
         from gepa import EvaluationBatch
 
+        if self.reject and self.leaks_of(candidate[self.kind]):
+            return EvaluationBatch(outputs=[{} for _ in batch], scores=[0.0 for _ in batch],
+                                   trajectories=[] if capture_traces else None)  # fmt: skip
         result = self.evaluator.guideline(candidate[self.kind], batch)
         self.errored |= set(result.errored)
         done = [t for t in batch if t.id in result.rows]
@@ -140,7 +161,9 @@ class GepaMethod(OptimizerMethod):
         baseline = evaluator.baseline(tasks)
         start = resolve(opt.kind, opt.start)
         reflection = Reflection(self.llms.client("optimizer"), opt.temperature)
-        adapter = AconGEPAAdapter(evaluator, baseline.rows, self.context_tokens)
+        check = leakage_check(tasks, baseline, opt.leakage) if opt.leakage.check else None
+        adapter = AconGEPAAdapter(evaluator, baseline.rows, self.context_tokens, check,
+                                  start.text, opt.leakage.reject)  # fmt: skip
         result = gepa.optimize(
             seed_candidate={opt.kind: start.text},
             trainset=tasks,
@@ -161,9 +184,10 @@ class GepaMethod(OptimizerMethod):
                 f"({reflection.failed[-1]}): fix the optimizer role (llm.optimizer)."
             )
         origin = f"{start.name} v{start.version}"
-        return self._save(result, origin, adapter.errored | set(baseline.errored))
+        return self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
 
-    def _save(self, result: Any, origin: str, errored: set[str]) -> OptimizationReport:
+    def _save(self, result: Any, origin: str, errored: set[str],
+              leaks: dict[str, list[Leak]]) -> OptimizationReport:  # fmt: skip
         opt = self.opt
         store = GuidelineStore(self.folder.guidelines)
         name = f"{opt.name}-gepa"
@@ -176,11 +200,19 @@ class GepaMethod(OptimizerMethod):
                     parents=[p for p in result.parents[i] if p is not None] or None,
                     score=result.val_aggregate_scores[i],
                     origin=origin if i == 0 else None,
+                    leaks=as_records(leaks.get(candidate[opt.kind], [])),
                 ))  # fmt: skip
                 if i == 0:
                     store.set_alias(opt.kind, name, "baseline", g.version)
                 if i == result.best_idx:
                     store.set_alias(opt.kind, name, "best", g.version)
+            kept = {c[opt.kind] for c in result.candidates}
+            for text, found in leaks.items():  # GEPA dropped them: their record is here
+                if found and text not in kept:
+                    store.add(opt.kind, name, text, Lineage(
+                        step="gepa", method="gepa", leaks=as_records(found),
+                        rejected="copies training-task text" if opt.leakage.reject else None,
+                    ))  # fmt: skip
             best = result.best_idx + 1
         spent = self.spent()
         self.state.save(spent)

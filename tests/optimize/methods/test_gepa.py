@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from acon.config.composition import compose
-from acon.guidelines import load_guideline
+from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession
+from acon.llm.fake_server import FakeOpenAI
 from acon.optimize import optimize
 from acon.run_folder import RunFolder
 from tests.support import optimizer_overrides
-from tests.support.brain import KEEP
+from tests.support.brain import KEEP, brain
 
 
 def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):
@@ -24,3 +25,35 @@ def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):
     assert report.method == "gepa" and KEEP in best.text and KEEP not in seed.text
     assert best.lineage.method == "gepa" and best.lineage.score > seed.lineage.score
     assert report.spent["calls"] > 0
+
+
+def leaky(body):
+    """The scripted system, with GEPA's proposal naming a training task."""
+    reply = brain(body)
+    if "Your output fields are:" not in body["messages"][0]["content"]:  # GEPA's prompt
+        reply = reply.replace(KEEP, f"{KEEP} As train-001 showed.")
+    return reply
+
+
+def test_a_gepa_proposal_that_copies_training_task_text_is_rejected_unrolled(tmp_path):
+    with FakeOpenAI(default=leaky) as fake:
+        cfg = compose(optimizer_overrides(
+            fake, tmp_path, "optimizer=gepa", "optimizer.max_metric_calls=16",
+            "optimizer.reflection_minibatch_size=2",
+        ))  # fmt: skip
+        with LLMSession(cfg, tmp_path / "run") as llms:
+            report = optimize(cfg, llms, RunFolder(tmp_path / "run"))
+        guidelines = [r["messages"][0]["content"] for r in fake.requests
+                      if (r.get("response_format") or {}).get("json_schema", {}).get("name")
+                      == "compressed_summary"]  # fmt: skip
+    root = tmp_path / "run" / "guidelines"
+    store = GuidelineStore(root)
+    versions = [
+        store.load("history", report.name, v) for v in store.versions("history", report.name)
+    ]
+    rejected = [g for g in versions if g.lineage.rejected]
+    assert rejected and all("train-001" in g.text for g in rejected)
+    assert rejected[0].lineage.leaks[0] == {"kind": "task_id", "task_id": "train-001",
+                                            "text": "train-001"}  # fmt: skip
+    assert not any("train-001" in g for g in guidelines)  # never given to the compressor
+    assert KEEP not in load_guideline("history", report.name, "best", root).text
