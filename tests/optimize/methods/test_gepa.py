@@ -12,13 +12,17 @@ from tests.support import optimizer_overrides
 from tests.support.brain import KEEP, brain
 
 
-def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):
+def run_gepa(fake, tmp_path):
     cfg = compose(optimizer_overrides(
         fake, tmp_path, "optimizer=gepa", "optimizer.max_metric_calls=16",
         "optimizer.reflection_minibatch_size=2",
     ))  # fmt: skip
     with LLMSession(cfg, tmp_path / "run") as llms:
-        report = optimize(cfg, llms, RunFolder(tmp_path / "run"))
+        return optimize(cfg, llms, RunFolder(tmp_path / "run"))
+
+
+def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):
+    report = run_gepa(fake, tmp_path)
     root = tmp_path / "run" / "guidelines"
     best = load_guideline("history", report.name, "best", root)
     seed = load_guideline("history", report.name, "baseline", root)
@@ -37,12 +41,7 @@ def leaky(body):
 
 def test_a_gepa_proposal_that_copies_training_task_text_is_rejected_unrolled(tmp_path):
     with FakeOpenAI(default=leaky) as fake:
-        cfg = compose(optimizer_overrides(
-            fake, tmp_path, "optimizer=gepa", "optimizer.max_metric_calls=16",
-            "optimizer.reflection_minibatch_size=2",
-        ))  # fmt: skip
-        with LLMSession(cfg, tmp_path / "run") as llms:
-            report = optimize(cfg, llms, RunFolder(tmp_path / "run"))
+        report = run_gepa(fake, tmp_path)
         guidelines = [r["messages"][0]["content"] for r in fake.requests
                       if (r.get("response_format") or {}).get("json_schema", {}).get("name")
                       == "compressed_summary"]  # fmt: skip
