@@ -10,7 +10,7 @@ from pathlib import Path
 
 from acon.config.composition import compose
 from acon.errors import AconError
-from acon.llm.models import ensure_model, spec_for
+from acon.llm.models import served_files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     models_dir = Path(cfg.paths.models_dir)
     try:
         for name in names:
-            path = ensure_model(spec_for(cfg.local_models, name), models_dir)
+            path, _ = served_files(cfg.local_models, name, models_dir)
             print(path if args.command == "path" else f"{name}: {path} (sha256 verified)")
     except AconError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -48,7 +48,7 @@ from typing import Any, Protocol
 from acon.compression.base import CompressionError
 from acon.errors import AconError
 from acon.llm.config import ServerConfig
-from acon.llm.models import ensure_model, spec_for
+from acon.llm.models import served_files
 
 SCORERS = ("local_perplexity", "llmlingua2")
 UNITS = ("word", "token")
@@ -397,8 +397,7 @@ def start_local_scorer(
             "Services(llms=...)."
         )
     name = model or llms.role_config("compressor").local_model or DEFAULT_LOCAL_MODEL
-    spec = spec_for(llms.cfg.local_models, name)
-    model_path = ensure_model(spec, Path(llms.cfg.paths.models_dir))
+    model_path, _ = served_files(llms.cfg.local_models, name, llms.cfg.paths.models_dir)
     server = llms.local_server(
         name, config=scorer_server_config(llms.cfg.llm.server, chunk), purpose="lingua"
     )

@@ -75,6 +75,9 @@ class ChatResult:
     finish_reason: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     response: dict[str, Any] = field(default_factory=dict, repr=False)
+    # the messages as the caller sent them (the trajectory keeps a compressor's, the
+    # input of a distilled student: acon.distill)
+    messages: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def json(self) -> Any:
         """The reply parsed as JSON (a surrounding Markdown code fence is tolerated)."""
@@ -99,10 +102,14 @@ class LLMClient:
         prices: PriceTable,
         cache: ResponseCache | None = None,
         base_url: str | None = None,
+        cache_endpoint: str | None = None,
     ):
         self.role = role
         self.config = config
         self.base_url = base_url or config.base_url
+        # what the cache keys on: the configured endpoint, or this when its name alone
+        # does not say what answers (a local adapter, by its sha256)
+        self.cache_endpoint = cache_endpoint or config.base_url
         self._ledger = ledger
         self._prices = prices
         self._cache = cache
@@ -130,7 +137,7 @@ class LLMClient:
         request = request_fields(cfg, params, role=self.role, sample=sample)
         key = None
         if self._cache is not None:
-            key = cache_key(cfg.base_url, cfg.model, list(messages), request, sample)
+            key = cache_key(self.cache_endpoint, cfg.model, list(messages), request, sample)
             hit = self._cache.get(key)
             if hit is not None:
                 return self._finish(messages, hit["response"], hit["latency_s"], True, 0)
@@ -190,6 +197,7 @@ class LLMClient:
             finish_reason=choice.get("finish_reason"),
             tool_calls=tool_calls,
             response=response,
+            messages=[dict(m) for m in messages],
         )
 
     def _explain(self, exc: openai.APIError) -> LLMCallError:

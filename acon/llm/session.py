@@ -20,7 +20,7 @@ from acon.llm.cache import ResponseCache
 from acon.llm.client import LLMClient
 from acon.llm.config import ROLES, RoleConfig, ServerConfig, resolve_role
 from acon.llm.llama_server import LlamaServer
-from acon.llm.models import ensure_model, find_binary, spec_for
+from acon.llm.models import find_binary, identity, served_files
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 
@@ -46,9 +46,12 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         with self._lock:
             if role not in self._clients:
                 config = self.role_config(role)
-                url = config.base_url
+                url, cached_as = config.base_url, None
                 if config.local_model:
                     url = self.local_server(config.local_model).base_url
+                    if "+" in (ident := self.local_identity(config.local_model)):
+                        # an adapter: retraining under the same name must not hit old answers
+                        cached_as = f"{config.base_url}@{ident[:16]}"
                 self._clients[role] = LLMClient(
                     role,
                     config,
@@ -56,8 +59,13 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                     prices=self.prices,
                     cache=self.cache,
                     base_url=url,
+                    cache_endpoint=cached_as,
                 )
             return self._clients[role]
+
+    def local_identity(self, name: str) -> str:
+        """The sha256 (an adapter's, then its base's) behind local model `name`."""
+        return identity(self.cfg.local_models, name, self.cfg.paths.models_dir)
 
     def with_config(self, cfg: Any) -> LLMSession:
         """A view of this session whose roles read `cfg.llm` (e.g. another seed), over the
@@ -77,8 +85,9 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         key = f"{name}+{purpose}" if purpose else name
         with self._lock:
             if key not in self.servers:
-                spec = spec_for(self.cfg.local_models, name)
-                model_path = ensure_model(spec, Path(self.cfg.paths.models_dir))
+                model_path, adapter = served_files(
+                    self.cfg.local_models, name, self.cfg.paths.models_dir
+                )
                 server_cfg = config or ServerConfig(**dict(self.cfg.llm.server))
                 suffix = f"-{purpose}" if purpose else ""
                 server = LlamaServer(
@@ -87,6 +96,7 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                     alias=name,
                     config=server_cfg,
                     log_path=self.run_dir / f"llama-server-{name}{suffix}.log",
+                    lora=adapter,
                 )
                 server.start()
                 self.servers[key] = server

@@ -76,3 +76,55 @@ def test_user_supplied_path_is_verified_too(tmp_path):
     assert ensure_model(spec(path=str(mine)), tmp_path / "models", fake_downloader()) == mine
     with pytest.raises(AconError, match="does not exist"):
         ensure_model(spec(path=str(tmp_path / "nope.gguf")), tmp_path, fake_downloader())
+
+
+# -- adapters (acon.distill registers a trained student as a local model) ----------------
+
+
+def _with_base(tmp_path):
+    base = tmp_path / "base.gguf"
+    base.write_bytes(WHOLE)
+    return {"base-model": {"file": "base.gguf", "sha256": hashlib.sha256(WHOLE).hexdigest(),
+                           "size": len(WHOLE), "path": str(base)}}  # fmt: skip
+
+
+def test_a_registered_adapter_is_found_served_on_its_base_and_hashed(tmp_path):
+    from acon.llm.models import identity, register_adapter, served_files, spec_for
+
+    local = _with_base(tmp_path)
+    trained = tmp_path / "trained.gguf"
+    trained.write_bytes(b"lora v1")
+    spec = register_adapter(tmp_path / "models", "student", "base-model", trained, {"run": "r1"})
+    assert spec.base == "base-model"
+    assert spec.sha256 == hashlib.sha256(b"lora v1").hexdigest()
+    assert spec_for(local, "student", tmp_path / "models") == spec
+    model, adapter = served_files(local, "student", tmp_path / "models")
+    assert model == tmp_path / "base.gguf" and adapter.read_bytes() == b"lora v1"
+    first = identity(local, "student", tmp_path / "models")
+    assert first == f"{spec.sha256}+{hashlib.sha256(WHOLE).hexdigest()}"
+
+    trained.write_bytes(b"lora v2")  # retrained under the same name: another identity
+    register_adapter(tmp_path / "models", "student", "base-model", trained, {"run": "r2"})
+    assert identity(local, "student", tmp_path / "models") != first
+    assert identity(local, "base-model", tmp_path / "models") == hashlib.sha256(WHOLE).hexdigest()
+
+
+def test_a_changed_adapter_file_is_refused(tmp_path):
+    from acon.llm.models import register_adapter, served_files
+
+    trained = tmp_path / "trained.gguf"
+    trained.write_bytes(b"lora")
+    spec = register_adapter(tmp_path / "models", "student", "base-model", trained, {})
+    Path(spec.path).write_bytes(b"tampered")
+    with pytest.raises(AconError, match="sha256"):
+        served_files(_with_base(tmp_path), "student", tmp_path / "models")
+
+
+def test_an_unknown_name_lists_shipped_and_trained_models(tmp_path):
+    from acon.llm.models import register_adapter, spec_for
+
+    trained = tmp_path / "trained.gguf"
+    trained.write_bytes(b"lora")
+    register_adapter(tmp_path / "models", "student", "base-model", trained, {})
+    with pytest.raises(AconError, match="base-model, student"):
+        spec_for(_with_base(tmp_path), "studnet", tmp_path / "models")
