@@ -11,7 +11,9 @@ verdict, a spent budget); it has no score, and every mean, table and optimizer s
 leaves it out until a rerun finishes it.
 Agent calls store only the messages new since the previous call and which messages
 form the input (`context`), so the file grows linearly with the steps while any
-step's full input can be rebuilt (`replay_inputs`).
+step's full input can be rebuilt (`replay_inputs`). A compressor call keeps its exact
+exchange (`request`: the messages sent, `reply`: the raw answer), a distilled
+compressor's training pair (acon.distill).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class CompressorCall:
 
 
 FINISHED, ERRORED = "finished", "errored"
+# What a task's events hold; part of the rollout store's key, so a stored rollout written
+# before a change (v2: compressor calls keep request and reply) is rerun, not reused.
+TRAJECTORY_VERSION = 2
 
 
 @dataclass(frozen=True)

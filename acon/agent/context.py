@@ -169,6 +169,8 @@ class AgentContext:
             cost_usd=call.cost_usd if call else 0.0,
         )
         self.record.compressions.append(entry)
+        if call is not None:  # the exact exchange, a distilled compressor's training pair
+            payload = {**payload, "request": call.messages, "reply": call.text}
         self.writer.event("compression", **vars(entry), **payload)
 
     def _failed(

@@ -12,7 +12,8 @@ A folder's name is a hash of everything that can change a task's outcome (`ident
   compressor when a strategy calls it; a judge when the benchmark has one), without
   the ones that only change how a call is made (key, time-out, retries, concurrency);
   a local model counts by its file's sha256;
-- the split, the harness's version and the results rows' version (`ROWS_VERSION`).
+- the split, the harness's version, the results rows' version (`ROWS_VERSION`) and the
+  trajectory record's (`TRAJECTORY_VERSION`).
 Everything else (workers, backend, tracking, paths, caches, prices) changes no number and
 stays out. `identity.json` in each folder shows what the key covers.
 """
@@ -35,9 +36,11 @@ from acon.config.naming import benchmark_name
 from acon.guidelines import KINDS, text_sha
 from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
+from acon.llm.models import identity as model_identity
 from acon.metrics import ROWS_VERSION
 from acon.paths import REPO_ROOT
 from acon.run_folder import RunFolder
+from acon.trajectory import TRAJECTORY_VERSION
 
 PROMPT_DIRS = (
     REPO_ROOT / "acon" / "agent" / "templates",
@@ -77,6 +80,7 @@ def identity(cfg: Any) -> dict[str, Any]:
     return {
         "harness": acon.__version__,
         "rows": ROWS_VERSION,
+        "trajectory": TRAJECTORY_VERSION,
         "benchmark": benchmark_name(cfg),
         "split": str(cfg.rollout.split),
         "env": _outcome_fields(env),
@@ -100,8 +104,9 @@ def _role(cfg: Any, role: str) -> dict[str, Any]:
     config = resolve_role(cfg.llm, role)
     fields = _outcome_fields(config)
     if config.local_model:
-        spec = cfg.local_models.get(config.local_model) or {}
-        fields["local_model_sha256"] = spec.get("sha256")
+        fields["local_model_sha256"] = model_identity(
+            cfg.local_models, config.local_model, cfg.paths.models_dir
+        )
         fields["ctx_size"] = cfg.llm.server.ctx_size
     return fields
 
