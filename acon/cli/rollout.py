@@ -41,9 +41,7 @@ def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     with LLMSession(cfg, folder.path) as llms:
         for run_cfg, run_folder in repeats(cfg, folder):
             with LiveRollout(run_cfg, run_folder) as live:
-                results.append(
-                    rollout(run_cfg, run_folder, llms.with_config(run_cfg), on_row=live.task)
-                )
+                results.append(rollout(run_cfg, run_folder, llms, on_row=live.task))
     rows = [row for result in results for row in result.rows]
     print("\n" + summarize(rows).to_markdown(floatfmt=".3f"))
     print(f"\nRun folder: {folder.path} (results.jsonl, summary.md, trajectories/)")

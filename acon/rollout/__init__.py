@@ -84,7 +84,10 @@ OnRow = Callable[[int, dict[str, Any]], None]
 
 def rollout(cfg: Any, folder: RunFolder, llms: Any, on_row: OnRow | None = None) -> RolloutResult:
     """Run (or finish) the configured rollout into `folder`; `on_row(index, row)` sees each
-    task's row as it is written (index: the task's place in the selected tasks)."""
+    task's row as it is written (index: the task's place in the selected tasks).
+    Its LLMs are those `cfg` names, over `llms`'s servers, ledger and cache."""
+    if llms.cfg is not cfg:
+        llms = llms.with_config(cfg)
     services = Services(llms, folder.make())
     strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
     folder.write_guidelines(guidelines_used(strategies))  # which text each row followed

@@ -81,3 +81,15 @@ def test_a_sweep_with_the_joblib_launcher_runs_each_configuration(fake, tmp_path
     strategies = [(j / ".hydra" / "overrides.yaml").read_text() for j in jobs]
     assert any("none" in s for s in strategies) and any("fifo" in s for s in strategies)
     assert all(len(results(j)) == 2 for j in jobs)
+
+
+def test_the_rollout_calls_the_models_its_own_config_names(fake, tmp_path):
+    """A session opened for one config runs another config's rollout (the distillation's
+    arms, a sweep's runs) with that config's models, never the session's."""
+    with FakeOpenAI(default=brain) as other:
+        opened = cfg_for(fake, tmp_path, "rollout.limit=1")
+        run = cfg_for(fake, tmp_path, "rollout.limit=1", "llm.cache.enabled=false",
+                      f"llm.agent.base_url={other.base_url}")  # fmt: skip
+        with LLMSession(opened, tmp_path / "run") as llms:
+            rollout(run, RunFolder(tmp_path / "run"), llms)
+        assert other.requests and not fake.requests
