@@ -12,6 +12,7 @@ from omegaconf import MISSING
 
 from acon.agent.config import AgentConfig
 from acon.config.schemas import check_choice, check_positive
+from acon.distill.config import DistillConfig
 from acon.estimate.config import EstimateConfig
 from acon.llm.config import LLMConfig
 from acon.llm.models import LocalModelConfig
@@ -111,5 +112,6 @@ class AconConfig:
     main: MainConfig = field(default_factory=MainConfig)
     check: CheckConfig = field(default_factory=CheckConfig)
     estimate: EstimateConfig = field(default_factory=EstimateConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     # print what acon-rollout, acon-optimize or acon-main would call and spend, and stop
     dry_run: bool = False

@@ -1,0 +1,144 @@
+"""`acon-distill`: move the compressor's behaviour into a small model, and measure it.
+
+    acon-distill +experiment=distill_compressor            # the four stages
+    acon-distill distill.data.runs=[runs/my-run] distill.stages=[data]
+    acon-distill hydra.run.dir=<run>                        # again: resume
+
+1. data: the teacher's compressor calls (every rollout below `distill.data.runs`, or the
+   teacher's own rollouts on `distill.data.teacher_tasks` training tasks) -> <run>/data/
+2. train: LoRA on `distill.train.base` -> <run>/train/ (checkpoints, adapter; tracked)
+3. serve: the adapter as a GGUF LoRA, registered as local model `distill.name`
+   (`llm.compressor.base_url=local://<name>` from then on, in any run)
+4. evaluate: teacher, base student and distilled student on the same test tasks
+   -> <run>/rollouts/<arm>/, and the comparison -> `report.out`/distillation.md
+
+A finished stage is not redone: its output in the run folder is read back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from acon.cli.entry import entry
+from acon.config.build import typed
+from acon.distill.config import DistillConfig
+from acon.errors import AconError, IncompleteRun
+from acon.llm import LLMSession
+from acon.llm.models import register_adapter, served_files
+from acon.rollout import rollout
+from acon.run_folder import RunFolder
+from acon.tracking import LiveRollout
+
+log = logging.getLogger("acon.distill")
+
+
+def teacher_rollouts(cfg: Any, folder: RunFolder, llms: Any) -> list[Path]:
+    """The data's source: `distill.data.runs`, or the teacher run on the training split."""
+    data = typed(cfg.distill).data
+    if data.runs:
+        return [Path(p) for p in data.runs]
+    teacher_cfg = OmegaConf.merge(
+        cfg, {"rollout": {"split": cfg.optimizer.split, "limit": data.teacher_tasks}}
+    )
+    teacher = folder.child("teacher").make()
+    teacher.write_config(OmegaConf.to_container(teacher_cfg, resolve=True))
+    log.info("Teacher rollouts on %s %s tasks", data.teacher_tasks, cfg.optimizer.split)
+    with LiveRollout(teacher_cfg, teacher) as live:
+        result = rollout(teacher_cfg, teacher, llms, on_row=live.task)
+    if result.errored:
+        raise IncompleteRun(f"teacher: {result.errors_summary()}; rerun to finish them.")
+    return [teacher.path]
+
+
+def serve(cfg: Any, distill: DistillConfig, folder: RunFolder) -> dict[str, Any]:
+    """The trained adapter as a GGUF LoRA on its base's file, registered as `name`."""
+    from acon.distill.gguf_adapter import convert
+
+    base = distill.train.base
+    if base not in cfg.local_models:
+        raise AconError(
+            f"distill.train.base={base} is not a local model, so it has no GGUF to serve the "
+            f"adapter on: serve {folder.path / 'train' / 'adapter'} with vLLM "
+            f"(--enable-lora --lora-modules {distill.name}=<that folder>) and point "
+            f"llm.compressor at it."
+        )
+    base_file, _ = served_files(cfg.local_models, base, cfg.paths.models_dir)
+    gguf = convert(
+        folder.path / "train" / "adapter", base_file, folder.path / "train" / "adapter.gguf"
+    )
+    card = json.loads((folder.path / "data" / "card.json").read_text())
+    summary = json.loads((folder.path / "train" / "train_summary.json").read_text())
+    spec = register_adapter(
+        cfg.paths.models_dir, distill.name, base, gguf,
+        about={"run": str(folder.path), "guidelines": card["sources"][0]["guidelines"],
+               "examples": summary["train_examples"], "steps": summary["steps"],
+               "last_loss": summary["last_loss"]},
+    )  # fmt: skip
+    log.info("Registered %s (sha256 %s) on %s: use llm.compressor.base_url=local://%s",
+             spec.name, spec.sha256[:12], base, spec.name)  # fmt: skip
+    return {"name": spec.name, "sha256": spec.sha256, "path": spec.path}
+
+
+def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
+    from acon.distill.data import write_data
+    from acon.distill.evaluate import arm_configs, write_comparison
+    from acon.distill.tracking import TrainingRun
+    from acon.distill.train import train
+
+    distill: DistillConfig = typed(cfg.distill)
+    out: dict[str, Any] = {}
+    data_dir, train_dir = folder.path / "data", folder.path / "train"
+    with LLMSession(cfg, folder.path) as llms:
+        if "data" in distill.stages:
+            if (data_dir / "card.json").is_file():
+                log.info("1/4 Data: kept from %s", data_dir)
+            else:
+                roots = teacher_rollouts(cfg, folder, llms)
+                card = write_data(roots, distill.data, data_dir)
+                log.info("1/4 Data: %s", {k: v["examples"] for k, v in card["files"].items()})
+        if "train" in distill.stages:
+            if (train_dir / "train_summary.json").is_file():
+                log.info("2/4 Training: kept from %s", train_dir)
+            else:
+                log.info("2/4 Training %s with LoRA on %s", distill.train.base, data_dir)
+                with TrainingRun(cfg, train_dir, data_dir) as tracked:
+                    out["train"] = train(
+                        distill.train, data_dir, train_dir, local_models=cfg.local_models,
+                        models_dir=cfg.paths.models_dir, on_log=tracked.log,
+                    )  # fmt: skip
+                    tracked.finish(out["train"])
+        if "serve" in distill.stages:
+            out["served"] = serve(cfg, distill, folder)
+            log.info("3/4 Served as local://%s", distill.name)
+        if "evaluate" in distill.stages:
+            arms = arm_configs(cfg, distill.train.base, distill.name)
+            folders = {}
+            errors = []
+            for n, (label, arm_cfg) in enumerate(arms.items(), 1):
+                log.info("4/4 Test rollouts (%d/%d): %s", n, len(arms), label)
+                arm = folder.child("rollouts", label).make()
+                arm.write_config(OmegaConf.to_container(arm_cfg, resolve=True))
+                with LiveRollout(arm_cfg, arm) as live:
+                    result = rollout(arm_cfg, arm, llms, on_row=live.task)
+                folders[label] = arm
+                if result.errored:
+                    errors.append(f"{label}: {result.errors_summary()}")
+            written = write_comparison(folders, cfg.report.out)
+            print(f"\n{written[0]}:\n{written[0].read_text()}")
+            if errors:
+                raise IncompleteRun(
+                    " | ".join(errors) + f"; rerun with hydra.run.dir={folder.path}"
+                )
+        folder.write_usage(llms.ledger.summary())
+    return out
+
+
+main = entry(distill_job)
+
+if __name__ == "__main__":
+    main()
