@@ -64,8 +64,9 @@ def serve(cfg: Any, distill: DistillConfig, folder: RunFolder) -> dict[str, Any]
         raise AconError(
             f"distill.train.base={base} is not a local model, so it has no GGUF to serve the "
             f"adapter on: serve {folder.path / 'train' / 'adapter'} with vLLM "
-            f"(--enable-lora --lora-modules {distill.name}=<that folder>) and point "
-            f"llm.compressor at it."
+            f"(--enable-lora --lora-modules {distill.name}=<that folder>), then run "
+            f"distill.stages=[evaluate] with distill.base_student and "
+            f"distill.distilled_student pointing at it (provider: vllm)."
         )
     base_file, _ = served_files(cfg.local_models, base, cfg.paths.models_dir)
     gguf = convert(
@@ -116,7 +117,7 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             out["served"] = serve(cfg, distill, folder)
             log.info("3/4 Served as local://%s", distill.name)
         if "evaluate" in distill.stages:
-            arms = arm_configs(cfg, distill.train.base, distill.name)
+            arms = arm_configs(cfg)
             folders = {}
             errors = []
             for n, (label, arm_cfg) in enumerate(arms.items(), 1):

@@ -4,6 +4,7 @@ what it is called when served, and how it is measured against its teacher."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from acon.config.schemas import InvalidSetting, check_choice, check_positive
 
@@ -80,6 +81,15 @@ class DistillConfig:
     data: DistillDataConfig = field(default_factory=DistillDataConfig)
     train: LoraTrainConfig = field(default_factory=LoraTrainConfig)
     test_tasks: int | None = 10  # test tasks each arm (teacher, base, distilled) runs
+    # the compressor of the two student arms (overrides of `llm.compressor`); the teacher
+    # is `llm.compressor` itself. A Hugging Face student served by vLLM instead:
+    #   distill.distilled_student='{base_url: "http://127.0.0.1:8000/v1", provider: vllm}'
+    base_student: dict[str, Any] = field(default_factory=lambda: {
+        "base_url": "local://${distill.train.base}", "model": "${distill.train.base}",
+        "provider": "llamacpp"})  # fmt: skip
+    distilled_student: dict[str, Any] = field(default_factory=lambda: {
+        "base_url": "local://${distill.name}", "model": "${distill.name}",
+        "provider": "llamacpp"})  # fmt: skip
 
     def __post_init__(self) -> None:
         for stage in self.stages:

@@ -26,28 +26,16 @@ MEASURES = {  # column: (label, scale)
 }
 
 
-def arm_configs(cfg: Any, base: str, student: str) -> dict[str, Any]:
-    """The three test rollouts: the compressor role as configured (the teacher), on the
-    untrained local model `base`, and on the registered student `student`."""
+def arm_configs(cfg: Any) -> dict[str, Any]:
+    """The three test rollouts, alike but for the compressor: `llm.compressor` (the
+    teacher), `distill.base_student` (the untrained base) and `distill.distilled_student`."""
     test = OmegaConf.merge(
         cfg, {"rollout": {"split": cfg.main.test_split, "limit": cfg.distill.test_tasks}}
     )
-
-    def on(model: str) -> Any:
-        return OmegaConf.merge(
-            test,
-            {
-                "llm": {
-                    "compressor": {
-                        "base_url": f"local://{model}",
-                        "model": model,
-                        "provider": "llamacpp",
-                    }
-                }
-            },  # fmt: skip
-        )
-
-    return {"teacher": test, "base_student": on(base), "distilled_student": on(student)}
+    arms = {"teacher": test}
+    for arm in ("base_student", "distilled_student"):
+        arms[arm] = OmegaConf.merge(test, {"llm": {"compressor": cfg.distill[arm]}})
+    return arms
 
 
 def comparison(folders: dict[str, RunFolder]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -46,8 +46,8 @@ def test_table_means_parse_share_and_pairs(tmp_path):
 
 
 def test_arms_differ_only_in_the_compressor():
-    cfg = compose(["+experiment=distill_compressor"])
-    arms = arm_configs(cfg, "qwen2.5-coder-0.5b", "student")
+    cfg = compose(["+experiment=distill_compressor", "distill.name=student"])
+    arms = arm_configs(cfg)
     assert arms["teacher"].llm.compressor.base_url == "local://qwen2.5-coder-1.5b"
     assert arms["base_student"].llm.compressor.base_url == "local://qwen2.5-coder-0.5b"
     assert arms["distilled_student"].llm.compressor.base_url == "local://student"
@@ -55,3 +55,13 @@ def test_arms_differ_only_in_the_compressor():
         assert arm.rollout.split == "test" and arm.rollout.limit == cfg.distill.test_tasks
         assert arm.llm.agent == arms["teacher"].llm.agent
         assert arm.compression == arms["teacher"].compression
+
+
+def test_a_student_served_elsewhere_is_one_override_away():
+    """A Hugging Face student on vLLM: its URL and provider; the name stays the adapter's."""
+    cfg = compose(["+experiment=distill_compressor", "distill.name=student",
+                   "distill.distilled_student.base_url=http://127.0.0.1:8000/v1",
+                   "distill.distilled_student.provider=vllm"])  # fmt: skip
+    compressor = arm_configs(cfg)["distilled_student"].llm.compressor
+    assert (compressor.base_url, compressor.model, compressor.provider) == (
+        "http://127.0.0.1:8000/v1", "student", "vllm")  # fmt: skip
