@@ -24,15 +24,14 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from acon.cli.arms import run_arms, tracked_rollout
 from acon.cli.entry import entry
 from acon.config.build import typed
 from acon.distill.config import DistillConfig
 from acon.errors import AconError, IncompleteRun
 from acon.llm import LLMSession
 from acon.llm.models import register_adapter, served_files
-from acon.rollout import rollout
 from acon.run_folder import RunFolder
-from acon.tracking import LiveRollout
 
 log = logging.getLogger("acon.distill")
 
@@ -45,11 +44,9 @@ def teacher_rollouts(cfg: Any, folder: RunFolder, llms: Any) -> list[Path]:
     teacher_cfg = OmegaConf.merge(
         cfg, {"rollout": {"split": cfg.optimizer.split, "limit": data.teacher_tasks}}
     )
-    teacher = folder.child("teacher").make()
-    teacher.write_config(OmegaConf.to_container(teacher_cfg, resolve=True))
+    teacher = folder.child("teacher")
     log.info("Teacher rollouts on %s %s tasks", data.teacher_tasks, cfg.optimizer.split)
-    with LiveRollout(teacher_cfg, teacher) as live:
-        result = rollout(teacher_cfg, teacher, llms, on_row=live.task)
+    result = tracked_rollout(teacher_cfg, teacher, llms)
     if result.errored:
         raise IncompleteRun(f"teacher: {result.errors_summary()}; rerun to finish them.")
     return [teacher.path]
@@ -117,18 +114,7 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             out["served"] = serve(cfg, distill, folder)
             log.info("3/4 Served as local://%s", distill.name)
         if "evaluate" in distill.stages:
-            arms = arm_configs(cfg)
-            folders = {}
-            errors = []
-            for n, (label, arm_cfg) in enumerate(arms.items(), 1):
-                log.info("4/4 Test rollouts (%d/%d): %s", n, len(arms), label)
-                arm = folder.child("rollouts", label).make()
-                arm.write_config(OmegaConf.to_container(arm_cfg, resolve=True))
-                with LiveRollout(arm_cfg, arm) as live:
-                    result = rollout(arm_cfg, arm, llms, on_row=live.task)
-                folders[label] = arm
-                if result.errored:
-                    errors.append(f"{label}: {result.errors_summary()}")
+            folders, errors = run_arms(arm_configs(cfg), folder, llms, "4/4")
             written = write_comparison(folders, cfg.report.out)
             print(f"\n{written[0]}:\n{written[0].read_text()}")
             if errors:

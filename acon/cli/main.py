@@ -20,6 +20,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from acon.cli.arms import run_arms
 from acon.cli.entry import entry
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
@@ -36,9 +37,8 @@ from acon.report.labels import method_of
 from acon.report.rollouts import Rollouts
 from acon.report.tables import comparison_table
 from acon.report.verdict import verdict
-from acon.rollout import rollout
 from acon.run_folder import RunFolder
-from acon.tracking import LiveOptimization, LiveRollout, log_optimization
+from acon.tracking import LiveOptimization, log_optimization
 from acon.tracking.settings import settings
 
 log = logging.getLogger("acon.main")
@@ -91,14 +91,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             errors.append(optimized.errors_summary())
         guidelines = Path(optimized.guidelines_dir)
         arms = test_arms(cfg, optimized, baselines)
-        for n, (label, arm_cfg) in enumerate(arms.items(), 1):
-            log.info("2/3 Test rollouts (%d/%d): %s", n, len(arms), label)
-            arm = folder.child("rollouts", label).make()
-            arm.write_config(OmegaConf.to_container(arm_cfg, resolve=True))
-            with LiveRollout(arm_cfg, arm) as live:
-                result = rollout(arm_cfg, arm, llms, on_row=live.task)
-            if result.errored:
-                errors.append(f"{label}: {result.errors_summary()}")
+        errors += run_arms(arms, folder, llms, "2/3")[1]
         folder.write_usage(llms.ledger.summary())
     log.info("3/3 Report and export")
     out = Path(cfg.report.out)
