@@ -13,11 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import dspy
-
-from acon.errors import AconError
-from acon.llm.client import ChatResult
-from acon.llm.dspy_bridge import dspy_lm
+from acon.llm.dspy_bridge import predict
 from acon.optimize.contexts import compressed_text, full_text
 from acon.optimize.evaluation import Evaluated
 from acon.optimize.signatures import ContrastiveFeedback, FailureFeedback, UsageAnalysis
@@ -35,32 +31,15 @@ class OptimizerLM:
         **inputs: str,
     ) -> Any:  # fmt: skip
         """One DSPy call; None when the reply is unusable (counted with its reason)."""
-        replies: list[ChatResult] = []
-        lm = dspy_lm(self.client, sample=sample, temperature=temperature, on_result=replies.append)
-        try:
-            with dspy.context(lm=lm):
-                return dspy.Predict(signature)(**inputs)
-        except Exception as exc:
-            _reraise_ours(exc)
-            cut = bool(replies) and replies[-1].finish_reason == "length"
-            reason = "cut at max_tokens" if cut else f"unparseable ({type(exc).__name__})"
-            self.unusable.append(f"{signature.__name__}: {reason}")
-            log.warning("%s: unusable reply, %s", signature.__name__, reason)
-            return None
+        done = predict(self.client, signature, sample=sample, temperature=temperature, **inputs)
+        if done.unusable is not None:
+            self.unusable.append(f"{signature.__name__}: {done.unusable}")
+            log.warning("%s: unusable reply, %s", signature.__name__, done.unusable)
+        return done.prediction
 
     def take_unusable(self) -> list[str]:
         taken, self.unusable = self.unusable, []
         return taken
-
-
-def _reraise_ours(exc: BaseException) -> None:
-    """DSPy may wrap our exceptions: an endpoint's refusal, an outage or a spent budget
-    must still stop the optimizer with its own one-sentence message."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, AconError):
-            raise seen
-        seen = seen.__cause__ or seen.__context__
 
 
 def feedback(

@@ -9,43 +9,16 @@ count mismatch is reported.
 from __future__ import annotations
 
 import re
-import string
-from collections import Counter
 from typing import Any
 
-_PUNCT = set(string.punctuation)
+from acon.answers import exact_match, f1_score, normalize_answer
+
+__all__ = ["exact_match", "f1_score", "normalize_answer", "score_answers", "split_answers"]
+
 # "1. Paris", "2) Paris", "Q3: Paris": small models number their answers. A leading number
 # is dropped only when it is the answer's own position, so "1. FC Koln" as a third answer
 # or "12 Angry Men" stay as they are.
 _ENUMERATOR = re.compile(r"^\s*(?:[QqAa]\s*)?(\d{1,2})[.):]\s+")
-
-
-def normalize_answer(text: str) -> str:
-    """Lowercase, drop punctuation and the articles a/an/the, collapse whitespace."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def exact_match(prediction: str, aliases: list[str]) -> float:
-    pred = normalize_answer(prediction)
-    return float(any(pred == normalize_answer(alias) for alias in aliases))
-
-
-def _f1(prediction: str, gold: str) -> float:
-    pred_tokens = normalize_answer(prediction).split()
-    gold_tokens = normalize_answer(gold).split()
-    common = Counter(pred_tokens) & Counter(gold_tokens)
-    overlap = sum(common.values())
-    if overlap == 0:
-        return 0.0
-    precision = overlap / len(pred_tokens)
-    recall = overlap / len(gold_tokens)
-    return 2 * precision * recall / (precision + recall)
-
-
-def f1_score(prediction: str, aliases: list[str]) -> float:
-    return max((_f1(prediction, alias) for alias in aliases), default=0.0)
 
 
 def split_answers(answer: str | None) -> list[str]:
