@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned to the CPU wheel: sentence-transformers (the retrieval extra)
 	# would otherwise pull the CUDA build (about 6 GB).
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "torch==$(TORCH_VERSION)"
-	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui,webvoyager,qa,officebench,export,distill]"
+	$(PY) -m pip install --quiet -e ".[local,dev,retrieval,ray,tracking-ui,webvoyager,qa,officebench,export,distill,compile]"
 	touch $@
 
 # WebVoyager and the MLflow UI test drive a real headless Chromium (Debian's package).

@@ -52,7 +52,7 @@ def teacher_rollouts(cfg: Any, folder: RunFolder, llms: Any) -> list[Path]:
     return [teacher.path]
 
 
-def serve(cfg: Any, distill: DistillConfig, folder: RunFolder) -> dict[str, Any]:
+def serve(cfg: Any, distill: DistillConfig, folder: RunFolder, data_dir: Path) -> dict[str, Any]:
     """The trained adapter as a GGUF LoRA on its base's file, registered as `name`."""
     from acon.distill.gguf_adapter import convert
 
@@ -69,11 +69,12 @@ def serve(cfg: Any, distill: DistillConfig, folder: RunFolder) -> dict[str, Any]
     gguf = convert(
         folder.path / "train" / "adapter", base_file, folder.path / "train" / "adapter.gguf"
     )
-    card = json.loads((folder.path / "data" / "card.json").read_text())
+    card = json.loads((data_dir / "card.json").read_text())
     summary = json.loads((folder.path / "train" / "train_summary.json").read_text())
     spec = register_adapter(
         cfg.paths.models_dir, distill.name, base, gguf,
-        about={"run": str(folder.path), "guidelines": card["sources"][0]["guidelines"],
+        about={"run": str(folder.path),
+               "guidelines": [g for s in card["sources"] for g in s["guidelines"]],
                "examples": summary["train_examples"], "steps": summary["steps"],
                "last_loss": summary["last_loss"]},
     )  # fmt: skip
@@ -90,8 +91,14 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
 
     distill: DistillConfig = typed(cfg.distill)
     out: dict[str, Any] = {}
-    data_dir, train_dir = folder.path / "data", folder.path / "train"
+    data_dir = Path(distill.data.dir) if distill.data.dir else folder.path / "data"
+    train_dir = folder.path / "train"
     with LLMSession(cfg, folder.path) as llms:
+        if distill.data.dir and not (data_dir / "card.json").is_file():
+            raise AconError(
+                f"distill.data.dir={data_dir} holds no card.json: point it at an "
+                f"acon-compile run's export/ or a data stage's data/ folder."
+            )
         if "data" in distill.stages:
             if (data_dir / "card.json").is_file():
                 log.info("1/4 Data: kept from %s", data_dir)
@@ -111,7 +118,7 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
                     )  # fmt: skip
                     tracked.finish(out["train"])
         if "serve" in distill.stages:
-            out["served"] = serve(cfg, distill, folder)
+            out["served"] = serve(cfg, distill, folder, data_dir)
             log.info("3/4 Served as local://%s", distill.name)
         if "evaluate" in distill.stages:
             folders, errors = run_arms(arm_configs(cfg), folder, llms, "4/4")

@@ -11,6 +11,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from acon.agent.config import AgentConfig
+from acon.compilation.config import CompilationConfig
 from acon.config.schemas import check_choice, check_positive
 from acon.distill.config import DistillConfig
 from acon.estimate.config import EstimateConfig
@@ -113,5 +114,6 @@ class AconConfig:
     check: CheckConfig = field(default_factory=CheckConfig)
     estimate: EstimateConfig = field(default_factory=EstimateConfig)
     distill: DistillConfig = field(default_factory=DistillConfig)
+    compilation: CompilationConfig = field(default_factory=CompilationConfig)
     # print what acon-rollout, acon-optimize or acon-main would call and spend, and stop
     dry_run: bool = False

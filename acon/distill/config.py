@@ -19,6 +19,9 @@ class DistillDataConfig:
     # run folders to read (every rollout folder below each); empty: the teacher's own
     # rollouts on the training split, run by `acon-distill` first
     runs: list[str] = field(default_factory=list)
+    # a folder that already holds the data sets and their card (e.g. acon-compile's
+    # <run>/export): the data stage is skipped and training reads it
+    dir: str | None = None
     kinds: list[str] = field(default_factory=lambda: ["history", "observation"])
     strategies: list[str] = field(default_factory=lambda: ["guideline"])  # whose calls
     tasks: str = "succeeded"  # succeeded: only tasks the teacher run succeeded on; finished
@@ -42,7 +45,9 @@ class LoraTrainConfig:
     # a local model's name (conf/local_models/: its GGUF is loaded and de-quantized) or a
     # Hugging Face model id (Qwen/Qwen3-14B, microsoft/phi-4) on a machine that has one
     base: str = "qwen2.5-coder-0.5b"
-    data: str = "compressor"  # compressor | agent: which of the written data sets
+    # compressor | agent: which data set the data stage wrote; longcontext: acon-compile's
+    # export (with distill.data.dir=<compile run>/export)
+    data: str = "compressor"
     rank: int = 16
     alpha: int = 32
     dropout: float = 0.05
@@ -63,7 +68,7 @@ class LoraTrainConfig:
     threads: int | None = None  # torch CPU threads; null: torch's default
 
     def __post_init__(self) -> None:
-        check_choice("data", self.data, ("compressor", "agent"))
+        check_choice("data", self.data, ("compressor", "agent", "longcontext"))
         for name in ("rank", "alpha", "batch_size", "grad_accum", "max_length",
                      "save_steps", "eval_steps", "threads"):  # fmt: skip
             check_positive(name, getattr(self, name))

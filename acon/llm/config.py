@@ -1,7 +1,7 @@
 """The LLM layer's configuration: one endpoint description per role.
 
-Every role (agent, compressor, optimizer, judge) inherits `llm.common` and overrides
-any field in `llm.<role>`; a field left null inherits. The dataclasses double as
+Every role (agent, compressor, optimizer, judge, compiler, reader) inherits `llm.common`
+and overrides any field in `llm.<role>`; a field left null inherits. The dataclasses double as
 Hydra's schema, so `llm.optimizer.model=o3` works from the command line and a wrong
 type is refused before anything runs. Which request fields a role's endpoint and model
 accept is decided in one place, `acon.llm.endpoint`, from `provider`, `reasoning`,
@@ -19,7 +19,8 @@ from typing import Any
 from acon.config.schemas import OPERATIONAL
 from acon.errors import AconError
 
-ROLES = ("agent", "compressor", "optimizer", "judge")
+# compiler and reader: acon-compile's pair proposer and the model evaluated on the pairs
+ROLES = ("agent", "compressor", "optimizer", "judge", "compiler", "reader")
 PROVIDERS = ("auto", "openai", "azure", "vllm", "llamacpp", "ollama", "generic")
 LOCAL_SCHEME = "local://"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -130,6 +131,8 @@ class LLMConfig:
     compressor: RoleOverrides = field(default_factory=RoleOverrides)
     optimizer: RoleOverrides = field(default_factory=RoleOverrides)
     judge: RoleOverrides = field(default_factory=RoleOverrides)
+    compiler: RoleOverrides = field(default_factory=RoleOverrides)
+    reader: RoleOverrides = field(default_factory=RoleOverrides)
     server: ServerConfig = field(default_factory=ServerConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
 

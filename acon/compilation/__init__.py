@@ -1,0 +1,1 @@
+"""Trajectory compilation: agent trajectories -> long-context QA training data."""

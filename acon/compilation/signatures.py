@@ -1,0 +1,53 @@
+"""acon-compile's LLM programs, as DSPy signatures (run on the accounted LLM layer)."""
+
+from __future__ import annotations
+
+import dspy
+import pydantic
+
+
+class ProposedPair(pydantic.BaseModel):
+    question: str
+    answer: str
+    supporting_turns: list[int]
+
+
+class ProposePairs(dspy.Signature):
+    """Turn an agent's tool-use trajectory into long-context question-answer pairs.
+    Write 1 to 5 questions whose answers need facts from at least two turns that are not
+    next to each other (turn numbers differing by 2 or more), so that no single turn
+    answers the question alone. Each answer is short (a name, number, id or phrase) and
+    uses words found in the turns. List every turn number the answer depends on."""
+
+    task: str = dspy.InputField(desc="the task the agent worked on")
+    trajectory: str = dspy.InputField(desc="the agent's turns, each headed [turn N]")
+    pairs: list[ProposedPair] = dspy.OutputField(desc="1 to 5 question-answer pairs")
+
+
+class JudgeSupport(dspy.Signature):
+    """Decide whether the answer to the question is stated in, or follows directly from,
+    the given turns alone. Do not use outside knowledge."""
+
+    turns: str = dspy.InputField(desc="the only evidence, each turn headed [turn N]")
+    question: str = dspy.InputField()
+    answer: str = dspy.InputField()
+    supported: bool = dspy.OutputField(desc="true only if the turns support the answer")
+
+
+class AnswerFromContext(dspy.Signature):
+    """Answer the question from the context alone, with a short answer (a name, number,
+    id or phrase). If the context does not contain the answer, reply "unknown"."""
+
+    context: str = dspy.InputField(desc="an agent's earlier turns, each headed [turn N]")
+    question: str = dspy.InputField()
+    answer: str = dspy.OutputField(desc="the short answer, or unknown")
+
+
+class JudgeAnswer(dspy.Signature):
+    """Decide whether the predicted answer means the same as the reference answer to the
+    question (same entity, number or fact; wording may differ)."""
+
+    question: str = dspy.InputField()
+    reference: str = dspy.InputField()
+    prediction: str = dspy.InputField()
+    correct: bool = dspy.OutputField()
