@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 MASK = "***"
-_KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|Bearer\s+[A-Za-z0-9_\-\.]{16,})")
+KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|Bearer\s+[A-Za-z0-9_\-\.]{16,})")
 _SECRET_NAME = re.compile(r"(^|[_\-.])(api_key|apikey|secret|password|token|authorization)$", re.I)
 
 
@@ -33,7 +33,7 @@ def secret_values(llm_cfg: Any) -> set[str]:
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
-    return _KEY_SHAPED.sub(MASK, text)
+    return KEY_SHAPED.sub(MASK, text)
 
 
 def redact_mapping(data: Any, secrets: Iterable[str] = ()) -> Any:

@@ -33,7 +33,6 @@ log = logging.getLogger("acon.compile")
 
 def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     from acon.compilation.compiler import compile_trajectories
-    from acon.compilation.evaluate import evaluate, read_eval_set
     from acon.compilation.export import export
     from acon.compilation.store import PairStore, store_url
     from acon.compilation.summary import write_summary
@@ -41,7 +40,7 @@ def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     config: CompilationConfig = typed(cfg.compilation)
     folder.make()
     out: dict[str, Any] = {}
-    export_dir, eval_set = folder.path / "export", folder.path / "export" / "longcontext_eval.jsonl"
+    export_dir = folder.path / "export"
     with LLMSession(cfg, folder.path) as llms:
         store = PairStore(store_url(config.store, folder.path))
         try:
@@ -52,7 +51,7 @@ def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
                         "compilation.sources.audit=[{path: <audit.jsonl>}]."
                     )
                 report = compile_trajectories(config, llms, store, secret_values(cfg.llm))
-                pairs = [p for p in store.pairs(kept=None)]
+                pairs = [p for p in store.pairs(kept=None) if p["trajectory_key"] in report.keys]
                 written = write_summary(report, pairs, folder.path, config.verify.checks)
                 print(f"\n{written}:\n{written.read_text()}")
                 out["compile"] = report.to_dict()
@@ -64,27 +63,36 @@ def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
         finally:
             store.close()
         if "evaluate" in config.stages:
-            if not eval_set.is_file():
-                raise AconError(f"No evaluation set at {eval_set}: run the export stage first.")
-            if "reader" in config.verify.checks:
-                log.warning("The pairs were kept only where the reader role answered them "
-                            "(compilation.verify.checks has reader): evaluating that same "
-                            "model on them overstates it.")  # fmt: skip
-            items = read_eval_set(eval_set, config.evaluate.limit)
-            bar = progress.bar(len(items), "evaluate", unit="pair")
-            summary = evaluate(
-                items,
-                llms.client("reader"),
-                llms.client("judge") if config.evaluate.judge else None,
-                folder.path / "evaluate",
-                on_item=lambda _: bar.update(),
-            )
-            bar.close()
-            track_evaluation(cfg, folder, summary)
-            print((folder.path / "evaluate" / "evaluation.md").read_text())
-            out["evaluate"] = summary
+            out["evaluate"] = evaluate_stage(cfg, config, folder, llms)
         folder.write_usage(llms.ledger.summary())
     return out
+
+
+def evaluate_stage(
+    cfg: Any, config: CompilationConfig, folder: RunFolder, llms: LLMSession
+) -> dict[str, Any] | None:
+    from acon.compilation.evaluate import evaluate, read_eval_set
+
+    eval_set = folder.path / "export" / "longcontext_eval.jsonl"
+    if not eval_set.is_file():
+        raise AconError(f"No evaluation set at {eval_set}: run the export stage first.")
+    items = read_eval_set(eval_set, config.evaluate.limit)
+    if not items:
+        log.warning("The evaluation set %s is empty (no pair was kept): nothing to evaluate.",
+                    eval_set)  # fmt: skip
+        return None
+    if "reader" in config.verify.checks:
+        log.warning("The pairs were kept only where the reader role answered them "
+                    "(compilation.verify.checks has reader): evaluating that same "
+                    "model on them overstates it.")  # fmt: skip
+    bar = progress.bar(len(items), "evaluate", unit="pair")
+    summary = evaluate(items, llms.client("reader"),
+                       llms.client("judge") if config.evaluate.judge else None,
+                       folder.path / "evaluate", on_item=lambda _: bar.update())  # fmt: skip
+    bar.close()
+    track_evaluation(cfg, folder, summary)
+    print((folder.path / "evaluate" / "evaluation.md").read_text())
+    return summary
 
 
 def track_evaluation(cfg: Any, folder: RunFolder, summary: dict[str, Any]) -> None:

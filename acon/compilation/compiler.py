@@ -63,10 +63,11 @@ class CompileReport:
     seconds: float = 0.0  # wall time of the compile
     names_detected: bool = False
     external_roles: list[str] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # the trajectories read (not reported)
 
     def to_dict(self) -> dict[str, Any]:
         # asdict would rebuild each Counter from its (key, value) pairs, counting the pairs
-        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "keys"}
         out |= {name: dict(out[name]) for name in ("dropped", "passed", "redacted")}
         out["sources"] = asdict(self.sources)
         out["cost_per_kept_pair_usd"] = self.cost_usd / self.kept if self.kept else None
@@ -126,9 +127,8 @@ def compile_trajectories(
     # the whole source is read (and redacted) first: the bar knows its length
     read = list(read_trajectories(config.sources, report.sources, redacted_session))
     bar = progress.bar(len(read), "compile", unit="trajectory")
-    keys = set()
     for trajectory in read:
-        keys.add(trajectory.key)
+        report.keys.add(trajectory.key)
         report.trajectories += 1
         redacted = trajectory.meta["redacted"]
         if not config.force and store.compiled(trajectory, settings):
@@ -161,7 +161,7 @@ def compile_trajectories(
                  f" ({dict(dropped)} dropped)" if dropped else "")  # fmt: skip
     bar.close()
     report.seconds = time.perf_counter() - start
-    _tally(report, store, keys)
+    _tally(report, store, report.keys)
     return report
 
 

@@ -49,8 +49,8 @@ class SourcesConfig:
     # A long session is cut into windows of at most this many turns and tokens (cl100k);
     # a turn longer than `max_turn_tokens` keeps its head and tail.
     window_turns: int = 40
-    window_tokens: int = 6000
-    max_turn_tokens: int = 600
+    window_tokens: int = 8000
+    max_turn_tokens: int = 2000
 
     def __post_init__(self) -> None:
         check_choice("tasks", self.tasks, ("finished", "succeeded"))

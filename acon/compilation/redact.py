@@ -27,7 +27,7 @@ from typing import Any
 from acon.compilation.config import RedactionConfig
 from acon.compilation.records import Trajectory
 from acon.errors import AconError
-from acon.secrets import _KEY_SHAPED
+from acon.secrets import KEY_SHAPED
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ class Redactor:
 
     def _secret_spans(self, text: str, values: set[str]) -> list[_Span]:
         spans = [_Span(m.start(), m.end(), SECRET) for m in _PEM_BLOCK.finditer(text)]
-        for m in _KEY_SHAPED.finditer(text):
+        for m in KEY_SHAPED.finditer(text):
             token = m.group(1)
             start = m.start(1) + (len(token) - len(token.split()[-1]))  # keep "Bearer "
             spans.append(_Span(start, m.end(1), SECRET))

@@ -13,11 +13,14 @@ class ProposedPair(pydantic.BaseModel):
 
 
 class ProposePairs(dspy.Signature):
-    """Turn an agent's tool-use trajectory into long-context question-answer pairs.
-    Write 1 to 5 questions whose answers need facts from at least two turns that are not
-    next to each other (turn numbers differing by 2 or more), so that no single turn
-    answers the question alone. Each answer is short (a name, number, id or phrase) and
-    uses words found in the turns. List every turn number the answer depends on."""
+    """Write question-answer pairs that test memory of an agent's work across its turns.
+    For each pair: pick two turns that are not next to each other (their numbers differ
+    by 2 or more), take one fact from each, and ask one question that needs both facts,
+    for example "What is the team of Ann Lee and the city of Bo Kim?" (answer
+    "billing; Oslo") or "Who started earlier, Ann Lee or Bo Kim?" (answer "Ann Lee"). A
+    question that one turn answers alone is wrong. Answers are short and use the turns'
+    own words (two facts joined by "; "). supporting_turns lists both turn numbers. Write
+    1 to 5 such pairs."""
 
     task: str = dspy.InputField(desc="the task the agent worked on")
     trajectory: str = dspy.InputField(desc="the agent's turns, each headed [turn N]")

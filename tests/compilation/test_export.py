@@ -66,3 +66,9 @@ def test_the_distillation_trainer_reads_the_export(tmp_path):
         assert (tmp_path / "out" / f"{name}_{part}.jsonl").is_file()
     card = json.loads((tmp_path / "out" / "card.json").read_text())
     assert [g for s in card["sources"] for g in s["guidelines"]] == []
+    from acon.distill.train import prompt_completion
+
+    example = read(tmp_path / "out" / "longcontext_train.jsonl")[0]
+    split = prompt_completion(example)  # what the trainer makes of each line
+    assert [m["role"] for m in split["prompt"]] == ["system", "user"]
+    assert split["completion"] == [example["messages"][-1]]
