@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from acon import progress
 from acon.compilation import signatures
 from acon.compilation.config import CompilationConfig
-from acon.compilation.propose import propose
+from acon.compilation.propose import propose, propose_across
 from acon.compilation.records import QAPair, Trajectory
 from acon.compilation.redact import Redactor
 from acon.compilation.sources import SourceCounts, read_trajectories
@@ -81,7 +81,8 @@ def settings_sha(config: CompilationConfig, roles: dict[str, RoleConfig]) -> str
                                                      "seed", "max_tokens")}
                   for name, r in roles.items()},
         "programs": {name: getattr(signatures, name).instructions
-                     for name in ("ProposePairs", "JudgeSupport", "AnswerFromContext")},
+                     for name in ("ProposePairs", "AskAcrossTurns", "JudgeSupport",
+                                  "AnswerFromContext")},
         "compiler": asdict(config.compiler), "verify": asdict(config.verify),
         "redaction": asdict(config.redaction),
     }  # fmt: skip
@@ -138,11 +139,15 @@ def compile_trajectories(
         begun = time.perf_counter()
         pairs: list[QAPair] = []
         dropped: Counter[str] = Counter()
-        unshared = 0.0  # what proposals that kept no pair cost
+        unshared = 0.0  # what calls that kept no pair cost
         for sample in range(config.compiler.samples):
-            proposal = propose(compiler, trajectory, config.compiler.max_pairs, sample)
+            if config.compiler.evidence == "given":
+                proposal = propose_across(compiler, trajectory, config.compiler.max_pairs,
+                                          config.verify.min_gap, sample)  # fmt: skip
+            else:
+                proposal = propose(compiler, trajectory, config.compiler.max_pairs, sample)
             dropped.update(proposal.dropped)
-            unshared += 0.0 if proposal.pairs else proposal.cost_usd
+            unshared += proposal.dropped_cost_usd
             fresh = [
                 p
                 for p in proposal.pairs

@@ -84,6 +84,14 @@ class CompilerConfig:
 
     max_pairs: int = 5  # per trajectory; extra proposals are dropped and counted
     samples: int = 1  # proposals per trajectory (sample i: seed + i)
+    # model: the compiler picks each pair's turns (one call); given: the harness draws turn
+    # pairs at least verify.min_gap apart and the compiler asks across each (a call each)
+    evidence: str = "model"
+
+    def __post_init__(self) -> None:
+        check_choice("evidence", self.evidence, ("model", "given"))
+        check_positive("max_pairs", self.max_pairs)
+        check_positive("samples", self.samples)
 
 
 @dataclass

@@ -27,6 +27,21 @@ class ProposePairs(dspy.Signature):
     pairs: list[ProposedPair] = dspy.OutputField(desc="1 to 5 question-answer pairs")
 
 
+class AskAcrossTurns(dspy.Signature):
+    """Write one question that needs a fact from the first given turn and a fact from the
+    second given turn of an agent's trajectory, so that neither turn answers it alone,
+    for example "What is the team of Ann Lee and the city of Bo Kim?" (answer
+    "billing; Oslo"). The answer is short and uses the turns' own words (two facts joined
+    by "; ")."""
+
+    task: str = dspy.InputField(desc="the task the agent worked on")
+    trajectory: str = dspy.InputField(desc="the agent's turns, each headed [turn N]")
+    first_turn: int = dspy.InputField(desc="the number of the first turn to use")
+    second_turn: int = dspy.InputField(desc="the number of the second turn to use")
+    question: str = dspy.OutputField()
+    answer: str = dspy.OutputField()
+
+
 class JudgeSupport(dspy.Signature):
     """Decide whether the answer to the question is stated in, or follows directly from,
     the given turns alone. Do not use outside knowledge."""

@@ -68,3 +68,33 @@ def test_more_than_the_limit_is_dropped_and_a_reply_that_is_not_json_counts():
 def test_an_endpoint_that_fails_raises_instead_of_proposing_nothing():
     with FakeOpenAI([500, 500, 500]) as fake, pytest.raises(LLMCallError):
         propose(client(fake), TRAJECTORY)
+
+
+def test_given_evidence_draws_non_adjacent_turn_pairs_the_same_way_each_time():
+    from acon.compilation.propose import evidence_pairs
+
+    drawn = evidence_pairs(TRAJECTORY, 5, min_gap=2)
+    assert len(set(drawn)) == 5 and all(b - a >= 2 for a, b in drawn)
+    assert drawn == evidence_pairs(TRAJECTORY, 5, min_gap=2)  # seeded by the trajectory
+    longer = Trajectory("audit:x", "s", tuple(Turn(i, "t") for i in range(1, 11)))
+    assert evidence_pairs(longer, 5, 2) != evidence_pairs(longer, 5, 2, sample=1)
+    # five turns have six pairs two or more apart: (1,3) (1,4) (1,5) (2,4) (2,5) (3,5)
+    assert len(evidence_pairs(TRAJECTORY, 50, min_gap=2)) == 6
+    assert evidence_pairs(TRAJECTORY, 5, min_gap=5) == []
+
+
+def test_given_evidence_asks_one_question_per_pair_and_cites_it():
+    from acon.compilation.propose import evidence_pairs, propose_across
+
+    replies = [json.dumps({"question": "q1?", "answer": "a"}), "not json",
+               json.dumps({"question": "q1?", "answer": "a"})]  # fmt: skip
+    with FakeOpenAI(replies, rules="openai") as fake:
+        out = propose_across(client(fake), TRAJECTORY, max_pairs=3, min_gap=2)
+    drawn = evidence_pairs(TRAJECTORY, 3, min_gap=2)
+    assert [p.supporting_turns for p in out.pairs] == [list(drawn[0])]
+    assert out.dropped == {"unparsable_reply": 1, "duplicate": 1}
+    asked = [r["messages"][-1]["content"] for r in fake.requests]
+    for (first, second), prompt in zip(drawn, asked, strict=True):
+        assert f"[[ ## first_turn ## ]]\n{first}" in prompt
+        assert f"[[ ## second_turn ## ]]\n{second}" in prompt
+    assert out.pairs[0].cost_usd > 0 and out.dropped_cost_usd > 0
