@@ -18,7 +18,7 @@ TORCH_PIP_ARGS ?=
 APPWORLD_VENV ?= .venv-appworld
 APPWORLD_VERSION ?= 0.1.3.post1
 
-.PHONY: setup tesseract run check test lint bench clean-runs
+.PHONY: setup tesseract postgres run check test lint bench clean-runs
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -48,7 +48,7 @@ $(APPWORLD_VENV)/.installed:
 	APPWORLD_CACHE=$(abspath $(APPWORLD_VENV))/appworld-cache $(APPWORLD_VENV)/bin/appworld install
 	touch $@
 
-setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium tesseract
+setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium tesseract postgres
 	$(VENV)/bin/acon-models fetch qwen2.5-coder-0.5b
 
 # OfficeBench's OCR tool: Debian's tesseract-ocr, installed only if missing. Where apt-get is
@@ -56,6 +56,12 @@ setup: $(VENV)/.installed $(APPWORLD_VENV)/.installed /usr/bin/chromium tesserac
 tesseract:
 	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 tesseract-ocr; } \
 		|| echo "tesseract-ocr not installed: OfficeBench's OCR subtasks will be skipped"
+
+# PostgreSQL's server for acon-compile's tests of an audit log and a pair store behind a
+# database URL (tests/support/postgres.py starts a throw-away one); installed only if missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 postgresql; } \
+		|| echo "PostgreSQL not installed: its tests skip (and fail in CI)"
 
 # The main job's agent and optimizer are the 1.5B model (1.1 GB, assembled once).
 run: setup

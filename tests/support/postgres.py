@@ -5,6 +5,7 @@ As root, PostgreSQL refuses to run, so it runs as the `postgres` user."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import pwd
 import shutil
@@ -13,11 +14,10 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/local/bin")
-
 
 def binary(name: str) -> str | None:
-    for folder in BIN_DIRS:
+    """Debian keeps the server's programs off PATH, in /usr/lib/postgresql/<version>/bin."""
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
         if os.access(path := os.path.join(folder, name), os.X_OK):
             return path
     return shutil.which(name)
