@@ -13,6 +13,8 @@
       optimizer_state.json     the optimizer's progress (resume), optimizer_report.json
       guidelines/              the optimizer's guideline store
       rollouts/<label>/, optimize/, workers/w<i>/   runs inside this one
+      data/, train/                acon-distill's data sets and training (acon.distill)
+      pairs.db, compilation.md, export/, evaluate/   acon-compile's (acon.compilation)
 
 A task's latest row wins: a rerun that finishes an errored task supersedes its error.
 """

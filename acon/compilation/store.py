@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from acon.compilation.records import QAPair, Trajectory
+from acon.errors import AconError
 
 META = sa.MetaData()
 TRAJECTORIES = sa.Table(
@@ -60,8 +61,16 @@ def store_url(configured: str | None, run_dir: Path) -> str:
 
 class PairStore:
     def __init__(self, url: str):
-        self.engine = sa.create_engine(url)
-        META.create_all(self.engine)
+        try:
+            self.engine = sa.create_engine(url)
+            META.create_all(self.engine)
+        except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
+            shown = url if "://" not in url else sa.engine.make_url(url).render_as_string()
+            raise AconError(
+                f"compilation.store={shown} cannot be opened ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0]}): give a SQLAlchemy URL that is reachable, "
+                f"e.g. sqlite:////abs/pairs.db or postgresql+psycopg://user@host/db."
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import sqlalchemy as sa
 
 from acon.compilation.records import QAPair, Trajectory, Turn
 from acon.compilation.store import PairStore, store_url
+from acon.errors import AconError
 
 TRAJECTORY = Trajectory("run:/r", "t1", (Turn(1, "a"), Turn(2, "b"), Turn(3, "c")), task="T")
 
@@ -71,3 +73,16 @@ def test_kept_and_rejected_pairs_come_back_with_their_trajectory(tmp_path):
     assert kept[0]["task"] == "T" and kept[0]["session"] == "t1"
     assert rejected[0]["verdicts"] == {"non_adjacent": True, "overlap": False}
     assert len(store.pairs(kept=None)) == 2
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x/y",
+                                 "sqlite:////no/such/folder/pairs.db"])  # fmt: skip
+def test_a_store_that_cannot_be_opened_is_one_sentence(url):
+    with pytest.raises(AconError, match="compilation.store=.*SQLAlchemy URL"):
+        PairStore(url)
+
+
+def test_the_password_of_a_store_url_is_not_repeated():
+    with pytest.raises(AconError) as refused:
+        PairStore("postgresql+psycopg://user:s3cr3t-pw@127.0.0.1:1/db")
+    assert "s3cr3t-pw" not in str(refused.value)
