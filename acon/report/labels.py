@@ -14,13 +14,14 @@ from typing import Any
 
 NAMES = {
     "fifo": "FIFO",
+    "mask": "Observation masking",
     "retrieval": "Retrieval",
     "llmlingua": "LLMLingua",
     "prompting": "Prompting",
     "guideline": "Guideline",
 }
 # The paper's row order within a kind; "Acon" rows come last.
-ORDER = ["FIFO", "Retrieval", "LLMLingua", "Prompting", "Guideline", "Acon"]
+ORDER = ["FIFO", "Observation masking", "Retrieval", "LLMLingua", "Prompting", "Guideline", "Acon"]
 
 
 def _value(params: Mapping[str, Any], key: str) -> str | None:

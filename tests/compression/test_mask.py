@@ -1,0 +1,102 @@
+"""`mask`: old observations become placeholders, actions and recent turns stay as they were,
+and the record keeps every raw observation."""
+
+from __future__ import annotations
+
+import pytest
+
+from acon.cli.rollout import run
+from acon.compression.mask import Mask, MaskConfig
+from acon.config.composition import compose
+from acon.config.schemas import InvalidSetting
+from acon.run_folder import RunFolder
+from acon.trajectory import read_events, replay_inputs
+from tests.support import agent_context, fill, history_tokens_after, scripted_overrides
+
+OMITTED = "[observation of step {} omitted to save context]"
+
+
+def test_old_observations_are_masked_and_actions_kept():
+    ctx = agent_context(threshold=history_tokens_after(4) - 1,
+                        history=Mask(MaskConfig(keep_turns=2)))  # fmt: skip
+    fill(ctx, 4)
+    assert [t.index for t in ctx.turns] == [1, 2, 3, 4] and ctx.summary is None
+    assert [t.action for t in ctx.turns] == ["action 1", "action 2", "action 3", "action 4"]
+    assert [t.observation for t in ctx.turns[:2]] == [OMITTED.format(1), OMITTED.format(2)]
+    assert ctx.turns[3].observation.endswith(" 4") and ctx.turns[2].observation.endswith(" 3")
+    assert ctx.history_tokens < history_tokens_after(4)  # the running count follows
+    (call,) = ctx.record.compressions
+    assert (call.strategy, call.ok, call.out_tokens < call.in_tokens) == ("mask", True, True)
+
+
+def test_nothing_left_to_mask_is_not_a_compression():
+    ctx = agent_context(threshold=1, history=Mask(MaskConfig(keep_turns=1)))
+    fill(ctx, 3)  # above the threshold at every step; turns 1 and 2 masked once each
+    assert [c.step for c in ctx.record.compressions] == [2, 3]
+    assert [t.observation for t in ctx.turns] == [OMITTED.format(1), OMITTED.format(2),
+                                                   ctx.turns[2].observation]  # fmt: skip
+    assert "omitted" not in ctx.turns[2].observation
+
+
+def test_the_last_turns_the_agent_must_see_raw_are_never_masked():
+    ctx = agent_context(threshold=1, keep_last=3, history=Mask(MaskConfig(keep_turns=0)))
+    fill(ctx, 4)
+    assert ["omitted" in t.observation for t in ctx.turns] == [True, False, False, False]
+
+
+def test_a_rollout_masks_what_the_agent_sees_and_records_every_raw_observation(fake, tmp_path):
+    """The facts benchmark with the scripted agent: later inputs carry placeholders, while
+    each observation entered the record raw when the agent first saw it."""
+    more = [
+        "compression/history=mask",
+        "compression.history.keep_turns=1",
+        "agent.context.history_threshold_tokens=150",
+        "rollout.limit=2",
+        "tracking=off",
+    ]
+    cfg = compose(scripted_overrides(fake, tmp_path, *more))
+    folder = RunFolder(tmp_path / "run")
+    run(cfg, folder)
+    masked_tasks = 0
+    for row in folder.rows():
+        events = read_events(folder.trajectory(row["task_id"]))
+        inputs = replay_inputs(events)
+        calls = [e for e in events if e["event"] == "compression"]
+        assert all(e["strategy"] == "mask" and e["ok"] for e in calls)
+        masked_tasks += bool(calls)
+        if calls:  # the last input shows placeholders for the old observations
+            shown = [m["content"] for m in inputs[-1] if m["role"] == "user"]
+            assert any("[observation of step 1 omitted" in c for c in shown)
+        # every step's observation entered the record raw, in the next step's input
+        for step_input in inputs[1:]:
+            newest = [m["content"] for m in step_input if m["content"].startswith("Observation")]
+            assert "omitted" not in newest[-1]
+    assert masked_tasks >= 1
+
+
+def test_the_placeholder_must_name_the_step():
+    with pytest.raises(InvalidSetting):
+        MaskConfig(placeholder="[gone]")
+
+
+def test_mask_is_a_config_option():
+    cfg = compose(["compression/history=mask", "compression.history.keep_turns=3"])
+    assert cfg.compression.history.keep_turns == 3
+
+
+@pytest.mark.integration
+def test_a_local_agent_works_on_with_masked_observations(local_cfg, tmp_path):
+    """The 0.5B agent on the facts benchmark with masking from its second step: the run
+    finishes its tasks (scored, not errored) and every masking is recorded."""
+    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", "compression/history=mask",
+                   "compression.history.keep_turns=1", "env.filler_lines=2",
+                   "agent.context.history_threshold_tokens=200", "agent.max_steps=4",
+                   "rollout.limit=2", "tracking=off"])  # fmt: skip
+    folder = RunFolder(tmp_path / "run")
+    run(cfg, folder)
+    rows = folder.rows()
+    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
+    calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
+             if e["event"] == "compression"]  # fmt: skip
+    assert calls and all(e["strategy"] == "mask" and e["ok"] for e in calls)
+    assert sum(r["compressor_calls"] for r in rows) == len(calls)
