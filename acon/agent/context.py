@@ -110,9 +110,9 @@ class AgentContext:
     def _compress_history(self, step: int) -> None:
         assert self.history is not None
         before = self.history_tokens
-        state = HistoryState(
-            self.task, self.summary, list(self.turns), list(self.all_turns), self.config.keep_last
-        )
+        settings = self.config
+        state = HistoryState(self.task, self.summary, list(self.turns), list(self.all_turns),
+                             settings.keep_last, settings.history_threshold_tokens)  # fmt: skip
         start = time.perf_counter()
         try:
             compacted = self.history.compact(state)

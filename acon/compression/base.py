@@ -94,6 +94,9 @@ class HistoryState:
     turns: list[Turn]  # the turns in context after the summary
     all_turns: list[Turn]  # every turn since the start, uncompressed by history compression
     keep_last: int  # the last `keep_last` turns must stay raw
+    # the history threshold that fired (cl100k tokens after the system prompt): a strategy
+    # that shrinks in stages (hybrid) checks it between them
+    threshold_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from acon.cli.rollout import run
-from acon.compression.mask import Mask, MaskConfig
+from acon.compression.base import Turn
+from acon.compression.mask import Hybrid, HybridConfig, Mask, MaskConfig
 from acon.config.composition import compose
 from acon.config.schemas import InvalidSetting
+from acon.llm.scripted import ScriptedClient
 from acon.run_folder import RunFolder
+from acon.services import Services
 from acon.trajectory import read_events, replay_inputs
 from tests.support import agent_context, fill, history_tokens_after, scripted_overrides
 
@@ -84,12 +87,55 @@ def test_mask_is_a_config_option():
     assert cfg.compression.history.keep_turns == 3
 
 
+class CompressorOnly:
+    def __init__(self, client):
+        self._client = client
+
+    def client(self, role):
+        assert role == "compressor"
+        return self._client
+
+
+def hybrid_context(threshold, keep_turns=1):
+    """A hybrid strategy whose compressor answers S1, S2, ... and records what it was sent."""
+    count = iter(range(1, 100))
+    client = ScriptedClient(lambda messages, params: {"reasoning": "r",
+                                                       "summary": f"S{next(count)}"})  # fmt: skip
+    config = HybridConfig(mask=MaskConfig(keep_turns=keep_turns))
+    strategy = Hybrid(config, Services(llms=CompressorOnly(client)))
+    return agent_context(threshold=threshold, history=strategy), client
+
+
+def test_hybrid_masks_first_and_calls_no_model_while_that_is_enough():
+    masked = Turn.make(1, "action 1", OMITTED.format(1)).tokens
+    ctx, client = hybrid_context(threshold=history_tokens_after(1) + 2 * masked + 2)
+    fill(ctx, 3)
+    assert client.calls == [] and ctx.summary is None
+    assert ["omitted" in t.observation for t in ctx.turns] == [True, True, False]
+    assert {c.strategy for c in ctx.record.compressions} == {"hybrid"}
+
+
+def test_hybrid_summarizes_what_masking_could_not_bring_under_the_threshold():
+    ctx, client = hybrid_context(threshold=history_tokens_after(1) - 1)  # below one raw turn
+    fill(ctx, 3)
+    assert client.calls, "the compressor was never asked"
+    sent = client.calls[0][0][-1]["content"]
+    assert "omitted to save context" in sent  # it summarized the masked history
+    assert ctx.summary is not None and ctx.summary.startswith("S")
+    details = [e.in_tokens > e.out_tokens for e in ctx.record.compressions]
+    assert details and all(details)
+
+
 @pytest.mark.integration
-def test_a_local_agent_works_on_with_masked_observations(local_cfg, tmp_path):
-    """The 0.5B agent on the facts benchmark with masking from its second step: the run
-    finishes its tasks (scored, not errored) and every masking is recorded."""
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", "compression/history=mask",
-                   "compression.history.keep_turns=1", "env.filler_lines=2",
+@pytest.mark.parametrize(
+    ("strategy", "keep"), [("mask", "keep_turns"), ("hybrid", "mask.keep_turns")]
+)
+def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy, keep):
+    """The 0.5B agent (and, for hybrid, compressor) on the facts benchmark with the strategy
+    firing from its second step: the tasks finish (scored, not errored) and every
+    compaction is recorded as the strategy's."""
+    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", f"compression/history={strategy}",
+                   f"compression.history.{keep}=1", "env.filler_lines=2",
                    "agent.context.history_threshold_tokens=200", "agent.max_steps=4",
                    "rollout.limit=2", "tracking=off"])  # fmt: skip
     folder = RunFolder(tmp_path / "run")
@@ -98,5 +144,5 @@ def test_a_local_agent_works_on_with_masked_observations(local_cfg, tmp_path):
     assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
     calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
              if e["event"] == "compression"]  # fmt: skip
-    assert calls and all(e["strategy"] == "mask" and e["ok"] for e in calls)
+    assert calls and all(e["strategy"] == strategy for e in calls)
     assert sum(r["compressor_calls"] for r in rows) == len(calls)
