@@ -21,7 +21,16 @@ NAMES = {
     "guideline": "Guideline",
 }
 # The paper's row order within a kind; "Acon" rows come last.
-ORDER = ["FIFO", "Observation masking", "Retrieval", "LLMLingua", "Prompting", "Guideline", "Acon"]
+ORDER = [
+    "FIFO",
+    "Observation masking",
+    "Hybrid",
+    "Retrieval",
+    "LLMLingua",
+    "Prompting",
+    "Guideline",
+    "Acon",
+]
 
 
 def _value(params: Mapping[str, Any], key: str) -> str | None:

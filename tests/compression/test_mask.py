@@ -14,7 +14,13 @@ from acon.llm.scripted import ScriptedClient
 from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import read_events, replay_inputs
-from tests.support import agent_context, fill, history_tokens_after, scripted_overrides
+from tests.support import (
+    CompressorLLMs,
+    agent_context,
+    fill,
+    history_tokens_after,
+    scripted_overrides,
+)
 
 OMITTED = "[observation of step {} omitted to save context]"
 
@@ -87,22 +93,13 @@ def test_mask_is_a_config_option():
     assert cfg.compression.history.keep_turns == 3
 
 
-class CompressorOnly:
-    def __init__(self, client):
-        self._client = client
-
-    def client(self, role):
-        assert role == "compressor"
-        return self._client
-
-
 def hybrid_context(threshold, keep_turns=1):
     """A hybrid strategy whose compressor answers S1, S2, ... and records what it was sent."""
     count = iter(range(1, 100))
     client = ScriptedClient(lambda messages, params: {"reasoning": "r",
                                                        "summary": f"S{next(count)}"})  # fmt: skip
     config = HybridConfig(mask=MaskConfig(keep_turns=keep_turns))
-    strategy = Hybrid(config, Services(llms=CompressorOnly(client)))
+    strategy = Hybrid(config, Services(llms=CompressorLLMs(client)))
     return agent_context(threshold=threshold, history=strategy), client
 
 

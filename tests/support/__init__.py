@@ -56,3 +56,14 @@ def history_tokens_after(n: int) -> int:
     ctx = agent_context()
     fill(ctx, n)
     return ctx.history_tokens
+
+
+class CompressorLLMs:
+    """An LLM session stand-in that offers only the compressor role's `client`."""
+
+    def __init__(self, client: Any):
+        self._client = client
+
+    def client(self, role: str) -> Any:
+        assert role == "compressor"
+        return self._client
