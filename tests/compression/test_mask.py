@@ -15,7 +15,7 @@ from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import read_events, replay_inputs
 from tests.support import (
-    CompressorLLMs,
+    OneRoleLLMs,
     agent_context,
     fill,
     history_tokens_after,
@@ -99,7 +99,7 @@ def hybrid_context(threshold, keep_turns=1):
     client = ScriptedClient(lambda messages, params: {"reasoning": "r",
                                                        "summary": f"S{next(count)}"})  # fmt: skip
     config = HybridConfig(mask=MaskConfig(keep_turns=keep_turns))
-    strategy = Hybrid(config, Services(llms=CompressorLLMs(client)))
+    strategy = Hybrid(config, Services(llms=OneRoleLLMs(client)))
     return agent_context(threshold=threshold, history=strategy), client
 
 

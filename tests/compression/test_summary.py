@@ -13,7 +13,7 @@ from acon.compression.summary import (
 )
 from acon.llm.scripted import ScriptedClient
 from acon.services import Services
-from tests.support import CompressorLLMs, agent_context, fill, history_tokens_after
+from tests.support import OneRoleLLMs, agent_context, fill, history_tokens_after
 
 
 def guideline_context(reply, mode="accumulate"):
@@ -22,7 +22,7 @@ def guideline_context(reply, mode="accumulate"):
     count = iter(range(1, 100))
     client = ScriptedClient(lambda messages, params: reply(next(count)))
     strategy = GuidelineHistory(
-        GuidelineHistoryConfig(mode=mode), Services(llms=CompressorLLMs(client))
+        GuidelineHistoryConfig(mode=mode), Services(llms=OneRoleLLMs(client))
     )
     return agent_context(threshold=history_tokens_after(2) - 1, history=strategy), client
 
@@ -63,7 +63,7 @@ def test_garbage_from_the_compressor_is_a_recorded_failure(reply):
 
 def test_observation_guideline_sends_the_frame_and_uses_the_refined_text():
     client = ScriptedClient([{"reasoning": "r", "observation": "city: Osaka"}])
-    strategy = GuidelineObservation(GuidelineObservationConfig(), Services(CompressorLLMs(client)))
+    strategy = GuidelineObservation(GuidelineObservationConfig(), Services(OneRoleLLMs(client)))
     ctx = agent_context(observation=strategy, obs_threshold=5)
     ctx.add(1, '{"action": "lookup"}', "boilerplate " * 30 + "city: Osaka")
     assert ctx.turns[0].observation == "city: Osaka"

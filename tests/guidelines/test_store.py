@@ -68,8 +68,9 @@ def test_unknown_names_versions_and_aliases_name_the_fix(tmp_path):
 
 
 def test_the_shipped_guidelines():
+    assert SHIPPED.names("history") == ["engineered", "memento", "naive", "sectioned"]
+    assert SHIPPED.names("observation") == ["engineered", "naive", "sectioned"]
     for kind in ("history", "observation"):
-        assert SHIPPED.names(kind) == ["engineered", "naive", "sectioned"]
         # the prompting baseline is a human-engineered prompt, not a one-line strawman
         assert len(load_guideline(kind, "engineered").text.splitlines()) >= 10
     assert load_guideline("history", "naive").text == "Summarize the interaction history concisely."

@@ -58,12 +58,12 @@ def history_tokens_after(n: int) -> int:
     return ctx.history_tokens
 
 
-class CompressorLLMs:
-    """An LLM session stand-in that offers only the compressor role's `client`."""
+class OneRoleLLMs:
+    """An LLM session stand-in that offers one role's `client` (the compressor's by default)."""
 
-    def __init__(self, client: Any):
-        self._client = client
+    def __init__(self, client: Any, role: str = "compressor"):
+        self._client, self._role = client, role
 
     def client(self, role: str) -> Any:
-        assert role == "compressor"
+        assert role == self._role
         return self._client
