@@ -15,14 +15,12 @@ is on both sides.
 from __future__ import annotations
 
 import json
-import statistics
 from pathlib import Path
 from typing import Any
 
 from acon.compilation.config import ExportConfig
 from acon.compilation.records import Turn, render_turns
-from acon.distill.data import split_tasks
-from acon.tokens import count_messages
+from acon.distill.data import split_tasks, token_lengths, write_jsonl
 
 SYSTEM = ("You answer questions about an agent's earlier work from its recorded turns alone. "
           "Reply with the short answer only.")  # fmt: skip
@@ -60,15 +58,9 @@ def export(rows: list[dict[str, Any]], config: ExportConfig, out: Path) -> dict[
     files: dict[str, dict[str, Any]] = {}
     for part, chosen in parts.items():
         examples = [chat_example(r) for r in chosen]
-        _write_jsonl(out / f"longcontext_{part}.jsonl", examples)
-        tokens = [count_messages(e["messages"]) for e in examples]
-        files[f"longcontext_{part}"] = {
-            "examples": len(examples),
-            "tokens_min": min(tokens, default=None),
-            "tokens_median": statistics.median(tokens) if tokens else None,
-            "tokens_max": max(tokens, default=None),
-        }
-    _write_jsonl(out / "longcontext_eval.jsonl", [eval_item(r) for r in rows])
+        write_jsonl(out / f"longcontext_{part}.jsonl", examples)
+        files[f"longcontext_{part}"] = {"examples": len(examples), **token_lengths(examples)}
+    write_jsonl(out / "longcontext_eval.jsonl", [eval_item(r) for r in rows])
     files["longcontext_eval"] = {"examples": len(rows)}
     sources = sorted({r["source"] for r in rows})
     card = {
@@ -95,9 +87,3 @@ def export(rows: list[dict[str, Any]], config: ExportConfig, out: Path) -> dict[
                      f"{c.get('tokens_median', '')} | {c.get('tokens_max', '')} |")  # fmt: skip
     (out / "card.md").write_text("\n".join(lines) + f"\n\nFormat: {card['format']}.\n")
     return card
-
-
-def _write_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as f:
-        for item in items:
-            f.write(json.dumps(item, ensure_ascii=False) + "\n")

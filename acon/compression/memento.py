@@ -13,11 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from acon.compression.base import Compacted, HistoryState, HistoryStrategy
-from acon.compression.summary import GuidelineCompressor, SummaryConfig
+from acon.compression.summary import SummaryConfig, guideline_compressor
 from acon.config.schemas import check_positive, schema
-from acon.errors import AconError
 from acon.guidelines import GuidelineRef
-from acon.guidelines.store import resolve
 from acon.services import Services
 
 
@@ -42,11 +40,7 @@ class Memento(HistoryStrategy):
 
     def __init__(self, config: MementoConfig, services: Services | None = None):
         super().__init__(config, services)
-        if self.services.llms is None:
-            raise AconError("memento needs the run's LLM session: Services(llms=...).")
-        client = self.services.llms.client("agent")
-        limit = config.max_tokens or getattr(getattr(client, "config", None), "max_tokens", None)
-        self.compressor = GuidelineCompressor(resolve("history", config.guideline), client, limit)
+        self.compressor = guideline_compressor("history", config, self.services, role="agent")
         self.guideline = self.compressor.guideline
 
     def compact(self, state: HistoryState) -> Compacted:

@@ -158,13 +158,16 @@ class PromptingObservationConfig(GuidelineObservationConfig):
     guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="engineered"))
 
 
-def _compressor(kind: str, config: SummaryConfig, services: Services) -> GuidelineCompressor:
+def guideline_compressor(
+    kind: str, config: SummaryConfig, services: Services, role: str = "compressor"
+) -> GuidelineCompressor:
+    """The strategy's guideline, followed by `role`'s model (memento: the agent's)."""
     if services.llms is None:
         raise AconError(
             "A summary strategy needs the run's LLM session: build it with Services(llms=...)."
         )
     guideline = resolve(kind, config.guideline)
-    client = services.llms.client("compressor")
+    client = services.llms.client(role)
     # the role's own limit bounds the reply's strings when the strategy sets none
     role_limit = getattr(getattr(client, "config", None), "max_tokens", None)
     return GuidelineCompressor(guideline, client, config.max_tokens or role_limit)
@@ -176,7 +179,7 @@ class GuidelineHistory(HistoryStrategy):
 
     def __init__(self, config: GuidelineHistoryConfig, services: Services | None = None):
         super().__init__(config, services)
-        self.compressor = _compressor("history", config, self.services)
+        self.compressor = guideline_compressor("history", config, self.services)
         self.guideline = self.compressor.guideline
 
     def compact(self, state: HistoryState) -> Compacted:
@@ -206,7 +209,7 @@ class GuidelineObservation(ObservationStrategy):
 
     def __init__(self, config: GuidelineObservationConfig, services: Services | None = None):
         super().__init__(config, services)
-        self.compressor = _compressor("observation", config, self.services)
+        self.compressor = guideline_compressor("observation", config, self.services)
         self.guideline = self.compressor.guideline
 
     def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:

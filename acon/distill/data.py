@@ -162,8 +162,8 @@ def write_data(
     for name, items in extracted.examples.items():
         for part in ("train", "val"):
             chosen = [ex for task, ex in items if (task in val) == (part == "val")]
-            _write_jsonl(out / f"{name}_{part}.jsonl", chosen)
-            counts[f"{name}_{part}"] = {"examples": len(chosen), **_lengths(chosen)}
+            write_jsonl(out / f"{name}_{part}.jsonl", chosen)
+            counts[f"{name}_{part}"] = {"examples": len(chosen), **token_lengths(chosen)}
     card = {
         "sources": sources,
         "filter": {
@@ -189,13 +189,14 @@ def write_data(
     return card
 
 
-def _write_jsonl(path: Path, examples: list[Example]) -> None:
+def write_jsonl(path: Path, examples: list[Example]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for example in examples:
             f.write(json.dumps(example, ensure_ascii=False) + "\n")
 
 
-def _lengths(examples: list[Example]) -> dict[str, Any]:
+def token_lengths(examples: list[Example]) -> dict[str, Any]:
+    """cl100k tokens of chat examples (framing included): min, median, max."""
     tokens = [count_messages(ex["messages"]) for ex in examples]
     if not tokens:
         return {"tokens_min": None, "tokens_median": None, "tokens_max": None}

@@ -121,25 +121,3 @@ def test_hybrid_summarizes_what_masking_could_not_bring_under_the_threshold():
     assert ctx.summary is not None and ctx.summary.startswith("S")
     details = [e.in_tokens > e.out_tokens for e in ctx.record.compressions]
     assert details and all(details)
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize(
-    ("strategy", "keep"), [("mask", "keep_turns"), ("hybrid", "mask.keep_turns")]
-)
-def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy, keep):
-    """The 0.5B agent (and, for hybrid, compressor) on the facts benchmark with the strategy
-    firing from its second step: the tasks finish (scored, not errored) and every
-    compaction is recorded as the strategy's."""
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", f"compression/history={strategy}",
-                   f"compression.history.{keep}=1", "env.filler_lines=2",
-                   "agent.context.history_threshold_tokens=200", "agent.max_steps=4",
-                   "rollout.limit=2", "tracking=off"])  # fmt: skip
-    folder = RunFolder(tmp_path / "run")
-    run(cfg, folder)
-    rows = folder.rows()
-    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
-             if e["event"] == "compression"]  # fmt: skip
-    assert calls and all(e["strategy"] == strategy for e in calls)
-    assert sum(r["compressor_calls"] for r in rows) == len(calls)

@@ -3,15 +3,10 @@ accumulate in order and are never rewritten."""
 
 from __future__ import annotations
 
-import pytest
-
-from acon.cli.rollout import run
 from acon.compression.memento import Memento, MementoConfig
 from acon.config.composition import compose
 from acon.llm.scripted import ScriptedClient
-from acon.run_folder import RunFolder
 from acon.services import Services
-from acon.trajectory import read_events
 from tests.support import OneRoleLLMs, agent_context, fill, history_tokens_after
 
 
@@ -47,19 +42,3 @@ def test_memento_reads_its_guideline_from_config_and_names_the_agent_role():
     cfg = compose(["compression/history=memento"])
     assert cfg.compression.history.guideline.name == "memento"
     assert MementoConfig().llm_roles() == ("agent",)
-
-
-@pytest.mark.integration
-def test_a_local_agent_writes_its_own_mementos(local_cfg, tmp_path):
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", "compression/history=memento",
-                   "env.filler_lines=2", "agent.context.history_threshold_tokens=200",
-                   "agent.max_steps=4", "rollout.limit=2", "tracking=off"])  # fmt: skip
-    folder = RunFolder(tmp_path / "run")
-    run(cfg, folder)
-    rows = folder.rows()
-    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
-             if e["event"] == "compression"]  # fmt: skip
-    assert calls and all(e["strategy"] == "memento" for e in calls)
-    written = [e for e in calls if e["ok"]]
-    assert all(e["summary"].startswith("Step") for e in written)
