@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from acon.compilation.config import AuditColumns, AuditSource, SourcesConfig
 from acon.compilation.records import Trajectory, Turn
 from acon.distill.data import rollout_folders
 from acon.errors import AconError
+from acon.llm.client import reply_json
 from acon.run_folder import RunFolder
 from acon.tokens import clip_tokens, count_text
 from acon.trajectory import ERRORED, read_events, replay_inputs
@@ -37,7 +37,6 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # Columns an audit row cannot do without; cost and duration only feed the session's meta.
 REQUIRED = ("session", "time", "agent", "tool", "arguments", "response")
 OPTIONAL = ("cost", "duration")
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)  # as ChatResult.json
 
 
 @dataclass
@@ -181,9 +180,8 @@ def _tool(reply: str, call: dict[str, Any]) -> str | None:
         name = tool_call.get("function", {}).get("name")
         if isinstance(name, str):
             return name
-    match = _FENCE.search(reply)
     try:
-        data = json.loads(match.group(1) if match else reply)
+        data = reply_json(reply)
     except ValueError:
         return None
     if not isinstance(data, dict):

@@ -81,8 +81,14 @@ class ChatResult:
 
     def json(self) -> Any:
         """The reply parsed as JSON (a surrounding Markdown code fence is tolerated)."""
-        match = _FENCE.search(self.text)
-        return json.loads(match.group(1) if match else self.text)
+        return reply_json(self.text)
+
+
+def reply_json(text: str) -> Any:
+    """A model's reply parsed as JSON, a surrounding Markdown code fence tolerated
+    (ValueError when it is not JSON)."""
+    match = _FENCE.search(text)
+    return json.loads(match.group(1) if match else text)
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
