@@ -148,11 +148,7 @@ def compile_trajectories(
                 proposal = propose(compiler, trajectory, config.compiler.max_pairs, sample)
             dropped.update(proposal.dropped)
             unshared += proposal.dropped_cost_usd
-            fresh = [
-                p
-                for p in proposal.pairs
-                if all((p.question, p.answer) != (q.question, q.answer) for q in pairs)
-            ]
+            fresh = [p for p in proposal.pairs if not p.repeats(pairs)]
             if len(fresh) < len(proposal.pairs):
                 dropped["duplicate"] += len(proposal.pairs) - len(fresh)
             pairs += [verifier.verify(p, trajectory) for p in fresh]

@@ -53,7 +53,7 @@ def propose(
         pair = _pair(item)
         if pair is None:
             out.dropped["malformed"] += 1
-        elif any(p.question == pair.question and p.answer == pair.answer for p in out.pairs):
+        elif pair.repeats(out.pairs):
             out.dropped["duplicate"] += 1
         elif len(out.pairs) >= max_pairs:
             out.dropped["over_limit"] += 1
@@ -89,7 +89,7 @@ def propose_across(
         if pair is None:
             out.dropped["malformed" if item is not None else "unparsable_reply"] += 1
             out.dropped_cost_usd += asked.cost_usd
-        elif any(p.question == pair.question and p.answer == pair.answer for p in out.pairs):
+        elif pair.repeats(out.pairs):
             out.dropped["duplicate"] += 1
             out.dropped_cost_usd += asked.cost_usd
         else:

@@ -62,6 +62,10 @@ class QAPair:
     scores: dict[str, float] = field(default_factory=dict)  # overlap, reader F1, ...
     cost_usd: float = 0.0  # its share of the proposal, plus its own checks
 
+    def repeats(self, others: list[QAPair]) -> bool:
+        """Whether one of `others` asks the same question with the same answer."""
+        return any((o.question, o.answer) == (self.question, self.answer) for o in others)
+
     @property
     def kept(self) -> bool:
         return bool(self.verdicts) and all(v is not False for v in self.verdicts.values())
