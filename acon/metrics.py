@@ -78,6 +78,10 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         # took), as the paper's Table 4 latency: environment time is left out
         "agent_latency_s": sum(s.latency_s for s in steps),
         "compressor_latency_s": sum(c.latency_s for c in record.compressions),
+        # how long the agent stood still for its compressions, and how long it would have
+        # had every one run in its way (background compaction makes these differ)
+        "agent_wait_s": sum(c.waited_s for c in record.compressions),
+        "compressor_wall_s": sum(c.wall_s for c in record.compressions),
         "format_errors": record.format_errors,
         **{MEASURE + name: value if failure is None else None
            for name, value in record.measures.items()},

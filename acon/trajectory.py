@@ -52,12 +52,17 @@ class CompressorCall:
     latency_s: float = 0.0
     cost_usd: float = 0.0
     error: str | None = None
+    # seconds from the compaction's start to its result (what an agent that waits for it
+    # waits), and how long the agent did wait: the same unless it ran in the background
+    wall_s: float = 0.0
+    waited_s: float = 0.0
 
 
 FINISHED, ERRORED = "finished", "errored"
 # What a task's events hold; part of the rollout store's key, so a stored rollout written
-# before a change (v2: compressor calls keep request and reply) is rerun, not reused.
-TRAJECTORY_VERSION = 2
+# before a change (v2: compressor calls keep request and reply; v3: their wall and wait
+# times, and offloaded artifacts) is rerun, not reused.
+TRAJECTORY_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,10 @@ not the method failing: that error ends the task as errored (acon.agent.react).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +59,8 @@ class AgentContext:
         self._summary_message: dict[str, str] | None = None
         self._summary_tokens = 0
         self._turn_tokens = 0
+        self._pending: _Compaction | None = None  # a history compaction not yet spliced in
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def history_tokens(self) -> int:
@@ -87,9 +91,22 @@ class AgentContext:
         self.turns.append(turn)
         self.all_turns.append(turn)
         self._turn_tokens += turn.tokens
-        if self.history is not None and self.history_tokens > self.config.history_threshold_tokens:
-            self._compress_history(step)
+        if self.history is not None:
+            self._compact_history(step)
         return turn
+
+    def close(self) -> None:
+        """The task is over: a background compaction still running is waited for and
+        recorded (its cost counts) but not spliced into a context no one reads."""
+        job, self._pending = self._pending, None
+        if job is not None:
+            try:
+                self._finish(job, *_outcome(job.future, waited_from=None), splice=False)
+            except LLMCallError as exc:  # the answer is in; an outage now changes nothing
+                log.warning("background compaction failed after the task ended: %s", exc)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _compress_observation(self, step: int, action: str, observation: str) -> str:
         assert self.observation is not None
@@ -99,38 +116,79 @@ class AgentContext:
             result = self.observation.compress(observation, self.task, action)
         except (CompressionError, LLMCallError) as exc:
             _raise_unless_the_methods(exc)
-            self._failed("observation", self.observation.name, step, before, start, exc)
+            wall = time.perf_counter() - start
+            self._failed("observation", self.observation.name, step, before, wall, wall, exc)
             return observation
+        wall = time.perf_counter() - start
         self._succeeded(
             "observation", self.observation.name, step, before, count_text(result.text),
-            start, result.call, {"input": observation, "output": result.text},
+            wall, wall, result.call, {"input": observation, "output": result.text},
         )  # fmt: skip
         return result.text
 
-    def _compress_history(self, step: int) -> None:
+    def _compact_history(self, step: int) -> None:
+        """Splice a finished background compaction in; start one past the (soft) threshold;
+        wait for it when it runs in the foreground or the hard threshold is passed."""
+        settings = self.config
+        if self._pending is not None and self._pending.future.done():
+            self._finish(self._pending, *_outcome(self._pending.future, waited_from=None))
+        if self._pending is None and self.history_tokens > settings.history_threshold_tokens:
+            self._pending = self._start(step)
+        if self._pending is not None and (
+            not settings.background or self.history_tokens > settings.hard_threshold
+        ):  # in the foreground the agent has waited since the start
+            since = time.perf_counter() if settings.background else self._pending.start
+            self._finish(self._pending, *_outcome(self._pending.future, since))
+
+    def _start(self, step: int) -> _Compaction:
         assert self.history is not None
-        before = self.history_tokens
         settings = self.config
         state = HistoryState(self.task, self.summary, list(self.turns), list(self.all_turns),
                              settings.keep_last, settings.history_threshold_tokens)  # fmt: skip
-        start = time.perf_counter()
-        try:
-            compacted = self.history.compact(state)
-        except (CompressionError, LLMCallError) as exc:
-            _raise_unless_the_methods(exc)
-            self._failed("history", self.history.name, step, before, start, exc)
+        job = _Compaction(step, len(self.turns), self.history_tokens, time.perf_counter())
+        if settings.background:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="compaction")
+            job.future = self._pool.submit(_timed, self.history.compact, state)
+        else:
+            job.future.set_result(_timed(self.history.compact, state))
+        return job
+
+    def _finish(
+        self, job: _Compaction, outcome: Compacted | Exception, ended: float, waited: float,
+        splice: bool = True,
+    ) -> None:  # fmt: skip
+        """Record a compaction that has ended and, when `splice`, put its history in place
+        of the turns it was given; turns added since it started stay raw after it."""
+        assert self.history is not None
+        self._pending = None
+        wall = ended - job.start
+        if isinstance(outcome, Exception):
+            if not isinstance(outcome, CompressionError | LLMCallError):
+                raise outcome
+            _raise_unless_the_methods(outcome)
+            self._failed("history", self.history.name, job.step, job.before, wall, waited, outcome)
             return
-        if compacted.detail.get("skipped"):
+        if outcome.detail.get("skipped"):
             return
-        self._apply(compacted)
+        since = self.turns[job.turns :]
+        if splice:
+            self._apply(dataclasses.replace(outcome, turns=[*outcome.turns, *since]))
         payload = {
-            "summary": compacted.summary,
-            "kept_turns": [t.index for t in compacted.turns],
-            "detail": compacted.detail,
+            "summary": outcome.summary,
+            "kept_turns": [t.index for t in outcome.turns],
+            "detail": outcome.detail,
         }
+        if self.config.background:
+            payload["background"] = {
+                "spliced": splice,
+                "at_step": self.turns[-1].index if self.turns else job.step,
+                "turns_added_meanwhile": [t.index for t in since],
+            }
+        after = self.history_tokens if splice else job.before
         self._succeeded(
-            "history", self.history.name, step, before, self.history_tokens, start,
-            compacted.call, payload,
+            "history", self.history.name, job.step, job.before, after, wall, waited,
+            outcome.call, payload,
         )  # fmt: skip
 
     def _apply(self, compacted: Compacted) -> None:
@@ -150,7 +208,8 @@ class AgentContext:
         step: int,
         before: int,
         after: int,
-        start: float,
+        wall: float,
+        waited: float,
         call: ChatResult | None,
         payload: dict[str, Any],
     ) -> None:
@@ -165,8 +224,10 @@ class AgentContext:
             provider_cached=call.usage.cached_prompt if call else 0,
             provider_out=call.usage.completion if call else 0,
             # the model's own time (a cached reply keeps the live call's), else the wall's
-            latency_s=call.latency_s if call else time.perf_counter() - start,
+            latency_s=call.latency_s if call else wall,
             cost_usd=call.cost_usd if call else 0.0,
+            wall_s=wall,
+            waited_s=waited,
         )
         self.record.compressions.append(entry)
         if call is not None:  # the exact exchange, a distilled compressor's training pair
@@ -174,8 +235,9 @@ class AgentContext:
         self.writer.event("compression", **vars(entry), **payload)
 
     def _failed(
-        self, kind: str, strategy: str, step: int, before: int, start: float, exc: Exception
-    ) -> None:
+        self, kind: str, strategy: str, step: int, before: int, wall: float, waited: float,
+        exc: Exception,
+    ) -> None:  # fmt: skip
         log.warning("%s compression (%s) failed at step %d: %s", kind, strategy, step, exc)
         entry = CompressorCall(
             kind=kind,
@@ -184,8 +246,10 @@ class AgentContext:
             ok=False,
             in_tokens=before,
             out_tokens=before,
-            latency_s=time.perf_counter() - start,
+            latency_s=wall,
             error=str(exc),
+            wall_s=wall,
+            waited_s=waited,
         )
         self.record.compressions.append(entry)
         self.writer.event("compression", **vars(entry))
@@ -196,3 +260,32 @@ def _raise_unless_the_methods(exc: Exception) -> None:
     other call failure (endpoint down, refused request) is infrastructure: re-raise it."""
     if isinstance(exc, LLMCallError) and exc.kind != "context_overflow":
         raise exc
+
+
+@dataclass
+class _Compaction:
+    """A history compaction under way: where it started (the step, how many turns the
+    context held, its tokens, the clock) and its outcome to come."""
+
+    step: int
+    turns: int
+    before: int
+    start: float
+    future: Future = field(default_factory=Future)
+
+
+def _timed(compact: Any, state: HistoryState) -> tuple[Compacted | Exception, float]:
+    """The strategy's result, or what it raised, and when it ended (perf_counter)."""
+    try:
+        return compact(state), time.perf_counter()
+    except Exception as exc:  # handed to the agent's thread, which decides (_finish)
+        return exc, time.perf_counter()
+
+
+def _outcome(
+    future: Future, waited_from: float | None
+) -> tuple[Compacted | Exception, float, float]:
+    """(result, when it ended, how long the agent waited for it from `waited_from`)."""
+    outcome, ended = future.result()
+    waited = 0.0 if waited_from is None else max(0.0, time.perf_counter() - waited_from)
+    return outcome, ended, waited

@@ -143,7 +143,10 @@ def run_task(
             system_prompt(tools, env.finish_tool, env.example()), prompt, agent.context, history,
             observation, record, writer,
         )  # fmt: skip
-        stage = _loop(env, client, agent, ctx, tools, record, writer)
+        try:
+            stage = _loop(env, client, agent, ctx, tools, record, writer)
+        finally:
+            ctx.close()
         evaluation = env.evaluate()
     except Exception as exc:  # not the agent's own doing: the task is errored, not failed
         record.failure = failure_of(exc, stage)

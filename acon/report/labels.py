@@ -1,7 +1,7 @@
 """A rollout's row label in the tables, from its compression settings as flat config keys
 (`compression.history._target_`, the guideline's name, version and store): `No
 compression`, `History: FIFO`, `History: Guideline (naive)`, `History: Acon (acon-opt v3)
-+ Observation: LLMLingua`. The label is the strategy class's own (`label`), except for a
++ Observation: LLMLingua`, `History: Memento (background)`. The label is the strategy class's own (`label`), except for a
 guideline's compression: "Acon" only for a guideline an optimizer wrote (read from a
 store, `guideline.dir`), with its name and version; a shipped one is "Guideline (<name>)".
 Runs logged before strategies had `_target_` are read by their `compression.<kind>.strategy`."""
@@ -71,6 +71,8 @@ def method_of(params: Mapping[str, Any]) -> str:
         name, label = strategy
         if name == "guideline":
             label = _guideline_label(params, kind)
+        if kind == "history" and _value(params, "agent.context.background") == "True":
+            label += " (background)"
         parts.append(f"{kind.capitalize()}: {label}")
     return " + ".join(parts) or "No compression"
 

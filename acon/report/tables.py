@@ -1,7 +1,9 @@
 """The paper's tables: one row per method; score, steps, peak tokens (thousands; without
 the system prompt, then with it) and dependency (millions), overall and per difficulty
-level, and the paired comparisons between methods. Means are over finished tasks, score,
-peak and dependency with their 95% intervals; `Errored` counts the tasks infrastructure
+level, and the paired comparisons between methods; with each method's costs: compressor
+calls, dollars and latency, and how long the agent stood waiting for its compressions.
+Means are over finished tasks, score, peak, dependency, compressor dollars and agent
+wait with their 95% intervals; `Errored` counts the tasks infrastructure
 cut short, which no mean includes."""
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ COLUMNS = {
     "compressor_cost_usd": "Compressor $",
     "agent_latency_s": "Agent latency (s)",
     "compressor_latency_s": "Compressor latency (s)",
+    "agent_wait_s": "Agent wait (s)",
 }
-INTERVALS = ["score", "peak_tokens", "dependency"]  # the cells with a 95% interval
+# the cells with a 95% interval
+INTERVALS = ["score", "peak_tokens", "dependency", "compressor_cost_usd", "agent_wait_s"]
 KEYS = ["benchmark", "method"]
 
 
@@ -90,8 +94,10 @@ def scenario_completion(tasks: pd.DataFrame) -> pd.Series:
 def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
     """Means of `labels`' columns per benchmark and method, named by `labels`, each of
     INTERVALS followed by its 95% interval over tasks (`<label> CI low`/`CI high`)."""
-    missing = {c: float("nan") for c in labels if c not in frame}  # rows from older runs
-    table = frame.assign(**missing).groupby(KEYS, sort=False)[list(labels)].mean()
+    wanted = {*labels, *INTERVALS}
+    missing = {c: float("nan") for c in wanted if c not in frame}  # rows from older runs
+    frame = frame.assign(**missing)
+    table = frame.groupby(KEYS, sort=False)[list(labels)].mean()
     by_method = per_task(frame, INTERVALS).groupby(level=KEYS, sort=False)
     for column in [c for c in INTERVALS if c in labels]:
         bounds = by_method[column].agg(mean_interval)

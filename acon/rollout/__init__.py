@@ -114,7 +114,7 @@ def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
     backend = build(cfg.rollout.backend, services)
     rules = StopRules(services.llms, cfg.rollout.max_consecutive_errors, folder)
     index = {t.id: i for i, t in enumerate(tasks)}
-    method = method_of(flatten(cfg.compression, "compression."))
+    method = method_of(flatten({"compression": cfg.compression, "agent": cfg.agent}))
     bar = _Progress(len(todo), services.llms, f"{cfg.rollout.split}: {method}")
     rows = backend.run(cfg, env, todo)
     with progress.logs_above_bars(), contextlib.closing(bar), contextlib.closing(rows):

@@ -261,3 +261,11 @@ def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path
     assert list(methods.index) == ["No compression", "History: Guideline (naive) @ 1024",
                                    "History: Guideline (naive) @ 4096"]  # fmt: skip
     assert (tmp_path / "out" / "facts" / "thresholds.png") in written
+
+
+def test_a_background_compaction_is_its_own_row():
+    params = {"compression.history._target_": "acon.compression.memento.Memento",
+              "agent.context.background": "True"}  # fmt: skip
+    assert method_of(params) == "History: Memento (background)"
+    params["agent.context.background"] = "False"
+    assert method_of(params) == "History: Memento"

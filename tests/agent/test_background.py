@@ -1,0 +1,154 @@
+"""Background compaction (agent.context.background): the agent acts on while a history
+compaction runs; its result is spliced in when ready, the turns added meanwhile kept raw;
+past the hard threshold the agent waits; each compaction records how long the agent
+would have waited and how long it did."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from acon.agent.config import ContextConfig
+from acon.agent.context import AgentContext
+from acon.compression.base import Compacted, CompressionError, HistoryStrategy
+from acon.config.schemas import InvalidSetting
+from acon.llm.client import LLMCallError
+from acon.trajectory import TaskRecord
+from tests.support import fill, history_tokens_after
+
+
+class Gated(HistoryStrategy):
+    """Summarizes all but the last kept turn, once `release` is set."""
+
+    name = "gated"
+
+    def __init__(self, hold: bool = True, fail: Exception | None = None):
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.states = []
+        self.fail = fail
+        if not hold:
+            self.release.set()
+
+    def compact(self, state):
+        self.states.append(state)
+        self.started.set()
+        assert self.release.wait(10)
+        if self.fail is not None:
+            raise self.fail
+        keep = state.turns[-state.keep_last :]
+        summary = f"summary of steps {[t.index for t in state.turns[: -state.keep_last]]}"
+        return Compacted(summary=summary, turns=keep)
+
+
+def background_context(strategy, soft: int, hard: int | None = None) -> AgentContext:
+    settings = ContextConfig(history_threshold_tokens=soft, hard_threshold_tokens=hard,
+                             keep_last=1, background=True)  # fmt: skip
+    return AgentContext("system prompt", "the task", settings, strategy, None, TaskRecord("t"))
+
+
+def wait_done(ctx: AgentContext) -> None:
+    """Until the compaction under way has its result (the test's clock, not the agent's)."""
+    ctx._pending.future.result(timeout=10)
+
+
+def test_the_agent_acts_on_the_full_context_until_the_result_is_spliced_in():
+    strategy = Gated()
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1, hard=10_000)
+    fill(ctx, 3)
+    assert strategy.started.wait(5)
+    fill_from(ctx, 4, 5)  # the compaction is still running: nothing changes, nothing waits
+    assert ctx.summary is None
+    assert [t.index for t in ctx.turns] == [1, 2, 3, 4, 5]
+    assert [t.index for t in strategy.states[0].turns] == [1, 2, 3]  # its snapshot
+
+    strategy.release.set()
+    wait_done(ctx)
+    fill_from(ctx, 6, 6)
+    # spliced: the summary of the snapshot's old turns, its kept turn, then every turn
+    # added since it started, raw
+    assert ctx.summary == "summary of steps [1, 2]"
+    assert [t.index for t in ctx.turns] == [3, 4, 5, 6]
+    assert [t.observation for t in ctx.turns] == [t.observation for t in ctx.all_turns[2:]]
+    (call,) = ctx.record.compressions
+    assert call.ok and call.waited_s == 0.0 and call.wall_s > 0
+    assert call.in_tokens == history_tokens_after(3)
+
+
+def test_past_the_hard_threshold_the_agent_waits_for_the_compaction():
+    strategy = Gated()
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1,
+                             hard=history_tokens_after(5) - 1)  # fmt: skip
+    fill(ctx, 3)
+    assert strategy.started.wait(5)
+    fill_from(ctx, 4, 4)  # between the thresholds: the agent goes on
+    adding = threading.Thread(target=fill_from, args=(ctx, 5, 5))
+    adding.start()
+    adding.join(0.3)
+    assert adding.is_alive()  # past the hard threshold: step 5 waits for the compaction
+    strategy.release.set()
+    adding.join(10)
+    assert not adding.is_alive()
+    assert ctx.summary == "summary of steps [1, 2]"
+    assert [t.index for t in ctx.turns] == [3, 4, 5]
+    (call,) = ctx.record.compressions
+    assert call.waited_s >= 0.3
+    assert call.wall_s >= call.waited_s
+
+
+def test_in_the_foreground_the_agent_waits_the_whole_compaction():
+    class Slow(Gated):
+        def compact(self, state):
+            time.sleep(0.05)
+            return super().compact(state)
+
+    ctx = AgentContext("system prompt", "the task",
+                       ContextConfig(history_threshold_tokens=history_tokens_after(3) - 1),
+                       Slow(hold=False), None, TaskRecord("t"))  # fmt: skip
+    fill(ctx, 3)
+    (call,) = ctx.record.compressions
+    assert call.wall_s >= 0.05
+    assert call.waited_s == pytest.approx(call.wall_s, abs=0.01)
+
+
+def test_a_compaction_still_running_when_the_task_ends_is_recorded_not_spliced():
+    strategy = Gated()
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1)
+    fill(ctx, 3)
+    strategy.release.set()
+    ctx.close()
+    assert ctx.summary is None and len(ctx.turns) == 3
+    (call,) = ctx.record.compressions
+    assert call.ok and call.waited_s == 0.0
+
+
+def test_a_background_compressor_that_fails_leaves_the_context_and_is_counted():
+    strategy = Gated(hold=False, fail=CompressionError("unparseable"))
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1)
+    fill(ctx, 3)
+    wait_done(ctx)
+    fill_from(ctx, 4, 4)
+    assert ctx.summary is None and [t.index for t in ctx.turns][:4] == [1, 2, 3, 4]
+    assert not ctx.record.compressions[0].ok
+
+
+def test_a_background_compressor_outage_reaches_the_agent():
+    strategy = Gated(hold=False, fail=LLMCallError("down", kind="connection"))
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1)
+    fill(ctx, 3)
+    wait_done(ctx)
+    with pytest.raises(LLMCallError):
+        fill_from(ctx, 4, 4)
+
+
+def test_a_hard_threshold_below_the_soft_one_is_refused():
+    with pytest.raises(InvalidSetting, match="hard_threshold_tokens"):
+        ContextConfig(history_threshold_tokens=1000, hard_threshold_tokens=500)
+    assert ContextConfig(history_threshold_tokens=1000).hard_threshold == 1500
+
+
+def fill_from(ctx: AgentContext, first: int, last: int) -> None:
+    for i in range(first, last + 1):
+        ctx.add(i, f"action {i}", f"{'some observation text ' * 5} {i}")
