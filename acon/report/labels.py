@@ -1,10 +1,11 @@
 """A rollout's row label in the tables, from its compression settings as flat config keys
 (`compression.history._target_`, the guideline's name, version and store): `No
 compression`, `History: FIFO`, `History: Guideline (naive)`, `History: Acon (acon-opt v3)
-+ Observation: LLMLingua`, `History: Memento (background)`. The label is the strategy class's own (`label`), except for a
-guideline's compression: "Acon" only for a guideline an optimizer wrote (read from a
-store, `guideline.dir`), with its name and version; a shipped one is "Guideline (<name>)".
-Runs logged before strategies had `_target_` are read by their `compression.<kind>.strategy`."""
++ Observation: LLMLingua`, `History: Memento (background)`. The label is the strategy
+class's own (`label`), except for a guideline's compression: "Acon" only for a guideline
+an optimizer wrote (read from a store, `guideline.dir`), with its name and version; a
+shipped one is "Guideline (<name>)". Runs logged before strategies had `_target_` are read
+by their `compression.<kind>.strategy`."""
 
 from __future__ import annotations
 
