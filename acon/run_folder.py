@@ -3,6 +3,7 @@
     <run>/
       results.jsonl            a row per task attempt (status finished or errored), appended
       trajectories/<task>.jsonl  every agent and compressor call, as it happens
+      artifacts/<task>/<id>.txt  payloads an offloading strategy moved out of the context
       llm_calls.jsonl          every LLM call's usage (the ledger's log)
       summary.md, summary.csv  means over finished tasks, overall and per difficulty
       .hydra/config.yaml       the resolved config (Hydra's), or config.json where no Hydra
@@ -66,6 +67,10 @@ class RunFolder:
 
     def trajectory(self, task_id: str) -> Path:
         return self.trajectories / f"{task_id}.jsonl"
+
+    def artifacts(self, task_id: str) -> Path:
+        """Where a task's offloaded payloads are stored (acon.agent.artifacts)."""
+        return self.path / "artifacts" / task_id
 
     def rows(self) -> list[dict[str, Any]]:
         """Each task's latest row, in the order the tasks were first recorded. Rows written

@@ -19,11 +19,14 @@ import logging
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from acon.agent.artifacts import ArtifactStore, handle, read_max_tokens
 from acon.agent.config import ContextConfig
 from acon.compression.base import (
     Compacted,
+    CompressedObservation,
     CompressionError,
     HistoryState,
     HistoryStrategy,
@@ -50,6 +53,8 @@ class AgentContext:
     summary: str | None = None
     turns: list[Turn] = field(default_factory=list)
     all_turns: list[Turn] = field(default_factory=list)
+    artifacts_dir: Path | None = None  # where an offloading strategy's store writes
+    facts: list[str] = field(default_factory=list)  # the FactSet: findings kept in context
 
     def __post_init__(self) -> None:
         self.system_message = {"role": "system", "content": self.system}
@@ -61,11 +66,16 @@ class AgentContext:
         self._turn_tokens = 0
         self._pending: _Compaction | None = None  # a history compaction not yet spliced in
         self._pool: ThreadPoolExecutor | None = None
+        self._facts_message: dict[str, str] | None = None
+        self._facts_tokens = 0
+        self.artifacts: ArtifactStore | None = None
+        if self.observation is not None and self.observation.offloads:
+            self.artifacts = ArtifactStore(self.artifacts_dir, read_max_tokens(self.observation))
 
     @property
     def history_tokens(self) -> int:
-        """cl100k tokens after the system prompt: task, summary, kept turns."""
-        return self._task_tokens + self._summary_tokens + self._turn_tokens
+        """cl100k tokens after the system prompt: task, FactSet, summary, kept turns."""
+        return self._task_tokens + self._facts_tokens + self._summary_tokens + self._turn_tokens
 
     @property
     def tokens(self) -> int:
@@ -74,16 +84,20 @@ class AgentContext:
 
     def messages(self) -> list[dict[str, str]]:
         out = [self.system_message, self.task_message]
+        if self._facts_message is not None:
+            out.append(self._facts_message)
         if self._summary_message is not None:
             out.append(self._summary_message)
         for turn in self.turns:
             out.extend(turn.messages())
         return out
 
-    def add(self, step: int, action: str, observation: str) -> Turn:
-        """Record one step; compress the observation, then the history, as configured."""
+    def add(self, step: int, action: str, observation: str, compress: bool = True) -> Turn:
+        """Record one step; compress the observation (unless not to: an artifact read
+        back), then the history, as configured."""
         if (
-            self.observation is not None
+            compress
+            and self.observation is not None
             and count_text(observation) > self.config.observation_threshold_tokens
         ):
             observation = self._compress_observation(step, action, observation)
@@ -119,12 +133,27 @@ class AgentContext:
             wall = time.perf_counter() - start
             self._failed("observation", self.observation.name, step, before, wall, wall, exc)
             return observation
+        text = self._offload(step, observation, result) if result.offloaded else result.text
         wall = time.perf_counter() - start
         self._succeeded(
-            "observation", self.observation.name, step, before, count_text(result.text),
-            wall, wall, result.call, {"input": observation, "output": result.text},
+            "observation", self.observation.name, step, before, count_text(text),
+            wall, wall, result.call, {"input": observation, "output": text},
         )  # fmt: skip
-        return result.text
+        return text
+
+    def _offload(self, step: int, observation: str, result: CompressedObservation) -> str:
+        """Store the raw observation (and record it whole), keep its findings in the
+        FactSet; the handle and gist are what the context gets."""
+        assert self.artifacts is not None
+        artifact = self.artifacts.put(observation)
+        self.writer.event("artifact", step=step, id=artifact.id, tokens=artifact.tokens,
+                          text=artifact.text, facts=list(result.facts))  # fmt: skip
+        new = [f for f in result.facts if f not in self.facts]
+        if new:
+            self.facts.extend(new)
+            self._facts_message = facts_message(self.facts)
+            self._facts_tokens = count_message(self._facts_message)
+        return handle(artifact, result.text)
 
     def _compact_history(self, step: int) -> None:
         """Splice a finished background compaction in; start one past the (soft) threshold;
@@ -253,6 +282,11 @@ class AgentContext:
         )
         self.record.compressions.append(entry)
         self.writer.event("compression", **vars(entry))
+
+
+def facts_message(facts: list[str]) -> dict[str, str]:
+    """How the FactSet stands in the agent's context, after the task."""
+    return {"role": "user", "content": "Findings so far:\n" + "\n".join(f"- {f}" for f in facts)}
 
 
 def _raise_unless_the_methods(exc: Exception) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Protocol
 
+from acon.agent.artifacts import READ_ARTIFACT
 from acon.agent.config import AgentConfig
 from acon.agent.context import AgentContext
 from acon.compression.base import HistoryStrategy, ObservationStrategy
@@ -128,9 +129,11 @@ def run_task(
     history: HistoryStrategy | None = None,
     observation: ObservationStrategy | None = None,
     writer: TrajectoryWriter | None = None,
+    artifacts_dir: Path | None = None,
 ) -> TaskRecord:
     """Run one task to its end and return its record: scored when it finished, with its
-    `failure` when infrastructure cut it short (see acon.trajectory)."""
+    `failure` when infrastructure cut it short (see acon.trajectory). An offloading
+    observation strategy stores payloads under `artifacts_dir` (in memory without one)."""
     agent = agent or AgentConfig()
     writer = writer or TrajectoryWriter(None)
     record = TaskRecord(task_id=task.id, difficulty=task.difficulty, scenario=task.scenario)
@@ -138,10 +141,12 @@ def run_task(
     try:
         prompt = env.reset(task)
         tools = env.tools()
+        if observation is not None and observation.offloads:
+            tools = with_read_artifact(tools)
         writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
         ctx = AgentContext(
             system_prompt(tools, env.finish_tool, env.example()), prompt, agent.context, history,
-            observation, record, writer,
+            observation, record, writer, artifacts_dir=artifacts_dir,
         )  # fmt: skip
         try:
             stage = _loop(env, client, agent, ctx, tools, record, writer)
@@ -212,6 +217,9 @@ def _loop(
             _add(ctx, step, result.text,
                  f"Invalid reply: {exc}. Reply with one JSON object as described.")  # fmt: skip
             continue
+        if ctx.artifacts is not None and action.name == READ_ARTIFACT.name:
+            _add(ctx, step, result.text, ctx.artifacts.read(action.arguments), compress=False)
+            continue
         try:
             outcome = env.step(action)
         except Exception as exc:
@@ -224,9 +232,21 @@ def _loop(
     return "evaluation"
 
 
-def _add(ctx: AgentContext, step: int, action: str, observation: str) -> None:
+def with_read_artifact(tools: list[Tool]) -> list[Tool]:
+    """The environment's tools and `read_artifact` (acon.agent.artifacts)."""
+    if any(t.name == READ_ARTIFACT.name for t in tools):
+        raise AconError(
+            f"The environment has its own {READ_ARTIFACT.name!r} tool, which offloading would "
+            "shadow: rename it, or choose another observation strategy."
+        )
+    return [*tools, READ_ARTIFACT]
+
+
+def _add(
+    ctx: AgentContext, step: int, action: str, observation: str, compress: bool = True
+) -> None:
     try:
-        ctx.add(step, action, observation)
+        ctx.add(step, action, observation, compress)
     except Exception as exc:  # a compressor endpoint that failed (see AgentContext)
         raise _At("compressor", exc) from exc
 

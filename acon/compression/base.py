@@ -113,6 +113,10 @@ class Compacted:
 class CompressedObservation:
     text: str
     call: ChatResult | None = None
+    # offloading: the raw observation goes to the task's artifact store, `text` is its
+    # gist, and `facts` join the context's FactSet (acon.compression.offload)
+    offloaded: bool = False
+    facts: tuple[str, ...] = ()
 
 
 class HistoryStrategy(ABC):
@@ -131,6 +135,7 @@ class HistoryStrategy(ABC):
 class ObservationStrategy(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
+    offloads: ClassVar[bool] = False  # the agent gets an artifact store and read_artifact
 
     def __init__(self, config: Any = None, services: Services | None = None):
         self.config = config

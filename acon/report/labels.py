@@ -29,6 +29,8 @@ ORDER = [
     "Retrieval",
     "LLMLingua",
     "Prompting",
+    "Memento",
+    "Offload",
     "Guideline",
     "Acon",
 ]

@@ -43,7 +43,8 @@ class TaskRunner:
         writer = TrajectoryWriter(self.services.run.trajectory(task.id))
         try:
             record = run_task(env, task, self.client, agent=self.agent, history=self.history,
-                              observation=self.observation, writer=writer)  # fmt: skip
+                              observation=self.observation, writer=writer,
+                              artifacts_dir=self.services.run.artifacts(task.id))  # fmt: skip
         finally:
             writer.close()
         return task_metrics(record)
