@@ -57,13 +57,15 @@ class Artifact:
         return self.text.splitlines() or [""]
 
 
-def handle(artifact: Artifact, gist: str) -> str:
-    """What stands in the context for an offloaded payload."""
-    return (
+def handle(artifact: Artifact, gist: str, facts: tuple[str, ...] = ()) -> str:
+    """What stands in the context for an offloaded payload: where it is, its gist, and the
+    findings it gave (also kept in the FactSet, which outlives the turn)."""
+    text = (
         f"[artifact {artifact.id}: {len(artifact.lines)} lines, {artifact.tokens} tokens, "
         f"stored; read_artifact(id={artifact.id}) with start_line/end_line or query reads it]"
         f"\n{gist}"
     )
+    return text + "".join(f"\n- {fact}" for fact in facts)
 
 
 class ArtifactStore:

@@ -153,7 +153,7 @@ class AgentContext:
             self.facts.extend(new)
             self._facts_message = facts_message(self.facts)
             self._facts_tokens = count_message(self._facts_message)
-        return handle(artifact, result.text)
+        return handle(artifact, result.text, result.facts)
 
     def _compact_history(self, step: int) -> None:
         """Splice a finished background compaction in; start one past the (soft) threshold;

@@ -53,7 +53,9 @@ def test_a_large_observation_leaves_a_handle_a_gist_and_its_findings(tmp_path):
     turn = ctx.add(1, "action 1", PAYLOAD)
     writer.close()
     assert turn.observation.startswith("[artifact 1: 61 lines,")
-    assert turn.observation.endswith("\nSixty directory rows and a final row.")
+    assert turn.observation.endswith(
+        "\nSixty directory rows and a final row.\n- the answer: 4242\n- row 3 value: 21"
+    )
     assert "Ada Lovelace" not in turn.observation
     messages = ctx.messages()
     assert messages[2] == {"role": "user", "content":
