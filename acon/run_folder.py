@@ -4,6 +4,7 @@
       results.jsonl            a row per task attempt (status finished or errored), appended
       trajectories/<task>.jsonl  every agent and compressor call, as it happens
       artifacts/<task>/<id>.txt  payloads an offloading strategy moved out of the context
+      action_pads.jsonl        the ActionPads offered to this run's tasks (acon.agent.action_pads)
       llm_calls.jsonl          every LLM call's usage (the ledger's log)
       summary.md, summary.csv  means over finished tasks, overall and per difficulty
       .hydra/config.yaml       the resolved config (Hydra's), or config.json where no Hydra
@@ -113,6 +114,11 @@ class RunFolder:
         (self.path / "summary.md").write_text(table.to_markdown(floatfmt=".3f") + "\n")
 
     # -- config --------------------------------------------------------------------------
+
+    def write_action_pads(self, pads: list[dict[str, Any]]) -> None:
+        self.make()
+        lines = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pads)
+        (self.path / "action_pads.jsonl").write_text(lines, encoding="utf-8")
 
     def write_config(self, config: dict[str, Any]) -> None:
         """The resolved config of a run made without Hydra's own folder (the main job's

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from acon.agent.action_pads import ActionPadsConfig
 from acon.config.schemas import InvalidSetting, check_positive
 
 
@@ -52,6 +53,7 @@ class AgentConfig:
     max_steps: int = 30  # the last step admits only the finish tool
     max_tokens: int | None = None  # per reply; null: the agent role's default
     context: ContextConfig = field(default_factory=ContextConfig)
+    action_pads: ActionPadsConfig = field(default_factory=ActionPadsConfig)
 
     def __post_init__(self) -> None:
         check_positive("max_steps", self.max_steps)

@@ -19,6 +19,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Protocol
 
+from acon.agent.action_pads import ActionPads
 from acon.agent.artifacts import READ_ARTIFACT
 from acon.agent.config import AgentConfig
 from acon.agent.context import AgentContext
@@ -130,20 +131,24 @@ def run_task(
     observation: ObservationStrategy | None = None,
     writer: TrajectoryWriter | None = None,
     artifacts_dir: Path | None = None,
+    pads: ActionPads | None = None,
 ) -> TaskRecord:
     """Run one task to its end and return its record: scored when it finished, with its
     `failure` when infrastructure cut it short (see acon.trajectory). An offloading
-    observation strategy stores payloads under `artifacts_dir` (in memory without one)."""
+    observation strategy stores payloads under `artifacts_dir` (in memory without one);
+    `pads` offers the task the action sequences of similar solved tasks."""
     agent = agent or AgentConfig()
     writer = writer or TrajectoryWriter(None)
     record = TaskRecord(task_id=task.id, difficulty=task.difficulty, scenario=task.scenario)
     stage = "environment"
     try:
-        prompt = env.reset(task)
+        instruction = env.reset(task)
         tools = env.tools()
         if observation is not None and observation.offloads:
             tools = with_read_artifact(tools)
-        writer.event("start", task_id=task.id, difficulty=task.difficulty, instruction=prompt)
+        prompt, offered = pads.offer(instruction) if pads else (instruction, [])
+        writer.event("start", task_id=task.id, difficulty=task.difficulty,
+                     instruction=instruction, action_pads=offered)  # fmt: skip
         ctx = AgentContext(
             system_prompt(tools, env.finish_tool, env.example()), prompt, agent.context, history,
             observation, record, writer, artifacts_dir=artifacts_dir,
@@ -217,6 +222,7 @@ def _loop(
             _add(ctx, step, result.text,
                  f"Invalid reply: {exc}. Reply with one JSON object as described.")  # fmt: skip
             continue
+        writer.event("action", step=step, name=action.name, arguments=action.arguments)
         if ctx.artifacts is not None and action.name == READ_ARTIFACT.name:
             _add(ctx, step, result.text, ctx.artifacts.read(action.arguments), compress=False)
             continue

@@ -77,7 +77,9 @@ def method_of(params: Mapping[str, Any]) -> str:
         if kind == "history" and _value(params, "agent.context.background") == "True":
             label += " (background)"
         parts.append(f"{kind.capitalize()}: {label}")
-    return " + ".join(parts) or "No compression"
+    method = " + ".join(parts) or "No compression"
+    pads = _value(params, "agent.action_pads.source")
+    return f"{method} + ActionPads" if pads and pads != "[]" else method
 
 
 def _guideline_label(params: Mapping[str, Any], kind: str) -> str:

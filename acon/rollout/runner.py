@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from acon.agent import AgentConfig, run_task
+from acon.agent.action_pads import ActionPads
 from acon.config.build import build, typed
 from acon.environment import Environment, Task
 from acon.errors import AconError
@@ -38,13 +39,17 @@ class TaskRunner:
         self.observation = build(cfg.compression.observation, services)
         self.agent: AgentConfig = typed(cfg.agent)
         self.client = services.llms.client("agent")
+        self.pads = ActionPads.load(self.agent.action_pads, cfg)
+        if self.pads is not None:
+            self.pads.write(services.run)
 
     def __call__(self, env: Environment, task: Task) -> dict[str, Any]:
         writer = TrajectoryWriter(self.services.run.trajectory(task.id))
         try:
             record = run_task(env, task, self.client, agent=self.agent, history=self.history,
                               observation=self.observation, writer=writer,
-                              artifacts_dir=self.services.run.artifacts(task.id))  # fmt: skip
+                              artifacts_dir=self.services.run.artifacts(task.id),
+                              pads=self.pads)  # fmt: skip
         finally:
             writer.close()
         return task_metrics(record)
