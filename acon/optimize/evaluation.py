@@ -8,8 +8,9 @@ is not run again; the LLM response cache covers partly finished tasks. Only fini
 tasks count: an errored one is left out (and named) and runs again next time.
 
 The optimizer picks the compression it optimizes by itself: the optimized kind uses the
-configured strategy when it follows a guideline (`guideline` or `prompting`), and the
-`guideline` strategy with its defaults otherwise.
+configured strategy when it follows a guideline (`guideline`, `prompting`, `hybrid`,
+`memento`'s instructions, `offload`'s gist and findings), and the `guideline` strategy
+with its defaults otherwise.
 """
 
 from __future__ import annotations

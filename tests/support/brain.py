@@ -4,7 +4,9 @@ runs end to end through the real LLM layer and DSPy.
 - agent (facts env): looks up each person the task names until their record is in its
   context, then answers; at the last step it answers with what it has.
 - compressor: keeps the employee records in its summary only if its guideline says
-  "KEEP RECORDS"; otherwise its summary loses them (so multi-fact tasks fail).
+  "KEEP RECORDS"; otherwise its summary loses them (so multi-fact tasks fail). As an
+  observation compressor (offload's gist and findings) likewise: the records become
+  findings only under "KEEP RECORDS".
 - optimizer: feedback fields are filler; proposal i (seed 42 + i) adds KEEP RECORDS for
   i = 0 and a useless line otherwise (the whole guideline, or only the added line when
   asked for new instructions); shortening keeps only the KEEP RECORDS line.
@@ -30,6 +32,8 @@ def brain(body: dict[str, Any]) -> str:
         return agent(messages, body["response_format"])
     if schema == "compressed_summary":
         return compressor(messages)
+    if schema == "compressed_observation":
+        return observation_compressor(messages)
     return optimizer(messages, body.get("seed", 42))
 
 
@@ -53,6 +57,14 @@ def compressor(messages: list[dict[str, Any]]) -> str:
     else:
         summary = "The agent looked up some employees."
     return json.dumps({"reasoning": "r", "summary": summary})
+
+
+def observation_compressor(messages: list[dict[str, Any]]) -> str:
+    guideline, frame = messages[0]["content"], messages[1]["content"]
+    findings = ""
+    if "KEEP RECORDS" in guideline:
+        findings = "".join(f"\n- {m.group(0)}" for m in RECORD.finditer(frame))
+    return json.dumps({"reasoning": "r", "observation": "A directory page." + findings})
 
 
 def optimizer(messages: list[dict[str, Any]], seed: int) -> str:
