@@ -52,7 +52,7 @@ def _inside(folder: Path) -> str:
 def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
     """Per benchmark: methods, levels, comparisons and, after a threshold sweep, thresholds
     (.md with intervals in brackets, .csv with them as columns), guidelines.md (the text
-    and version each row followed), score_vs_peak.png, context_per_step.png and
+    and version each row followed), score_vs_peak.png, methods.png, context_per_step.png and
     thresholds.png (the paper's Figure 6) under
     `out_dir/<benchmark>/`; returns the files written."""
     out = Path(out_dir)
@@ -73,6 +73,7 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
             written += _write(swept.droplevel("benchmark"), folder / "thresholds")
             written.append(plots.thresholds(swept, benchmark, folder / "thresholds.png"))
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
+        written.append(plots.methods(methods, benchmark, folder / "methods.png"))
         mine = tasks[["run", "method"]].drop_duplicates()
         steps = rollouts.steps.merge(mine, on="run")
         # in the table's order, so each method keeps its colour across both figures

@@ -1,5 +1,6 @@
 """The paper's two figures, as PNG: score against peak tokens (Figure 1), and the agent's
-context length per step with and without compression (Figure 2)."""
+context length per step with and without compression (Figure 2); and the methods table
+at a glance (`methods`), one panel per measure."""
 
 from __future__ import annotations
 
@@ -38,6 +39,34 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
         # from zero on both axes: a small difference should look small
         ax.set_xlim(0, rows[["Peak (k)", "Peak (k) CI high"]].max().max() * 1.3 or 1)
         ax.set_ylim(0, max(1.0, rows["Score"].max()) * 1.05)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
+METHOD_PANELS = ["Score", "Peak (k)", "Dependency (M)", "Compressor tokens (k)", "Agent wait (s)"]
+
+
+def methods(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
+    """A bar per method in each panel (score, peak tokens, dependency, the compressor's
+    tokens, the agent's wait for its compressions), with 95% intervals as whiskers; the
+    methods in the table's order, top to bottom."""
+    rows = table.loc[benchmark]
+    panels = [c for c in METHOD_PANELS if c in rows and rows[c].notna().any()]
+    names = list(rows.index)[::-1]
+    with plt.rc_context(STYLE):
+        size = (2.6 * len(panels) + 2.4, 0.32 * len(names) + 1.2)
+        fig, axes = plt.subplots(1, len(panels), sharey=True, figsize=size)
+        for ax, column in zip(list(axes) if len(panels) > 1 else [axes], panels, strict=True):
+            values = rows[column].reindex(names)
+            errors = [_spread(rows.loc[m], column) or [[0.0], [0.0]] for m in names]
+            ax.barh(names, values.fillna(0), color=[f"C{i % 10}" for i in range(len(names))][::-1],
+                    xerr=[[e[0][0] for e in errors], [e[1][0] for e in errors]],
+                    capsize=2, alpha=0.8)  # fmt: skip
+            ax.set_title(column, fontsize=9)
+            ax.set_xlim(left=0)
+        fig.suptitle(f"{benchmark}: every method on the same tasks (95% intervals)", fontsize=10)
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)

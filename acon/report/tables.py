@@ -26,12 +26,14 @@ COLUMNS = {
     "compressor_failures": "Compressor failures",
     "agent_cost_usd": "Agent $",
     "compressor_cost_usd": "Compressor $",
+    "compressor_tokens": "Compressor tokens (k)",
     "agent_latency_s": "Agent latency (s)",
     "compressor_latency_s": "Compressor latency (s)",
     "agent_wait_s": "Agent wait (s)",
 }
 # the cells with a 95% interval
-INTERVALS = ["score", "peak_tokens", "dependency", "compressor_cost_usd", "agent_wait_s"]
+INTERVALS = ["score", "peak_tokens", "dependency", "compressor_cost_usd", "compressor_tokens",
+             "agent_wait_s"]  # fmt: skip
 KEYS = ["benchmark", "method"]
 
 
@@ -43,7 +45,12 @@ def finished(tasks: pd.DataFrame) -> pd.DataFrame:
 
 
 def in_table_units(done: pd.DataFrame) -> pd.DataFrame:
-    """Success as 0/1, peak tokens in thousands and dependency in millions."""
+    """Success as 0/1, peak tokens in thousands and dependency in millions; the compressor's
+    provider tokens (prompt and completion, thousands) as its cost where dollars are 0."""
+    if {"compressor_in_tokens", "compressor_out_tokens"} <= set(done.columns):
+        done = done.assign(
+            compressor_tokens=(done["compressor_in_tokens"] + done["compressor_out_tokens"]) / 1000
+        )
     return done.assign(
         success=done["success"].astype(float),
         peak_tokens=done["peak_tokens"] / 1000,

@@ -37,12 +37,14 @@ def make_run(folder, history, rows):
     return folder
 
 
-def row(task_id, difficulty, score, peak, dependency, inputs):
+def row(task_id, difficulty, score, peak, dependency, inputs, wait=0.0, compressor=(0, 0)):
     return {"task_id": task_id, "difficulty": difficulty, "score": score,
             "success": score == 1.0, "steps": len(inputs), "peak_tokens": peak,
             "peak_tokens_with_system": peak + 100, "dependency": dependency,
             "compressor_calls": 0, "compressor_failures": 0, "agent_cost_usd": 0.0,
-            "compressor_cost_usd": 0.0, "inputs": inputs}  # fmt: skip
+            "compressor_cost_usd": 0.0, "compressor_in_tokens": compressor[0],
+            "compressor_out_tokens": compressor[1], "agent_wait_s": wait,
+            "inputs": inputs}  # fmt: skip
 
 
 def errored(task_id, difficulty, inputs):
@@ -55,8 +57,8 @@ def errored(task_id, difficulty, inputs):
 RUNS = {
     "a": ("none", [row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
                    row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000])]),
-    "b": ("guideline", [row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500]),
-                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800]),
+    "b": ("guideline", [row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500], 3.0, (1500, 500)),
+                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800], 5.0, (2500, 500)),
                         errored("t3", "2", [900])]),
 }  # fmt: skip
 
@@ -106,8 +108,16 @@ def check_tables(out, written):
     assert pair["Δ Peak (k)"] == pytest.approx(-2.5)
     assert (pair["Only this succeeded"], pair["Only the other succeeded"]) == (0, 1)
     assert pair["McNemar p"] == 1.0
+    # the costs: the compressor's tokens (prompt and completion) and the agent's wait for
+    # its compressions, each with its interval over tasks
+    guided = table.loc["History: Guideline (naive)"]
+    assert guided["Compressor tokens (k)"] == pytest.approx(2.5)
+    assert (guided["Agent wait (s)"], guided["Agent wait (s) CI low"],
+            guided["Agent wait (s) CI high"]) == pytest.approx((4.0, 3.0, 5.0))  # fmt: skip
+    assert table.loc["No compression", "Agent wait (s)"] == 0.0
     pngs = [p for p in written if p.suffix == ".png"]
-    assert len(pngs) == 2 and all(p.stat().st_size > 10_000 for p in pngs)
+    assert {p.name for p in pngs} == {"score_vs_peak.png", "methods.png", "context_per_step.png"}
+    assert all(p.stat().st_size > 10_000 for p in pngs)
     assert "| History: Guideline (naive)" in (out / "facts" / "methods.md").read_text()
 
 
