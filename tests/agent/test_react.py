@@ -53,7 +53,8 @@ def test_a_task_solved_by_lookups_then_finish_scores_one(env, tmp_path):
     third = client.calls[2][0]
     assert any(f"Employee: {a}" in m["content"] for m in third)
     events = read_events(tmp_path / "t.jsonl")
-    assert [e["event"] for e in events] == ["start"] + ["agent_call"] * 3 + ["end"]
+    assert [e["event"] for e in events] == ["start"] + ["agent_call", "action"] * 3 + ["end"]
+    assert [e["name"] for e in events if e["event"] == "action"] == ["lookup", "lookup", "finish"]
     assert replay_inputs(events) == [call[0] for call in client.calls]
 
 

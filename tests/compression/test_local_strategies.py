@@ -1,9 +1,12 @@
-"""Each strategy that rewrites the history without a single summary (mask, hybrid, memento)
-in a real rollout: the 0.5B model as agent (and compressor) on the facts benchmark, the
-strategy firing from the second step. The tasks finish (scored, not errored) and every
-compaction is recorded as the strategy's."""
+"""Each strategy that rewrites the context without a single summary (mask, hybrid,
+memento, offload) and background compaction, in a real rollout: the 0.5B model as agent
+(and compressor) on the facts benchmark, the strategy firing from the second step. The
+tasks finish (scored, not errored) and every compaction is recorded as the strategy's."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,25 @@ from acon.run_folder import RunFolder
 from acon.trajectory import read_events
 
 pytestmark = pytest.mark.integration
+# short pages, and the history compacted from the second step on
+SHORT = ("env.filler_lines=2", "agent.context.history_threshold_tokens=200")
+
+
+def rollout(tmp_path: Path, *overrides: str) -> tuple[RunFolder, list[dict[str, Any]]]:
+    """Two facts tasks of at most 4 steps with `overrides`: the run folder and every event,
+    once both tasks finished."""
+    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", *overrides, "agent.max_steps=4",
+                   "rollout.limit=2", "tracking=off"])  # fmt: skip
+    folder = RunFolder(tmp_path / "run")
+    run(cfg, folder)
+    rows = folder.rows()
+    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
+    events = [{**e, "task_id": r["task_id"]}
+              for r in rows for e in read_events(folder.trajectory(r["task_id"]))]  # fmt: skip
+    assert sum(r["compressor_calls"] for r in rows) == sum(
+        e["event"] == "compression" for e in events
+    )
+    return folder, events
 
 
 @pytest.mark.parametrize(("strategy", "setting"), [
@@ -21,17 +43,9 @@ pytestmark = pytest.mark.integration
     ("memento", "compression.history.keep_turns=1"),
 ])  # fmt: skip
 def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy, setting):
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", f"compression/history={strategy}",
-                   setting, "env.filler_lines=2", "agent.context.history_threshold_tokens=200",
-                   "agent.max_steps=4", "rollout.limit=2", "tracking=off"])  # fmt: skip
-    folder = RunFolder(tmp_path / "run")
-    run(cfg, folder)
-    rows = folder.rows()
-    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
-             if e["event"] == "compression"]  # fmt: skip
+    _, events = rollout(tmp_path, f"compression/history={strategy}", setting, *SHORT)
+    calls = [e for e in events if e["event"] == "compression"]
     assert calls and all(e["strategy"] == strategy for e in calls)
-    assert sum(r["compressor_calls"] for r in rows) == len(calls)
     if strategy == "memento":  # each written memento stands as "Step(s) ...: ..."
         assert all(e["summary"].startswith("Step") for e in calls if e["ok"])
 
@@ -39,31 +53,19 @@ def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy,
 def test_a_local_agent_works_on_with_offloading(local_cfg, tmp_path):
     """Every lookup page is offloaded (gist and findings by the 0.5B compressor): each
     artifact is on disk byte for byte as the record holds it."""
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", "compression/observation=offload",
-                   "env.filler_lines=4", "agent.context.observation_threshold_tokens=50",
-                   "agent.max_steps=4", "rollout.limit=2", "tracking=off"])  # fmt: skip
-    folder = RunFolder(tmp_path / "run")
-    run(cfg, folder)
-    rows = folder.rows()
-    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    stored = [(r["task_id"], e) for r in rows for e in read_events(folder.trajectory(r["task_id"]))
-              if e["event"] == "artifact"]  # fmt: skip
+    folder, events = rollout(tmp_path, "compression/observation=offload", "env.filler_lines=4",
+                             "agent.context.observation_threshold_tokens=50")  # fmt: skip
+    stored = [e for e in events if e["event"] == "artifact"]
     assert stored
-    for task_id, e in stored:
-        path = folder.artifacts(task_id) / f"{e['id']}.txt"
+    for e in stored:
+        path = folder.artifacts(e["task_id"]) / f"{e['id']}.txt"
         assert path.read_bytes() == e["text"].encode("utf-8")
 
 
 def test_a_local_agent_works_on_while_its_history_compacts_in_the_background(local_cfg, tmp_path):
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", "compression/history=guideline",
-                   "agent.context.background=true", "env.filler_lines=2",
-                   "agent.context.history_threshold_tokens=200", "agent.max_steps=4",
-                   "rollout.limit=2", "tracking=off"])  # fmt: skip
-    folder = RunFolder(tmp_path / "run")
-    run(cfg, folder)
-    rows = folder.rows()
-    assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    calls = [e for r in rows for e in read_events(folder.trajectory(r["task_id"]))
-             if e["event"] == "compression"]  # fmt: skip
+    _, events = rollout(
+        tmp_path, "compression/history=guideline", "agent.context.background=true", *SHORT
+    )
+    calls = [e for e in events if e["event"] == "compression"]
     assert calls and all("background" in e for e in calls if e["ok"])
     assert all(e["waited_s"] <= e["wall_s"] + 1e-6 for e in calls)
