@@ -45,13 +45,15 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
     return path
 
 
-METHOD_PANELS = ["Score", "Peak (k)", "Dependency (M)", "Compressor tokens (k)", "Agent wait (s)"]
+METHOD_PANELS = ["Score", "Peak (k)", "Dependency (M)", "Compressor tokens (k)", "Agent wait (s)",
+                 "Agent latency (s)"]  # fmt: skip
 
 
 def methods(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
     """A bar per method in each panel (score, peak tokens, dependency, the compressor's
-    tokens, the agent's wait for its compressions), with 95% intervals as whiskers; the
-    methods in the table's order, top to bottom."""
+    tokens, the agent's wait for its compressions and for its own model), with 95%
+    intervals as whiskers where the table has them; the methods in the table's order, top
+    to bottom."""
     rows = table.loc[benchmark]
     panels = [c for c in METHOD_PANELS if c in rows and rows[c].notna().any()]
     names = list(rows.index)[::-1]
