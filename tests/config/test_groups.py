@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import yaml
 from hydra.utils import get_class
 
 from acon.compression.base import HistoryStrategy, ObservationStrategy, StrategyConfig
@@ -116,3 +117,19 @@ def test_the_typed_config_is_plain_dataclasses_all_the_way_down():
     cfg = compose(["env=qa", "compression/history=retrieval"])
     for key in ("agent", "rollout", "env", "optimizer", "tracking", "llm"):
         assert dataclasses.is_dataclass(typed(cfg[key]))
+
+
+@pytest.mark.parametrize("option", options("strategy"))
+def test_every_head_to_head_strategy_composes_on_both_benchmarks(option):
+    for preset in ("head_to_head_qa", "head_to_head_facts"):
+        cfg = compose([f"+experiment={preset}", f"+strategy={option}"])
+        history, observation = typed(cfg.compression.history), typed(cfg.compression.observation)
+        assert typed(cfg.agent).context.background == option.endswith("_background")
+        assert (history._target_ is None) == (option in ("none", "offload"))
+        assert (observation._target_ is None) == (option != "offload")
+
+
+def test_the_head_to_head_sweeps_every_strategy():
+    text = (CONF_DIR / "experiment" / "head_to_head.yaml").read_text()
+    swept = yaml.safe_load(text)["hydra"]["sweeper"]["params"]["+strategy"].split(",")
+    assert sorted(swept) == sorted(options("strategy"))
