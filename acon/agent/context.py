@@ -114,10 +114,14 @@ class AgentContext:
         recorded (its cost counts) but not spliced into a context no one reads."""
         job, self._pending = self._pending, None
         if job is not None:
+            outcome, ended, waited = _outcome(job.future, waited_from=None)
             try:
-                self._finish(job, *_outcome(job.future, waited_from=None), splice=False)
+                self._finish(job, outcome, ended, waited, splice=False)
             except LLMCallError as exc:  # the answer is in; an outage now changes nothing
+                assert self.history is not None
                 log.warning("background compaction failed after the task ended: %s", exc)
+                self._failed("history", self.history.name, job.step, job.before,
+                             ended - job.start, 0.0, exc)  # fmt: skip
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

@@ -18,6 +18,7 @@ from acon.run_folder import RunFolder
 from acon.trajectory import TrajectoryWriter, read_events
 from environments.facts.config import FactsConfig
 from environments.facts.env import FactsEnv
+from tests.rollout.test_failures import acon_rollout
 
 
 def step(tool, /, **arguments):
@@ -94,3 +95,12 @@ def test_a_run_with_pads_is_its_own_row():
     params = {"agent.action_pads.source": "['runs/train']"}
     assert method_of(params) == "No compression + ActionPads"
     assert method_of({"agent.action_pads.source": "[]"}) == "No compression"
+
+
+def test_the_command_with_a_source_that_holds_no_rollout_exits_2_with_one_sentence(tmp_path):
+    dead = ["llm.common.base_url=http://127.0.0.1:9/v1", "llm.common.model=x"]
+    proc = acon_rollout(tmp_path, *dead, f"agent.action_pads.source=[{tmp_path / 'nothing'}]")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    last = (proc.stdout + proc.stderr).strip().splitlines()[-1]
+    assert "agent.action_pads.source" in last and "holds no rollout" in last
+    assert not RunFolder(tmp_path / "run").rows()

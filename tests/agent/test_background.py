@@ -77,6 +77,15 @@ def test_the_agent_acts_on_the_full_context_until_the_result_is_spliced_in():
     assert call.in_tokens == history_tokens_after(3)
 
 
+def test_an_outage_after_the_task_ended_is_recorded_and_leaves_the_task_as_it_was():
+    strategy = Gated(hold=False, fail=LLMCallError("down", kind="connection"))
+    ctx = background_context(strategy, soft=history_tokens_after(3) - 1)
+    fill(ctx, 3)
+    ctx.close()  # the task's answer is in: nothing raises
+    (call,) = ctx.record.compressions
+    assert not call.ok and "down" in call.error and call.waited_s == 0.0
+
+
 def test_past_the_hard_threshold_the_agent_waits_for_the_compaction():
     strategy = Gated()
     ctx = background_context(strategy, soft=history_tokens_after(3) - 1,
