@@ -103,8 +103,9 @@ def test_past_the_hard_threshold_the_agent_waits_for_the_compaction():
     assert ctx.summary == "summary of steps [1, 2]"
     assert [t.index for t in ctx.turns] == [3, 4, 5]
     (call,) = ctx.record.compressions
-    # it waited (how long depends on when its thread got the CPU; never past the wall)
-    assert 0 < call.waited_s <= call.wall_s
+    # it waited (how long depends on when its thread got the CPU); not longer than the
+    # compaction ran, give or take the wake-up of a loaded machine
+    assert 0 < call.waited_s <= call.wall_s + 0.5
 
 
 def test_in_the_foreground_the_agent_waits_the_whole_compaction():

@@ -68,4 +68,4 @@ def test_a_local_agent_works_on_while_its_history_compacts_in_the_background(loc
     )
     calls = [e for e in events if e["event"] == "compression"]
     assert calls and all("background" in e for e in calls if e["ok"])
-    assert all(e["waited_s"] <= e["wall_s"] + 1e-6 for e in calls)
+    assert all(e["waited_s"] <= e["wall_s"] + 0.5 for e in calls)  # wake-up slack
