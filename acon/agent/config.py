@@ -18,7 +18,8 @@ class ContextConfig:
 
     `background`: history compaction starts at that (soft) threshold in a thread of its own
     while the agent goes on acting on the full context, and its result is spliced in when
-    ready; past `hard_threshold_tokens` the agent waits for it."""
+    ready; an observation enters raw and its compressed form replaces it when ready; past
+    `hard_threshold_tokens` the agent waits for them."""
 
     history_threshold_tokens: int = 4096
     observation_threshold_tokens: int = 1024

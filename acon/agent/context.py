@@ -65,6 +65,7 @@ class AgentContext:
         self._summary_tokens = 0
         self._turn_tokens = 0
         self._pending: _Compaction | None = None  # a history compaction not yet spliced in
+        self._observing: list[_Observed] = []  # background observation compressions
         self._pool: ThreadPoolExecutor | None = None
         self._facts_message: dict[str, str] | None = None
         self._facts_tokens = 0
@@ -94,24 +95,37 @@ class AgentContext:
 
     def add(self, step: int, action: str, observation: str, compress: bool = True) -> Turn:
         """Record one step; compress the observation (unless not to: an artifact read
-        back), then the history, as configured."""
+        back), then the history, as configured. In the background an observation enters
+        raw and its compressed form replaces it when ready (if its turn is still there)."""
+        job = None
         if (
             compress
             and self.observation is not None
             and count_text(observation) > self.config.observation_threshold_tokens
         ):
-            observation = self._compress_observation(step, action, observation)
+            job = _Observed(step, action, observation, time.perf_counter())
+            call = (self.observation.compress, observation, self.task, action)
+            if self.config.background:
+                job.future = self._worker().submit(_timed, *call)
+                self._observing.append(job)
+            else:
+                job.future.set_result(_timed(*call))
+                observation = self._observed(job, *_outcome(job.future, job.start))
         turn = Turn.make(step, action, observation)
         self.turns.append(turn)
         self.all_turns.append(turn)
         self._turn_tokens += turn.tokens
+        self._settle_observations()
         if self.history is not None:
             self._compact_history(step)
         return turn
 
     def close(self) -> None:
-        """The task is over: a background compaction still running is waited for and
-        recorded (its cost counts) but not spliced into a context no one reads."""
+        """The task is over: background compressions still running are waited for and
+        recorded (their cost counts) but not spliced into a context no one reads."""
+        jobs, self._observing = self._observing, []
+        for observed in jobs:
+            self._observed(observed, *_outcome(observed.future, None), splice=False)
         job, self._pending = self._pending, None
         if job is not None:
             outcome, ended, waited = _outcome(job.future, waited_from=None)
@@ -126,23 +140,49 @@ class AgentContext:
             self._pool.shutdown(wait=True)
             self._pool = None
 
-    def _compress_observation(self, step: int, action: str, observation: str) -> str:
+    def _worker(self) -> ThreadPoolExecutor:
+        """One thread for background compressions: they run in order, as on one slot."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="compaction")
+        return self._pool
+
+    def _settle_observations(self) -> None:
+        """Splice in the background observation compressions that are done; past the hard
+        threshold, wait for all of them."""
+        wait = self.history_tokens > self.config.hard_threshold
+        since = time.perf_counter()
+        for job in list(self._observing):
+            if wait or job.future.done():
+                self._observing.remove(job)
+                self._observed(job, *_outcome(job.future, since if wait else None))
+
+    def _observed(
+        self, job: _Observed, outcome: Any, ended: float, waited: float, splice: bool = True
+    ) -> str:
+        """Record an observation compression that has ended; return the text the context
+        gets. In the background, its turn (if still in the context) takes that text."""
         assert self.observation is not None
-        before = count_text(observation)
-        start = time.perf_counter()
-        try:
-            result = self.observation.compress(observation, self.task, action)
-        except (CompressionError, LLMCallError) as exc:
-            _raise_unless_the_methods(exc)
-            wall = time.perf_counter() - start
-            self._failed("observation", self.observation.name, step, before, wall, wall, exc)
-            return observation
-        text = self._offload(step, observation, result) if result.offloaded else result.text
-        wall = time.perf_counter() - start
-        self._succeeded(
-            "observation", self.observation.name, step, before, count_text(text),
-            wall, wall, result.call, {"input": observation, "output": text},
+        name, before, wall = self.observation.name, count_text(job.observation), ended - job.start
+        if isinstance(outcome, Exception):
+            if not isinstance(outcome, CompressionError | LLMCallError):
+                raise outcome
+            _raise_unless_the_methods(outcome)
+            self._failed("observation", name, job.step, before, wall, waited, outcome)
+            return job.observation
+        text = self._offload(job.step, job.observation, outcome) if outcome.offloaded else (
+            outcome.text
         )  # fmt: skip
+        place = next((i for i, t in enumerate(self.turns) if t.index == job.step), None)
+        spliced = splice and self.config.background and place is not None
+        if spliced:
+            old = self.turns[place]
+            self.turns[place] = Turn.make(old.index, old.action, text)
+            self._turn_tokens += self.turns[place].tokens - old.tokens
+        payload: dict[str, Any] = {"input": job.observation, "output": text}
+        if self.config.background:
+            payload["background"] = {"spliced": spliced}
+        self._succeeded("observation", name, job.step, before, count_text(text), wall, waited,
+                        outcome.call, payload)  # fmt: skip
         return text
 
     def _offload(self, step: int, observation: str, result: CompressedObservation) -> str:
@@ -180,9 +220,7 @@ class AgentContext:
                              settings.keep_last, settings.history_threshold_tokens)  # fmt: skip
         job = _Compaction(step, len(self.turns), self.history_tokens, time.perf_counter())
         if settings.background:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="compaction")
-            job.future = self._pool.submit(_timed, self.history.compact, state)
+            job.future = self._worker().submit(_timed, self.history.compact, state)
         else:
             job.future.set_result(_timed(self.history.compact, state))
         return job
@@ -312,17 +350,26 @@ class _Compaction:
     future: Future = field(default_factory=Future)
 
 
-def _timed(compact: Any, state: HistoryState) -> tuple[Compacted | Exception, float]:
+@dataclass
+class _Observed:
+    """An observation compression under way: its step, action and raw observation."""
+
+    step: int
+    action: str
+    observation: str
+    start: float
+    future: Future = field(default_factory=Future)
+
+
+def _timed(strategy_call: Any, *args: Any) -> tuple[Any, float]:
     """The strategy's result, or what it raised, and when it ended (perf_counter)."""
     try:
-        return compact(state), time.perf_counter()
+        return strategy_call(*args), time.perf_counter()
     except Exception as exc:  # handed to the agent's thread, which decides (_finish)
         return exc, time.perf_counter()
 
 
-def _outcome(
-    future: Future, waited_from: float | None
-) -> tuple[Compacted | Exception, float, float]:
+def _outcome(future: Future, waited_from: float | None) -> tuple[Any, float, float]:
     """(result, when it ended, how long the agent waited for it from `waited_from`)."""
     outcome, ended = future.result()
     waited = 0.0 if waited_from is None else max(0.0, time.perf_counter() - waited_from)

@@ -12,9 +12,16 @@ import pytest
 
 from acon.agent.config import ContextConfig
 from acon.agent.context import AgentContext
-from acon.compression.base import Compacted, CompressionError, HistoryStrategy
+from acon.compression.base import (
+    Compacted,
+    CompressedObservation,
+    CompressionError,
+    HistoryStrategy,
+    ObservationStrategy,
+)
 from acon.config.schemas import InvalidSetting
 from acon.llm.client import LLMCallError
+from acon.tokens import count_messages, count_text
 from acon.trajectory import TaskRecord
 from tests.support import fill, history_tokens_after
 
@@ -162,3 +169,53 @@ def test_a_hard_threshold_below_the_soft_one_is_refused():
 def fill_from(ctx: AgentContext, first: int, last: int) -> None:
     for i in range(first, last + 1):
         ctx.add(i, f"action {i}", f"{'some observation text ' * 5} {i}")
+
+
+class GatedObservation(ObservationStrategy):
+    """Shortens an observation to its first 20 characters, once `release` is set."""
+
+    name = "gated-observation"
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def compress(self, observation, task, last_action):
+        assert self.release.wait(10)
+        return CompressedObservation(text=observation[:20])
+
+
+def observing_context(strategy, hard: int = 10_000) -> AgentContext:
+    settings = ContextConfig(observation_threshold_tokens=10, history_threshold_tokens=hard,
+                             hard_threshold_tokens=hard, background=True)  # fmt: skip
+    return AgentContext("system prompt", "the task", settings, None, strategy, TaskRecord("t"))
+
+
+LONG = "a long observation with many words " * 6
+
+
+def test_an_observation_enters_raw_and_its_compressed_form_replaces_it_when_ready():
+    strategy = GatedObservation()
+    ctx = observing_context(strategy)
+    first = ctx.add(1, "action 1", LONG)
+    assert first.observation == LONG  # the agent acts on it raw meanwhile
+    strategy.release.set()
+    ctx._observing[0].future.result(timeout=10)
+    ctx.add(2, "action 2", "short")
+    assert [t.observation for t in ctx.turns] == [LONG[:20], "short"]
+    assert ctx.history_tokens == count_messages(ctx.messages()[1:]) - 3  # counts follow
+    (call,) = ctx.record.compressions
+    assert call.kind == "observation" and call.waited_s == 0.0 and call.wall_s > 0
+
+
+def test_past_the_hard_threshold_the_agent_waits_for_its_observations():
+    strategy = GatedObservation()
+    ctx = observing_context(strategy, hard=count_text(LONG) + 20)
+    ctx.add(1, "action 1", LONG)  # below the hard threshold: no wait
+    adding = threading.Thread(target=ctx.add, args=(2, "action 2", LONG))
+    adding.start()
+    adding.join(0.3)
+    assert adding.is_alive()  # two raw observations pass it: step 2 waits
+    strategy.release.set()
+    adding.join(10)
+    assert [t.observation for t in ctx.turns] == [LONG[:20], LONG[:20]]
+    assert all(c.waited_s > 0 for c in ctx.record.compressions)

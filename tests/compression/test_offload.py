@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,23 @@ def test_read_artifact_is_offered_in_the_qa_environment_too(tmp_path):
     schema = json.dumps(client.calls[0][1]["response_format"])
     assert '"read_artifact"' in schema and '"search"' in schema
     assert client.calls[2][0][-1]["content"].startswith("Observation:\nArtifact 1")
+
+
+def test_in_the_background_the_payload_is_offloaded_when_its_gist_is_ready(tmp_path):
+    release = threading.Event()
+
+    def gated(messages, params):
+        assert release.wait(10)
+        return {"reasoning": "r", "observation": REPLY}
+
+    strategy = Offload(OffloadConfig(), Services(llms=OneRoleLLMs(ScriptedClient(gated))))
+    settings = ContextConfig(observation_threshold_tokens=50, background=True)
+    ctx = AgentContext("system prompt", "the task", settings, None, strategy, TaskRecord("t"),
+                       artifacts_dir=tmp_path / "artifacts")  # fmt: skip
+    assert ctx.add(1, "action 1", PAYLOAD).observation == PAYLOAD  # raw meanwhile
+    release.set()
+    ctx.close()  # the task ends first: recorded and stored, not spliced
+    assert ctx.turns[0].observation == PAYLOAD
+    assert (tmp_path / "artifacts" / "1.txt").read_bytes() == PAYLOAD.encode("utf-8")
+    (call,) = ctx.record.compressions
+    assert call.ok and call.kind == "observation"
