@@ -244,7 +244,11 @@ class AgentContext:
             return
         since = self.turns[job.turns :]
         if splice:
-            self._apply(dataclasses.replace(outcome, turns=[*outcome.turns, *since]))
+            # a kept turn the strategy left as it was takes its current form (an
+            # observation compressed in the background since the snapshot)
+            current, raw = {t.index: t for t in self.turns}, {t.index: t for t in self.all_turns}
+            kept = [current.get(t.index, t) if t == raw.get(t.index) else t for t in outcome.turns]
+            self._apply(dataclasses.replace(outcome, turns=[*kept, *since]))
         payload = {
             "summary": outcome.summary,
             "kept_turns": [t.index for t in outcome.turns],

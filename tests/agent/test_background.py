@@ -219,3 +219,23 @@ def test_past_the_hard_threshold_the_agent_waits_for_its_observations():
     adding.join(10)
     assert [t.observation for t in ctx.turns] == [LONG[:20], LONG[:20]]
     assert all(c.waited_s > 0 for c in ctx.record.compressions)
+
+
+def test_a_history_splice_keeps_an_observation_compressed_meanwhile():
+    history, observation = Gated(), GatedObservation()
+    settings = ContextConfig(observation_threshold_tokens=10, keep_last=1, background=True,
+                             history_threshold_tokens=count_text(LONG),
+                             hard_threshold_tokens=10_000)  # fmt: skip
+    ctx = AgentContext("system prompt", "the task", settings, history, observation,
+                       TaskRecord("t"))  # fmt: skip
+    ctx.add(1, "action 1", "short")
+    ctx.add(2, "action 2", LONG)  # queued: the observation, then the history compaction
+    assert history.started.wait(0.2) is False  # one worker: the observation first
+    observation.release.set()
+    assert history.started.wait(10)
+    history.release.set()
+    ctx._pending.future.result(timeout=10)
+    ctx.add(3, "action 3", "short")
+    # the kept turn 2 is the compressed one, not the raw snapshot the compaction saw
+    assert ctx.summary == "summary of steps [1]"
+    assert [t.observation for t in ctx.turns] == [LONG[:20], "short"]
