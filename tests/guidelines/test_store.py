@@ -69,7 +69,7 @@ def test_unknown_names_versions_and_aliases_name_the_fix(tmp_path):
 
 def test_the_shipped_guidelines():
     assert SHIPPED.names("history") == ["engineered", "memento", "naive", "sectioned"]
-    assert SHIPPED.names("observation") == ["engineered", "naive", "sectioned"]
+    assert SHIPPED.names("observation") == ["engineered", "naive", "offload", "sectioned"]
     for kind in ("history", "observation"):
         # the prompting baseline is a human-engineered prompt, not a one-line strawman
         assert len(load_guideline(kind, "engineered").text.splitlines()) >= 10
