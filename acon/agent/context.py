@@ -125,20 +125,33 @@ class AgentContext:
         recorded (their cost counts) but not spliced into a context no one reads."""
         jobs, self._observing = self._observing, []
         for observed in jobs:
-            self._observed(observed, *_outcome(observed.future, None), splice=False)
+            outcome, ended, _ = _outcome(observed.future, None)
+            try:
+                self._observed(observed, outcome, ended, 0.0, splice=False)
+            except LLMCallError as exc:  # the answer is in; an outage now changes nothing
+                assert self.observation is not None
+                before, wall = count_text(observed.observation), ended - observed.start
+                self._ended_with(exc, "observation", self.observation.name, observed.step,
+                                 before, wall)  # fmt: skip
         job, self._pending = self._pending, None
         if job is not None:
-            outcome, ended, waited = _outcome(job.future, waited_from=None)
+            outcome, ended, _ = _outcome(job.future, waited_from=None)
             try:
-                self._finish(job, outcome, ended, waited, splice=False)
-            except LLMCallError as exc:  # the answer is in; an outage now changes nothing
+                self._finish(job, outcome, ended, 0.0, splice=False)
+            except LLMCallError as exc:
                 assert self.history is not None
-                log.warning("background compaction failed after the task ended: %s", exc)
-                self._failed("history", self.history.name, job.step, job.before,
-                             ended - job.start, 0.0, exc)  # fmt: skip
+                self._ended_with(exc, "history", self.history.name, job.step, job.before,
+                                 ended - job.start)  # fmt: skip
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+
+    def _ended_with(
+        self, exc: Exception, kind: str, strategy: str, step: int, before: int, wall: float
+    ) -> None:
+        """A background compression that failed after the task ended: recorded, not raised."""
+        log.warning("background %s compression failed after the task ended: %s", kind, exc)
+        self._failed(kind, strategy, step, before, wall, 0.0, exc)
 
     def _worker(self) -> ThreadPoolExecutor:
         """One thread for background compressions: they run in order, as on one slot."""

@@ -239,3 +239,18 @@ def test_a_history_splice_keeps_an_observation_compressed_meanwhile():
     # the kept turn 2 is the compressed one, not the raw snapshot the compaction saw
     assert ctx.summary == "summary of steps [1]"
     assert [t.observation for t in ctx.turns] == [LONG[:20], "short"]
+
+
+def test_an_observation_outage_after_the_task_ended_is_recorded_not_raised():
+    class Down(GatedObservation):
+        def compress(self, observation, task, last_action):
+            assert self.release.wait(10)
+            raise LLMCallError("down", kind="connection")
+
+    strategy = Down()
+    ctx = observing_context(strategy)
+    ctx.add(1, "action 1", LONG)
+    strategy.release.set()
+    ctx.close()  # the task's answer is in: nothing raises
+    (call,) = ctx.record.compressions
+    assert not call.ok and call.kind == "observation" and "down" in call.error
