@@ -63,7 +63,13 @@ class ActionPads:
                 "point it at finished rollouts of this benchmark whose tasks succeeded."
             )
         self.pads, self.top_k = pads, top_k
-        import bm25s  # the qa extra, installed by `make setup`
+        try:
+            import bm25s  # the qa extra, installed by `make setup`
+        except ImportError:
+            raise AconError(
+                "agent.action_pads needs bm25s: install the qa extra (pip install -e '.[qa]', "
+                "or `make setup`)."
+            ) from None
 
         self._bm25s = bm25s
         self._index = bm25s.BM25()
