@@ -31,14 +31,21 @@ The text is tokenised once with `/tokenize` (`with_pieces`) and scored in chunks
 embeddings endpoint needs the whole input in one physical batch. The first token has no
 context; it gets the highest score so the text's start survives.
 
-With `scorer: llmlingua2` (`pip install llmlingua` and a machine that can fetch its
-weights), `llmlingua.PromptCompressor(model_name, use_llmlingua2=True)` compresses instead.
+With `scorer: llmlingua2` (the `llmlingua` extra, and the model as a local folder or a hub
+id this machine can fetch), `llmlingua.PromptCompressor(model_name, use_llmlingua2=True)`
+compresses instead: `compress_prompt([text], rate=keep_ratio, force_tokens=["\n"],
+force_reserve_digit=keep_digits)`, llmlingua 0.2.2's documented arguments (its `rate` is the
+share of tokens kept: the token filter drops `1 - rate`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
+import os
+import re
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,6 +61,13 @@ SCORERS = ("local_perplexity", "llmlingua2")
 UNITS = ("word", "token")
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-0.5b"
 DEFAULT_LLMLINGUA2 = "microsoft/llmlingua-2-xlm-roberta-large-meetingbank"
+# pyproject's `llmlingua` extra; torch first, as for the retrieval extra: left to resolve on
+# its own, pip pulls the CUDA build of torch (about 6 GB).
+LLMLINGUA_INSTALL = (
+    "pip install torch==2.13.0 (the CPU build) and then pip install -e '.[llmlingua]'"
+)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_TRUE = {"1", "on", "yes", "true"}
 
 
 @dataclass(frozen=True)
@@ -194,33 +208,99 @@ class ScoringCompressor:
         return out, {"tokens": len(tokens), "kept_tokens": len(kept)}
 
 
-class LLMLingua2Compressor:
-    """LLMLingua-2 through the `llmlingua` package (not a base dependency)."""
+def llmlingua_installed() -> bool:
+    """Whether `import llmlingua` can work, without paying for its torch import."""
+    if "llmlingua" in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec("llmlingua") is not None
+    except (ImportError, ValueError):
+        return False
 
-    def __init__(self, model_name: str, keep_ratio: float, device: str = "cpu"):
+
+def llmlingua2_problem(setting: str, model_name: str) -> str | None:
+    """Why `scorer=llmlingua2` cannot run here, as the fix to name, or None when it may:
+    the package is missing, `model_name` is a path that does not exist, or a hub id that is
+    not in the local Hugging Face cache while the hub is switched off. (A hub id that is
+    neither cached nor reachable is only found out when the strategy loads it.)"""
+    if not llmlingua_installed():
+        return (
+            f"it needs the llmlingua extra: {LLMLINGUA_INSTALL} "
+            f"(or set {setting}.scorer=local_perplexity)"
+        )
+    path = Path(model_name).expanduser()
+    if path.exists():
+        return None
+    if not _HUB_ID.match(model_name):
+        return (
+            f"{setting}.model_name={model_name!r} is no folder here: set it to a local copy of "
+            "the model (its config, tokenizer and weights) or to a Hugging Face hub id"
+        )
+    offline = any(os.environ.get(v, "").lower() in _TRUE
+                  for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))  # fmt: skip
+    if offline and not _hub_cached(model_name):
+        return (
+            f"{model_name!r} is not in the Hugging Face cache and the hub is switched off "
+            f"(HF_HUB_OFFLINE): set {setting}.model_name to a local copy of the model"
+        )
+    return None
+
+
+def _hub_cached(repo_id: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return False
+    return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+
+
+class LLMLingua2Compressor:
+    """LLMLingua-2 through the `llmlingua` package (an extra, not a base dependency).
+
+    The model loads when the strategy is built, so a model that cannot be had stops the
+    run before its first task, with the fix. `setting` is the strategy's config key."""
+
+    def __init__(
+        self,
+        model_name: str,
+        keep_ratio: float,
+        device: str = "cpu",
+        keep_digits: bool = True,
+        setting: str = "compression.<kind>",
+    ):
         self.keep_ratio = check_ratio(keep_ratio)
+        self.keep_digits = bool(keep_digits)
         try:
             from llmlingua import PromptCompressor  # type: ignore[import-not-found]
         except ImportError as exc:
             raise AconError(
-                "scorer=llmlingua2 needs the llmlingua package: `pip install llmlingua`, "
-                "or use scorer=local_perplexity."
+                f"{setting}.scorer=llmlingua2 needs the llmlingua extra: {LLMLINGUA_INSTALL} "
+                f"(or set {setting}.scorer=local_perplexity)."
             ) from exc
         try:
             self._pc = PromptCompressor(
-                model_name=model_name, use_llmlingua2=True, device_map=device
+                model_name=model_name, device_map=device, use_llmlingua2=True
             )
-        except Exception as exc:  # weights or tiktoken files that cannot be fetched
+        except Exception as exc:  # weights, or tiktoken's files, that cannot be fetched
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise AconError(
-                f"llmlingua could not load {model_name!r} ({exc}): use a machine that can "
-                f"download it, or scorer=local_perplexity."
+                f"llmlingua could not load {model_name!r} ({reason}): set "
+                f"{setting}.model_name to a local copy of the model (its config, tokenizer "
+                f"and weights), or run where huggingface.co and tiktoken's files can be "
+                f"reached, or set {setting}.scorer=local_perplexity."
             ) from exc
 
     def compress(self, text: str) -> tuple[str, dict[str, Any]]:
         if not text.strip():
             return text, {"tokens": 0, "kept_tokens": 0}
         try:
-            result = self._pc.compress_prompt(text, rate=self.keep_ratio, force_tokens=["\n"])
+            # newlines kept: the turns' structure survives; digits as the local scorer keeps them
+            result = self._pc.compress_prompt(
+                [text],
+                rate=self.keep_ratio,
+                force_tokens=["\n"],
+                force_reserve_digit=self.keep_digits,
+            )
         except Exception as exc:
             raise CompressionError(f"llmlingua2 failed: {exc}") from exc
         return str(result["compressed_prompt"]), {

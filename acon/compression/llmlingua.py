@@ -2,12 +2,16 @@
 
 Keeps the most informative `keep_ratio` of the tokens, in their original order, as scored
 by acon/compression/lingua_scorer.py (offline: the local Qwen model's self-information;
-with `scorer: llmlingua2`, LLMLingua-2 through the `llmlingua` package).
+with `scorer: llmlingua2`, LLMLingua-2 through the `llmlingua` package). A configured
+llmlingua2 scorer that cannot run here (the extra missing, a model path that does not
+exist, a hub id not cached while the hub is off) is refused when the config is checked,
+with the fix; one that cannot load its model stops the run before its first task.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from acon.compression.base import (
     Compacted,
@@ -25,22 +29,33 @@ from acon.compression.lingua_scorer import (
     LLMLingua2Compressor,
     ScoringCompressor,
     TokenScorer,
+    llmlingua2_problem,
     start_local_scorer,
 )
 from acon.config.schemas import InvalidSetting, check_choice, schema
+from acon.errors import AconError
 from acon.services import Services
+
+
+class ScorerUnavailable(InvalidSetting, AconError):
+    """`scorer: llmlingua2` that cannot run here. A setting to fix where the config is
+    checked (the message names its key), and a user-fixable error wherever else a config
+    is typed (acon-main's baselines), so every entry point stops with one sentence."""
 
 
 @dataclass
 class LinguaConfig(StrategyConfig):
+    SETTING: ClassVar[str] = "compression.<kind>"  # the config key, for messages
+
     keep_ratio: float = 0.3  # the paper's LLMLingua setting
-    scorer: str = "local_perplexity"  # or llmlingua2 (pip install llmlingua; its weights)
+    # local_perplexity (offline, the default) or llmlingua2 (the llmlingua extra; model_name)
+    scorer: str = "local_perplexity"
     unit: str = "word"  # word: a word's tokens kept or dropped together; token: each alone
     keep_digits: bool = True  # words holding digits first, as LLMLingua-2's force_reserve_digit
     model: str | None = None  # local_perplexity: a local model; null: the compressor's
     chunk_tokens: int = 1024  # local_perplexity: tokens scored per request
     overlap_tokens: int = 128  # and the context each chunk carries from the one before
-    model_name: str = DEFAULT_LLMLINGUA2  # llmlingua2: the Hugging Face model
+    model_name: str = DEFAULT_LLMLINGUA2  # llmlingua2: a hub id or a local model folder
     device: str = "cpu"  # llmlingua2
 
     def llm_roles(self) -> tuple[str, ...]:
@@ -52,17 +67,23 @@ class LinguaConfig(StrategyConfig):
             raise InvalidSetting("keep_ratio", self.keep_ratio, "use a number in (0, 1], e.g. 0.3")
         check_choice("scorer", self.scorer, SCORERS)
         check_choice("unit", self.unit, UNITS)
+        if self.scorer == "llmlingua2" and (
+            problem := llmlingua2_problem(self.SETTING, self.model_name)
+        ):
+            raise ScorerUnavailable("scorer", self.scorer, problem)
 
 
 @schema("compression/history", "llmlingua")
 @dataclass
 class LinguaHistoryConfig(LinguaConfig):
+    SETTING: ClassVar[str] = "compression.history"
     _target_: str | None = "acon.compression.llmlingua.LinguaHistory"
 
 
 @schema("compression/observation", "llmlingua")
 @dataclass
 class LinguaObservationConfig(LinguaConfig):
+    SETTING: ClassVar[str] = "compression.observation"
     _target_: str | None = "acon.compression.llmlingua.LinguaObservation"
 
 
@@ -71,7 +92,8 @@ def build_compressor(
 ) -> Compressor:
     """The compressor `config` asks for; `scorer` replaces the local one (tests)."""
     if config.scorer == "llmlingua2":
-        return LLMLingua2Compressor(config.model_name, config.keep_ratio, config.device)
+        return LLMLingua2Compressor(config.model_name, config.keep_ratio, config.device,
+                                    config.keep_digits, config.SETTING)  # fmt: skip
     scorer = scorer or start_local_scorer(
         services.llms, config.model, config.chunk_tokens, config.overlap_tokens
     )

@@ -35,7 +35,7 @@ class OfficeBenchEnv(Environment):
         super().__init__(config, services)
         self.data = OfficeBenchData(config.data_dir)
         self.prompt = config.prompt
-        self.skip_ocr = config.skip_ocr_without_tesseract
+        self.ocr_tasks = config.ocr_tasks
         self.shell = Shell(ShellConfig(config.shell_timeout_s, config.shell_isolate_network))
         self.max_observation_chars = config.max_observation_chars
         self.workspace_parent = config.workspace_parent
@@ -47,12 +47,15 @@ class OfficeBenchEnv(Environment):
     # -- tasks ----------------------------------------------------------------------------
     def tasks(self, split: str = "test") -> list[Task]:
         subtasks = self.data.split(split)
-        ocr = tesseract_available()
-        skipped = [s.id for s in subtasks if s.needs_ocr and not ocr and self.skip_ocr]
+        if self.ocr_tasks == "exclude":  # the paper's rule: never part of the benchmark
+            return [self._task(s) for s in subtasks if not s.needs_ocr]
+        ocr = self.ocr_tasks == "include" or tesseract_available()
+        skipped = [s.id for s in subtasks if s.needs_ocr and not ocr]
         if skipped:
             log.warning(
                 "OfficeBench: skipping %d subtask(s) that read images or scanned PDFs, because "
-                "tesseract-ocr is not installed (apt-get install tesseract-ocr): %s",
+                "tesseract-ocr is not installed (apt-get install tesseract-ocr, or "
+                "env.ocr_tasks=include to keep them): %s",
                 len(skipped), ", ".join(skipped),
             )  # fmt: skip
         return [self._task(s) for s in subtasks if s.id not in set(skipped)]

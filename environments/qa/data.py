@@ -1,10 +1,14 @@
-"""NQ-open questions and Wikipedia passages from the data folder, and the fixed task split.
+"""NQ questions and Wikipedia passages, and the fixed task split.
 
-The question pool is the NQ-open dev questions (`nq_open/NQ-open.dev.jsonl`, with their
-answer aliases) that have a gold Wikipedia passage in `lost_in_the_middle/
-nq-open-oracle.jsonl.gz` (2,655 of 3,610), in the dev file's order, so the offline corpus
+Offline (`env.questions=offline_dev`), the question pool is the NQ-open dev questions
+(`nq_open/NQ-open.dev.jsonl`, with their answer aliases) that have a gold Wikipedia passage
+in `lost_in_the_middle/nq-open-oracle.jsonl.gz` (2,655 of 3,610), in the dev file's order,
+so the offline corpus
 (all the gold passages) can answer every question. Consecutive groups of `group_size`
 questions make the tasks: train = groups 0 .. n_train-1, test = the next n_test groups.
+
+With the paper's questions (`env.questions=paper`), each split has its own file (NQ train
+for train, NQ test for test) and its own groups from the start of that file.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ SPLITS = ("train", "test")
 
 @dataclass(frozen=True)
 class Question:
-    index: int  # 0-based line in NQ-open.dev.jsonl
+    index: int  # 0-based record of its file (offline: the line in NQ-open.dev.jsonl)
     question: str
     answers: tuple[str, ...]  # the gold aliases
 
@@ -106,10 +110,38 @@ def load_questions(data_dir: str | Path) -> list[Question]:
     return pool
 
 
+# The answer lists of the question files the paper's recipe reads: NQ-open's `answer`,
+# FlashRAG's (Search-R1's, MEM1's) `golden_answers`, and the plain `answers`.
+ANSWER_KEYS = ("answer", "golden_answers", "answers")
+
+
+def load_question_file(path: str | Path, setting: str) -> list[Question]:
+    """Every question of one NQ file, in file order (`setting` names its config key)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise AconError(f"{path} does not exist: fix {setting}.")
+    questions = []
+    for index, (lineno, obj) in enumerate(read_jsonl(path)):
+        question = _field(obj, "question", str, path, lineno).strip()
+        key = next((k for k in ANSWER_KEYS if k in obj), None)
+        answers = obj.get(key) if key else None
+        if isinstance(answers, str):
+            answers = [answers]
+        if not isinstance(answers, list) or not answers:
+            raise AconError(
+                f"{path} line {lineno} has no answers ({' or '.join(ANSWER_KEYS)}): give "
+                f"{setting} an NQ file with the answer aliases of every question."
+            )
+        questions.append(Question(index, question, tuple(str(a) for a in answers)))
+    if not questions:
+        raise AconError(f"{path} holds no question: fix {setting}.")
+    return questions
+
+
 def groups_for_split(
     pool: list[Question], split: str, group_size: int, n_train: int, n_test: int
 ) -> list[list[Question]]:
-    """The split's groups of consecutive questions (train first, then test)."""
+    """The split's groups of consecutive questions of one pool (train first, then test)."""
     if split not in SPLITS:
         raise AconError(f"Unknown QA split {split!r}: use one of {', '.join(SPLITS)}.")
     if group_size < 1 or n_train < 0 or n_test < 0:
@@ -124,6 +156,19 @@ def groups_for_split(
     first = 0 if split == "train" else n_train
     count = n_train if split == "train" else n_test
     return [pool[g * group_size : (g + 1) * group_size] for g in range(first, first + count)]
+
+
+def leading_groups(
+    pool: list[Question], count: int, group_size: int, setting: str
+) -> list[list[Question]]:
+    """The first `count` groups of consecutive questions of one split's own file
+    (`setting`: the key that sets `count`)."""
+    if count * group_size > len(pool):
+        raise AconError(
+            f"{count} tasks of {group_size} questions need {count * group_size} questions, "
+            f"the file has {len(pool)}: lower {setting} or env.group_size."
+        )
+    return [pool[g * group_size : (g + 1) * group_size] for g in range(count)]
 
 
 def passages_from_file(path: Path) -> Iterator[Passage]:

@@ -1,7 +1,9 @@
-"""8-objective QA (NaturalQuestions-open), as in MEM1 and the Acon paper.
+"""8-objective QA (NaturalQuestions), as in MEM1 and the Acon paper.
 
-Each task asks 8 consecutive NQ-open questions at once; the agent searches a Wikipedia
-passage corpus with BM25 (`search(query)`, top-k passages) and ends with
+Each task asks 8 consecutive NQ questions at once (the offline pack's NQ-open dev questions,
+or with `env.questions=paper` the user's NQ train / test files); the agent searches a
+Wikipedia passage corpus (`env.search.corpus_kind`: the offline gold passages, wiki-18, or
+other files) with BM25 (`search(query)`, top-k passages) and ends with
 `finish(answer)`, the 8 answers in question order separated by "; ". The score is the
 mean F1 over the 8 questions (EM and F1 per question in the details); see README.md for
 the data, the split and the matching rules.
@@ -16,7 +18,16 @@ from acon.environment import Action, Environment, Evaluation, StepResult, Task, 
 from acon.errors import AconError
 from acon.services import Services
 from environments.qa.config import QAConfig
-from environments.qa.data import ORACLE_FILE, groups_for_split, load_questions
+from environments.qa.data import (
+    ORACLE_FILE,
+    QUESTIONS_FILE,
+    SPLITS,
+    Question,
+    groups_for_split,
+    leading_groups,
+    load_question_file,
+    load_questions,
+)
 from environments.qa.scoring import score_answers
 from environments.qa.search import BM25Search
 
@@ -35,11 +46,13 @@ class QAEnv(Environment):
         self.n_train, self.n_test = config.n_train, config.n_test
         self.success_em = config.success_em
         self.instruction = config.instruction
+        self.questions = config.questions
+        self.question_files = {"train": config.train_file, "test": config.test_file}
         self.search_cfg = config.search
-        if not config.search.corpus and not config.search.index_dir:  # the gold passages
+        if config.search.corpus_kind == "gold_passages":  # the offline pack's passages
             corpus = [str(self.data_dir / ORACLE_FILE), str(self.data_dir / MEM1_EXAMPLE)]
             self.search_cfg = dataclasses.replace(config.search, corpus=corpus)
-        self._pool = None
+        self._pools: dict[str, list[Question]] = {}
         self._search: BM25Search | None = None
         self._task: Task | None = None
         self._answer: str | None = None
@@ -49,14 +62,33 @@ class QAEnv(Environment):
     # Tasks -----------------------------------------------------------------------------
 
     def tasks(self, split: str = "test") -> list[Task]:
-        if self._pool is None:
-            self._pool = load_questions(self.data_dir)
-        groups = groups_for_split(self._pool, split, self.group_size, self.n_train, self.n_test)
-        first_group = 0 if split == "train" else self.n_train
+        groups, first_group = self._groups(split)
         return [
             self._task_for(split, i, first_group + i, group[: self.questions_per_task])
             for i, group in enumerate(groups)
         ]
+
+    def _groups(self, split: str) -> tuple[list[list[Question]], int]:
+        """The split's groups and the number of the first one in its pool."""
+        if self.questions == "offline_dev":  # one pool: train first, then test
+            if "dev" not in self._pools:
+                self._pools["dev"] = load_questions(self.data_dir)
+            pool = self._pools["dev"]
+            groups = groups_for_split(pool, split, self.group_size, self.n_train, self.n_test)
+            return groups, 0 if split == "train" else self.n_train
+        if split not in SPLITS:
+            raise AconError(f"Unknown QA split {split!r}: use one of {', '.join(SPLITS)}.")
+        if split not in self._pools:  # the paper's: each split its own file, from its start
+            self._pools[split] = load_question_file(
+                str(self.question_files[split]), f"env.{split}_file"
+            )
+        count = self.n_train if split == "train" else self.n_test
+        return leading_groups(self._pools[split], count, self.group_size, f"env.n_{split}"), 0
+
+    def _source_file(self, split: str) -> str:
+        if self.questions == "offline_dev":
+            return QUESTIONS_FILE
+        return Path(str(self.question_files[split])).name
 
     def _task_for(self, split: str, i: int, group: int, questions: list) -> Task:
         n = len(questions)
@@ -76,8 +108,13 @@ class QAEnv(Environment):
                 "group": group,
                 "question": "; ".join(texts),  # the MEM1 / paper form of the task
                 "questions": texts,
-                "question_indices": [q.index for q in questions],  # lines of NQ-open.dev
+                "question_indices": [q.index for q in questions],  # records of question_file
                 "gold": [list(q.answers) for q in questions],
+                # which data made the task, so runs on the offline pack and on the paper's
+                # data are never mixed up
+                "question_source": self.questions,
+                "question_file": self._source_file(split),
+                "corpus_kind": self.search_cfg.corpus_kind,
             },
         )
 
@@ -153,6 +190,8 @@ class QAEnv(Environment):
                 **result,
                 "gold": self._task.metadata["gold"],
                 "searches": self._searches,
+                "question_source": self._task.metadata.get("question_source"),
+                "corpus_kind": self._task.metadata.get("corpus_kind"),
             },
         )
 

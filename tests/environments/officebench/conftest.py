@@ -29,8 +29,9 @@ def officebench(officebench_dir):
 
 @pytest.fixture
 def env(officebench_dir, tmp_path):
-    """A fresh environment whose workspaces live in tmp_path."""
-    e = officebench_env(str(officebench_dir), workspace_parent=str(tmp_path))
+    """A fresh environment whose workspaces live in tmp_path; the tools' and checks' tests
+    reach every subtask, those that need OCR included."""
+    e = officebench_env(str(officebench_dir), workspace_parent=str(tmp_path), ocr_tasks="include")
     yield e
     e.close()
 
