@@ -2,6 +2,10 @@
 
 `collect(cfg)` picks the source: the MLflow tracking store (`report.source: store`, the
 default) or run folders (`report.source: folders`, e.g. for runs made with tracking=off).
+Every benchmark's folder also gets the per-task rows behind its tables (`rows.csv`, and
+`steps.csv` for the context figure), so a committed table can be re-derived from what is
+committed beside it: `rederive` (`report.source: rows`) rebuilds every table folder that
+holds rows.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import pandas as pd
 from acon.errors import AconError
 from acon.report import plots, tables
 from acon.report.rollouts import Rollouts
-from acon.report.sources import from_folders, from_store
+from acon.report.sources import ROWS, STEPS, from_folders, from_rows, from_store
 from acon.tracking.settings import settings
 
 
@@ -49,17 +53,21 @@ def _inside(folder: Path) -> str:
     return f"tags.`acon.run_dir` LIKE '{Path(folder).resolve()}/%'"
 
 
-def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
+def write_report(rollouts: Rollouts, out_dir: str | Path, rederived: bool = False) -> list[Path]:
     """Per benchmark: methods, levels, comparisons and, after a threshold sweep, thresholds
     (.md with intervals in brackets, .csv with them as columns), guidelines.md (the text
     and version each row followed), score_vs_peak.png, methods.png, context_per_step.png and
-    thresholds.png (the paper's Figure 6) under
-    `out_dir/<benchmark>/`; returns the files written."""
+    thresholds.png (the paper's Figure 6), and the rows behind them (rows.csv, steps.csv;
+    not when `rederived` from them) under `out_dir/<benchmark>/`; returns the files written."""
     out = Path(out_dir)
     written: list[Path] = []
     for benchmark, tasks in rollouts.tasks.groupby("benchmark", sort=True):
         folder = out / benchmark
         folder.mkdir(parents=True, exist_ok=True)
+        mine = tasks[["run", "method"]].drop_duplicates()
+        steps = rollouts.steps.merge(mine, on="run")
+        if not rederived:  # the rows are the source: written once, never rewritten from themselves
+            written += _rows(tasks, steps.drop(columns="method"), folder)
         methods = tables.method_table(tasks)
         written += _write(methods.droplevel("benchmark"), folder / "methods")
         levels = tables.difficulty_table(tasks)
@@ -74,13 +82,37 @@ def write_report(rollouts: Rollouts, out_dir: str | Path) -> list[Path]:
             written.append(plots.thresholds(swept, benchmark, folder / "thresholds.png"))
         written.append(plots.score_vs_peak(methods, benchmark, folder / "score_vs_peak.png"))
         written.append(plots.methods(methods, benchmark, folder / "methods.png"))
-        mine = tasks[["run", "method"]].drop_duplicates()
-        steps = rollouts.steps.merge(mine, on="run")
         # in the table's order, so each method keeps its colour across both figures
         curves = {m: steps[steps["method"] == m] for m in methods.loc[benchmark].index}
         written.append(plots.context_per_step(curves, benchmark, folder / "context_per_step.png"))
         if len(rollouts.guidelines):
             written += _guidelines(rollouts.guidelines.merge(mine, on="run"), methods, folder)
+    return written
+
+
+def _rows(tasks: pd.DataFrame, steps: pd.DataFrame, folder: Path) -> list[Path]:
+    """The per-task rows (every column the tables read: task, method, seed, score, success,
+    steps, peak, dependency, status, ...) and the per-step context sizes, as CSV."""
+    tasks.to_csv(folder / ROWS, index=False)
+    steps.to_csv(folder / STEPS, index=False)
+    return [folder / ROWS, folder / STEPS]
+
+
+def rederive(roots: list[str | Path], out: str | Path | None = None) -> list[Path]:
+    """Every table folder under `roots` that holds rows (`<root>/.../<benchmark>/rows.csv`)
+    rebuilt from them: in place, or under `out` at the same path relative to its root.
+    guidelines.md (the texts, not derived from rows) is left as it is."""
+    written: list[Path] = []
+    for root in map(Path, roots):
+        for rows in sorted(root.rglob(ROWS)):
+            parent = rows.parent.parent  # write_report adds the benchmark's folder
+            target = parent if out is None else Path(out) / parent.relative_to(root)
+            written += write_report(from_rows(rows.parent), target, rederived=True)
+    if not written:
+        raise AconError(
+            f"No {ROWS} under {', '.join(map(str, roots))}: point report.runs at folders "
+            f"that acon-report wrote (results/<set>/<benchmark>/{ROWS})."
+        )
     return written
 
 

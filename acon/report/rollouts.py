@@ -34,6 +34,13 @@ class Rollouts:
         return self.tasks.empty
 
 
+def run_columns(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What a run's every row carries from its flat config keys: its seed (a repeat's own,
+    `rollout.seeds`) and its thresholds."""
+    seed = params.get("llm.common.seed")
+    return {"seed": None if seed in (None, "None", "null", "") else int(seed), **thresholds(params)}
+
+
 def thresholds(params: Mapping[str, Any]) -> dict[str, float]:
     """A run's history and observation thresholds, from its flat config keys."""
     out = {}
@@ -56,7 +63,7 @@ def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame],
 
 def by_threshold(tasks: pd.DataFrame) -> pd.DataFrame:
     """A method run at several thresholds of the kind it compresses (a sweep, the paper's
-    Figure 6) is one row per threshold: `History: Guideline (naive) @ 2048`. Its label
+    Figure 6) is one row per threshold: `History: Prompting @ 2048`. Its label
     without the threshold stays in `strategy`."""
     if tasks.empty:
         return tasks

@@ -1,5 +1,6 @@
 """Where a report's rollouts come from: the MLflow tracking store (the default; every
-rollout is logged there) or run folders on disk (for runs made with tracking=off)."""
+rollout is logged there), run folders on disk (for runs made with tracking=off), or the
+per-task rows a report wrote beside its tables (to re-derive committed tables)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ import pandas as pd
 
 from acon.config.naming import benchmark_name, flatten
 from acon.report.labels import method_of
-from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine, thresholds
+from acon.report.rollouts import STEP_COLUMNS, Rollouts, combine, run_columns
 from acon.run_folder import RunFolder
 from acon.tracking.reader import read_rollouts
 from acon.trajectory import context_per_step
+
+ROWS, STEPS = "rows.csv", "steps.csv"
+
+
+def from_rows(folder: Path) -> Rollouts:
+    """The rows a report wrote into one benchmark's folder (`rows.csv`, `steps.csv`)."""
+    tasks = pd.read_csv(folder / ROWS)
+    steps_file = folder / STEPS
+    steps = pd.read_csv(steps_file) if steps_file.exists() else pd.DataFrame(columns=STEP_COLUMNS)
+    return Rollouts(tasks, steps.reindex(columns=STEP_COLUMNS))
 
 
 def from_folders(roots: Iterable[str | Path]) -> Rollouts:
@@ -28,7 +39,7 @@ def from_folders(roots: Iterable[str | Path]) -> Rollouts:
         frame["benchmark"] = benchmark_name(cfg)
         frame["method"] = method_of(flatten(cfg))
         frame["run"] = str(folder.path)
-        tasks.append(frame.assign(**thresholds(flatten(cfg))))
+        tasks.append(frame.assign(**run_columns(flatten(cfg))))
         per_step = pd.DataFrame(context_per_step(folder.trajectories))
         steps.append(per_step.assign(run=str(folder.path)).reindex(columns=STEP_COLUMNS))
         guidelines.append(pd.DataFrame(folder.guidelines_used()).assign(run=str(folder.path)))
@@ -44,7 +55,7 @@ def from_store(
         return combine([], [])
     labels = pd.DataFrame([{"run_id": r["run_id"], "benchmark": r["benchmark"],
                             "method": method_of(r["params"]), "run": r["run"],
-                            **thresholds(r["params"])}
+                            **run_columns(r["params"])}
                            for r in stored.runs])  # fmt: skip
     tasks, steps, used = stored.tasks, stored.steps, stored.guidelines
     tasks = tasks.merge(labels, on="run_id").drop(columns="run_id") if len(tasks) else tasks
