@@ -82,6 +82,7 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         # had every one run in its way (background compaction makes these differ)
         "agent_wait_s": sum(c.waited_s for c in record.compressions),
         "compressor_wall_s": sum(c.wall_s for c in record.compressions),
+        "task_wall_s": record.wall_s,
         "format_errors": record.format_errors,
         **{MEASURE + name: value if failure is None else None
            for name, value in record.measures.items()},

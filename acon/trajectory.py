@@ -90,6 +90,9 @@ class TaskRecord:
     failure: Failure | None = None
     measures: dict[str, float] = field(default_factory=dict)  # Evaluation.measures
     scenario: str | None = None  # Task.scenario
+    # the task's wall-clock seconds, reset to evaluation (the paper's Table 4 latency is
+    # its median); a run replayed from the response cache is faster than the live one
+    wall_s: float = 0.0
 
     @property
     def status(self) -> str:

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/offline_signal.py --tasks 8 [hydra overrides...]
 
 Rolls the training split out twice with the given overrides, without compression and with
-the history compressed by the paper's naive prompt (the optimizer's start), and prints
+the history compressed by the optimizer's start (`optimizer.start`, by default the
+paper's Prompting guideline), and prints
 what the method needs from a setting (issue #13): the uncompressed agent's success rate
 (aim: 30% or more), how often compression fires per task, the contrastive set (tasks
 whose score compression lowers by more than `optimizer.score_drop`, or that it turns from
@@ -26,7 +27,6 @@ from acon.compression.base import NoHistoryCompression  # noqa: E402
 from acon.config.build import typed  # noqa: E402
 from acon.config.composition import compose  # noqa: E402
 from acon.errors import AconError  # noqa: E402
-from acon.guidelines import GuidelineRef  # noqa: E402
 from acon.llm import LLMSession  # noqa: E402
 from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E402
 from acon.optimize.selection import contrastive_set  # noqa: E402
@@ -45,31 +45,31 @@ def main() -> None:
     cfg = compose([*overrides, f"rollout.limit={args.tasks}", "rollout.split=train",
                    "tracking=off"])  # fmt: skip
     base_cfg = with_compression(cfg, history=NoHistoryCompression())
-    naive_cfg = with_guideline(cfg, "history", GuidelineRef(name="naive"))
+    start_cfg = with_guideline(cfg, "history", typed(cfg.optimizer).start)
     out = Path(args.out or tempfile.mkdtemp(prefix="acon-signal-"))
     start = time.perf_counter()
     with LLMSession(cfg, out) as llms:
         base = rollout(base_cfg, RunFolder(out / "no_compression"), llms).finished
-        naive = rollout(naive_cfg, RunFolder(out / "naive"), llms).finished
+        started = rollout(start_cfg, RunFolder(out / "start"), llms).finished
     minutes = (time.perf_counter() - start) / 60
     drop = typed(cfg.optimizer).score_drop
-    flipped = contrastive_set(base, naive)
-    lowered = contrastive_set(base, naive, drop) if drop is not None else flipped
-    calls = sum(r["compressor_calls"] for r in naive.values())
-    failed = sum(r["compressor_failures"] for r in naive.values())
+    flipped = contrastive_set(base, started)
+    lowered = contrastive_set(base, started, drop) if drop is not None else flipped
+    calls = sum(r["compressor_calls"] for r in started.values())
+    failed = sum(r["compressor_failures"] for r in started.values())
     n = len(base)
     print(f"\nsetting: {' '.join(overrides) or '(defaults)'}")
     print(f"rollouts in {out}, {minutes:.1f} min")
-    print("| tasks | success (none) | success (naive) | score (none) | score (naive) "
+    print("| tasks | success (none) | success (start) | score (none) | score (start) "
           "| compressions/task | compressor replies parsed | contrastive (success lost) "
           "| contrastive (score drop) |")  # fmt: skip
     print("|---:|---:|---:|---:|---:|---:|---:|---|---|")
     print(
         f"| {n} | {sum(r['success'] for r in base.values()) / n:.2f} "
-        f"| {sum(r['success'] for r in naive.values()) / max(1, len(naive)):.2f} "
+        f"| {sum(r['success'] for r in started.values()) / max(1, len(started)):.2f} "
         f"| {sum(r['score'] for r in base.values()) / n:.3f} "
-        f"| {sum(r['score'] for r in naive.values()) / max(1, len(naive)):.3f} "
-        f"| {sum(r['history_compressions'] for r in naive.values()) / max(1, len(naive)):.1f} "
+        f"| {sum(r['score'] for r in started.values()) / max(1, len(started)):.3f} "
+        f"| {sum(r['history_compressions'] for r in started.values()) / max(1, len(started)):.1f} "
         f"| {calls - failed}/{calls} | {len(flipped)}: {', '.join(flipped) or '-'} "
         f"| {len(lowered)}: {', '.join(lowered) or '-'} |"
     )

@@ -11,6 +11,7 @@ import pytest
 
 from acon.config.composition import compose
 from acon.errors import AconError
+from tests.support.paper import paper_machine  # noqa: F401 (a fixture for the paper presets)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 from pathlib import Path
 from string import Template
@@ -141,6 +142,7 @@ def run_task(
     writer = writer or TrajectoryWriter(None)
     record = TaskRecord(task_id=task.id, difficulty=task.difficulty, scenario=task.scenario)
     stage = "environment"
+    started = time.perf_counter()  # before the environment (a frozen clock stops time.time)
     try:
         instruction = env.reset(task)
         tools = env.tools()
@@ -158,6 +160,7 @@ def run_task(
         finally:
             ctx.close()
         evaluation = env.evaluate()
+        record.wall_s = time.perf_counter() - started
     except Exception as exc:  # not the agent's own doing: the task is errored, not failed
         record.failure = failure_of(exc, stage)
         record.end_reason = ERRORED

@@ -60,7 +60,13 @@ def estimated(cfg: Any, folder: RunFolder, verb: str | None) -> dict[str, Any] |
     if cfg.dry_run:
         stages = ", ".join(f"{n:g} {stage}" for stage, n in planned["stages"].items())
         print(f"Estimate for acon-{verb} (no model was called): task rollouts: {stages}.")
-        print(f"Per-task figures {planned['profile_source']}: {planned['profile']}\n")
+        print(f"Per-task figures {planned['profile_source']}: {planned['profile']}")
+        if planned.get("caps") is not None:
+            caps = ", ".join(f"{k}={v}" for k, v in planned["caps"].items())
+            print(f"Budget caps: {caps} (the paper's protocol has none)" if caps else
+                  "Budget caps: none (the paper's protocol: feedback and selection on every "
+                  "task of each step's set)")  # fmt: skip
+        print()
         print(markdown(estimate_table(planned)))
         print(
             f"\nWritten to {folder.path / 'estimate.json'}; a real run adds estimate_vs_actual.md."

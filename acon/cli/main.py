@@ -24,16 +24,15 @@ from acon.cli.arms import run_arms
 from acon.cli.entry import entry
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
-from acon.config.naming import benchmark_name, flatten
-from acon.config.schemas import option
+from acon.config.naming import benchmark_name
 from acon.errors import IncompleteRun
 from acon.export import export_guideline
 from acon.guidelines import GuidelineRef, load_guideline
 from acon.llm import LLMSession
 from acon.optimize import OptimizationReport, optimize
-from acon.optimize.evaluation import with_compression, with_guideline
+from acon.optimize.evaluation import baseline_configs, with_compression, with_guideline
 from acon.report.build import collect, write_report
-from acon.report.labels import method_of
+from acon.report.labels import label_of
 from acon.report.rollouts import Rollouts
 from acon.report.tables import comparison_table
 from acon.report.verdict import verdict
@@ -44,11 +43,11 @@ from acon.tracking.settings import settings
 log = logging.getLogger("acon.main")
 
 
-def baseline_configs(cfg: Any) -> dict[str, Any]:
-    """`main.baselines` as typed strategy configs of the optimized kind (a typo is one
-    sentence, before anything runs)."""
-    kind = typed(cfg.optimizer).kind
-    return {name: option(f"compression/{kind}", name) for name in typed(cfg.main).baselines}
+def baselines_of(cfg: Any) -> dict[str, Any]:
+    """`main.baselines` with their settings, as typed strategy configs of the optimized
+    kind (a typo is one sentence, before anything runs)."""
+    main = typed(cfg.main)
+    return baseline_configs(typed(cfg.optimizer).kind, main.baselines, main.baseline_settings)
 
 
 def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]) -> dict[str, Any]:
@@ -62,9 +61,14 @@ def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
         ),  # fmt: skip
     }
+    start = with_guideline(test, opt.kind, opt.start)
     for name, strategy in baselines.items():
-        arms[name] = with_compression(test, **{opt.kind: strategy})
-    arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
+        arm = with_compression(test, **{opt.kind: strategy})
+        if _same_compression(arm, start):  # Prompting is the start: one row, not two
+            log.info("Baseline %s is the starting guideline: its row is the start's.", name)
+            continue
+        arms[name] = arm
+    arms["start_guideline"] = start
     # by number, so each row names the version it used (the best may be the start, v1)
     versions = {"optimized_guideline": str(optimized.best_version)}
     if main.every_step:
@@ -78,9 +82,14 @@ def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]
     return arms
 
 
+def _same_compression(a: Any, b: Any) -> bool:
+    """Two arms that would be one row of the tables (the same method label)."""
+    return label_of(a) == label_of(b)
+
+
 def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     opt = typed(cfg.optimizer)
-    baselines = baseline_configs(cfg)  # a typo fails now, not after the optimization
+    baselines = baselines_of(cfg)  # a typo fails now, not after the optimization
     errors = []
     with LLMSession(cfg, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
@@ -133,14 +142,14 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
 def write_verdict(
     cfg: Any, optimized: OptimizationReport, arms: dict[str, Any], rollouts: Rollouts, out: Path
 ) -> Path:
-    """`<out>/<benchmark>/verdict.md`: the optimized guideline against the naive start and
-    no compression, from the test arms' paired comparisons."""
+    """`<out>/<benchmark>/verdict.md`: the optimized guideline against its start (the
+    paper's Prompting baseline by default) and no compression, from the test arms' paired
+    comparisons."""
     best = GuidelineRef(name=optimized.name, version=str(optimized.best_version),
                         dir=optimized.guidelines_dir)  # fmt: skip
     kind = typed(cfg.optimizer).kind
-    label = {name: method_of(flatten(OmegaConf.to_container(c, resolve=True)))
-             for name, c in {"best": with_guideline(arms["start_guideline"], kind, best),
-                             "start": arms["start_guideline"]}.items()}  # fmt: skip
+    label = {"best": label_of(with_guideline(arms["start_guideline"], kind, best)),
+             "start": label_of(arms["start_guideline"])}  # fmt: skip
     comparisons = comparison_table(rollouts.tasks)
     benchmark = benchmark_name(cfg)
     if not comparisons.empty:

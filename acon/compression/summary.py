@@ -1,6 +1,7 @@
 """LLM compression following a guideline: `guideline` (a shipped guideline, by default the
-paper's naive prompt, or an optimizer's: Acon) and `prompting` (the human-engineered
-prompt).
+paper's Prompting prompt, or an optimizer's: Acon); `prompting` is the same strategy with
+the shipped `prompting` guideline named, the paper's Prompting baseline (Section 4.1,
+baseline 5), which is also where the optimization starts.
 
 A `GuidelineCompressor` sends the compressor role the guideline as its system prompt and a
 frame (`frames/<kind>.md`) holding the task and the text to compress, and asks for JSON
@@ -138,11 +139,12 @@ class GuidelineHistoryConfig(SummaryConfig):
         check_choice("mode", self.mode, MODES)
 
 
+# The Prompting baseline is the guideline strategy with the shipped `prompting` guideline:
+# one strategy, so its rows and the optimization's start are the same thing.
 @schema("compression/history", "prompting")
 @dataclass
 class PromptingHistoryConfig(GuidelineHistoryConfig):
-    _target_: str | None = "acon.compression.summary.PromptingHistory"
-    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="engineered"))
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="prompting"))
 
 
 @schema("compression/observation", "guideline")
@@ -154,8 +156,7 @@ class GuidelineObservationConfig(SummaryConfig):
 @schema("compression/observation", "prompting")
 @dataclass
 class PromptingObservationConfig(GuidelineObservationConfig):
-    _target_: str | None = "acon.compression.summary.PromptingObservation"
-    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="engineered"))
+    guideline: GuidelineRef = field(default_factory=lambda: GuidelineRef(name="prompting"))
 
 
 def guideline_compressor(
@@ -174,7 +175,8 @@ def guideline_compressor(
 
 
 class GuidelineHistory(HistoryStrategy):
-    name, label = "guideline", "Guideline"  # "Acon" when an optimizer wrote it
+    # the row's label comes from its guideline (acon.report.labels): Prompting, Acon, ...
+    name, label = "guideline", "Guideline"
     config: GuidelineHistoryConfig
 
     def __init__(self, config: GuidelineHistoryConfig, services: Services | None = None):
@@ -199,12 +201,8 @@ class GuidelineHistory(HistoryStrategy):
         )
 
 
-class PromptingHistory(GuidelineHistory):
-    name, label = "prompting", "Prompting"
-
-
 class GuidelineObservation(ObservationStrategy):
-    name, label = "guideline", "Guideline"  # "Acon" when an optimizer wrote it
+    name, label = "guideline", "Guideline"
     config: GuidelineObservationConfig
 
     def __init__(self, config: GuidelineObservationConfig, services: Services | None = None):
@@ -215,7 +213,3 @@ class GuidelineObservation(ObservationStrategy):
     def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:
         text, call = self.compressor.refine(observation, task, last_action)
         return CompressedObservation(text=text, call=call)
-
-
-class PromptingObservation(GuidelineObservation):
-    name, label = "prompting", "Prompting"

@@ -39,19 +39,21 @@ class CompressionConfig:
     observation: Any = MISSING
 
 
-REPORT_SOURCES = ("store", "folders")
+REPORT_SOURCES = ("store", "folders", "rows")
 
 
 @dataclass
 class ReportConfig:
     """Tables (Markdown, CSV) and figures (PNG) from finished rollouts (`acon-report`)."""
 
-    source: str = "store"  # store: the MLflow tracking store; folders: run folders
+    # store: the MLflow tracking store; folders: run folders; rows: the per-task rows a
+    # report wrote beside its tables (rows.csv), to re-derive committed tables
+    source: str = "store"
     experiments: list[str] | None = None  # store: experiment names (e.g. [acon/qa]); null: all
     where: str | None = None  # store: an MLflow filter on top, e.g. params.rollout.split = "test"
     runs: list[str] = field(
         default_factory=lambda: ["${acon_repo:}/runs", "${acon_repo:}/multirun"]
-    )  # folders: where to look
+    )  # folders, rows: where to look
     out: str = "${acon_repo:}/results"
 
     def __post_init__(self) -> None:
@@ -79,8 +81,11 @@ class MainConfig:
     test_split: str = "test"
     test_tasks: int | None = 10
     # more test arms: these strategies of the optimized kind (the paper's baselines, e.g.
-    # [fifo, retrieval, llmlingua, prompting]) ...
+    # [fifo, retrieval, llmlingua]; Prompting is the start's own row) ...
     baselines: list[str] = field(default_factory=list)
+    # ... each with these settings over its defaults (e.g. {retrieval: {k: 4}}; a strategy
+    # not in `baselines` is not run)
+    baseline_settings: dict[str, Any] = field(default_factory=dict)
     # ... and the best guideline after every step (the paper's UT and UT+CO rows), not
     # only the final best
     every_step: bool = False
@@ -117,3 +122,6 @@ class AconConfig:
     compilation: CompilationConfig = field(default_factory=CompilationConfig)
     # print what acon-rollout, acon-optimize or acon-main would call and spend, and stop
     dry_run: bool = False
+    # values a preset needs the user to supply (a served model, an earlier run's folder):
+    # key -> what it is; composing stops, naming each one still unset
+    requires: dict[str, str] = field(default_factory=dict)

@@ -19,7 +19,6 @@ import dspy
 from acon.agent.config import AgentConfig
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
-from acon.config.schemas import option
 from acon.errors import AconError
 from acon.estimate.config import EstimateConfig
 from acon.estimate.measured import measured
@@ -28,12 +27,32 @@ from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
 from acon.optimize import signatures
-from acon.optimize.evaluation import with_compression, with_guideline
+from acon.optimize.evaluation import baseline_configs, with_compression, with_guideline
 from acon.optimize.methods.acon import UT_PROPOSALS, AconConfig
+from acon.report.labels import label_of
 from acon.rollout import make_env
 from acon.tokens import count_messages, count_text
 
 OUTCOME_TOKENS = 40  # the line that states a run's outcome (acon.optimize.contexts)
+
+
+def capped(count: float, cap: int | None) -> float:
+    """`count`, at most `cap` (a budget option; null: no cap, the paper's)."""
+    return count if cap is None else min(count, cap)
+
+
+CAPS = ("feedback_tasks", "feedback_sample", "selection_tasks")
+
+
+def budget_caps(opt: Any) -> dict[str, Any]:
+    """The optimizer's caps that are set (`optimizer.<name>`: value): where a run departs
+    from the paper's protocol (feedback and selection on every task of the step's set)."""
+    caps = {f"optimizer.{n}": getattr(opt, n) for n in CAPS if getattr(opt, n, None) is not None}
+    budget = getattr(opt, "budget", None)
+    for name, value in (vars(budget) if budget is not None else {}).items():
+        if value is not None:
+            caps[f"optimizer.budget.{name}"] = value
+    return caps
 
 
 def uncompressed(cfg: Any) -> Any:
@@ -50,13 +69,14 @@ class Estimate:
     stages: dict[str, float]  # task rollouts per stage
     profile: dict[str, float]
     profile_source: str
+    caps: dict[str, Any] | None = None  # the optimizer's budget caps that are set
 
     def to_dict(self) -> dict[str, Any]:
         roles = {r: vars(c) | {"usd": self.usd[r], "model": self.models[r]}
                  for r, c in self.bill.roles.items()}  # fmt: skip
         return {"verb": self.verb, "task_rollouts": self.bill.tasks, "stages": self.stages,
                 "roles": roles, "usd": sum(self.usd.values()), "profile": self.profile,
-                "profile_source": self.profile_source}  # fmt: skip
+                "profile_source": self.profile_source, "caps": self.caps}  # fmt: skip
 
 
 class Planner:
@@ -140,14 +160,15 @@ class Planner:
                 subset = None  # skipped: nothing to learn from
                 continue
             compressed = clip(comp.compressor_output) + clip(comp.last_context) + OUTCOME_TOKENS
-            self.optimizer_call(program, min(opt.feedback_tasks, ids), task=p.task_tokens,
+            self.optimizer_call(program, capped(ids, opt.feedback_tasks), task=p.task_tokens,
                                 guideline=guideline, full_context=full,
                                 compressed_context=compressed)  # fmt: skip
             shorten = signatures.ShortenGuideline
             proposal = UT_PROPOSALS[opt.ut_proposal] if step == "ut" else shorten
-            sample = min(opt.feedback_sample, opt.feedback_tasks, ids) * p.feedback_tokens
+            shown = capped(capped(ids, opt.feedback_tasks), opt.feedback_sample)
+            sample = shown * p.feedback_tokens
             self.optimizer_call(proposal, opt.n_candidates, guideline=guideline, feedback=sample)
-            subset = min(opt.selection_tasks, n if opt.pad_selection else ids)
+            subset = capped(n if opt.pad_selection else ids, opt.selection_tasks)
             self.rollouts(f"optimizer: {step} candidates", opt.n_candidates * subset, guided)
 
     def main(self) -> None:
@@ -155,11 +176,12 @@ class Planner:
         opt, main = typed(self.cfg.optimizer), typed(self.cfg.main)
         n = self.tasks(main.test_split, main.test_tasks)
         self.rollouts("test: no compression", n, uncompressed(self.cfg))
-        for name in main.baselines:
-            baseline = with_compression(
-                self.cfg, **{opt.kind: option(f"compression/{opt.kind}", name)}
-            )
-            self.rollouts(f"test: {name}", n, baseline)
+        start = label_of(with_guideline(self.cfg, opt.kind, opt.start))
+        for name, strategy in baseline_configs(opt.kind, main.baselines,
+                                               main.baseline_settings).items():  # fmt: skip
+            baseline = with_compression(self.cfg, **{opt.kind: strategy})
+            if label_of(baseline) != start:  # Prompting is the start's own row
+                self.rollouts(f"test: {name}", n, baseline)
         versions = len(opt.steps) * opt.rounds if main.every_step else 1
         guided = with_guideline(self.cfg, opt.kind, opt.start)
         self.rollouts("test: starting and optimized guidelines", n * (1 + versions), guided)
@@ -174,8 +196,9 @@ class Planner:
             models[role] = resolve_role(self.cfg.llm, role).model
             usd[role] = prices.cost(models[role], round(c.prompt_tokens), 0,
                                     round(c.completion_tokens))  # fmt: skip
+        caps = budget_caps(typed(self.cfg.optimizer)) if verb in ("optimize", "main") else None
         return Estimate(verb, self.bill, usd, models, self.stages, vars(self.profile).copy(),
-                        self.source)  # fmt: skip
+                        self.source, caps)  # fmt: skip
 
 
 def estimate(cfg: Any, verb: str) -> Estimate:

@@ -4,10 +4,12 @@ Layout: `<root>/<kind>/<name>/v<N>.md` (the text), `v<N>.json` beside it (its li
 and `aliases.json` (`baseline`, `best` -> a version). Kind is `history` or
 `observation`. `SHIPPED` is the store of the guidelines that come with the harness, for
 each kind:
-- `naive`: the paper's naive prompt (its Table 13: the prompt before optimization), where
-  an optimization starts by default;
-- `engineered`: a human-engineered prompt in the style the paper's prompting baseline
-  cites (Lee et al. 2025): the `prompting` strategy's;
+- `prompting`: the paper's Prompting baseline, a human-engineered prompt in the style it
+  cites (Lee et al. 2025; Section 4.1 baseline 5, Appendix B.3), which is also where every
+  optimization starts (Table 13's caption: the compressor "before compression guideline
+  optimization"; Appendix D: "naive prompting" against the optimized guideline);
+- `one_line`: a one-sentence instruction ("Summarize ... concisely."), a weaker start kept
+  for comparison; it is not the paper's naive prompt;
 - `sectioned`: this harness's hand-written guideline (variables, to-do, completed,
   guardrails).
 Only a guideline an optimizer wrote (one from a store with a `dir`) is labelled "Acon".
@@ -42,7 +44,7 @@ class Guideline:
 class GuidelineRef:
     """Which guideline a compressor follows (`compression.<kind>.guideline`)."""
 
-    name: str = "naive"  # the paper's starting point
+    name: str = "prompting"  # the paper's Prompting baseline and the optimization's start
     version: str = "latest"  # a number, latest, or an alias (best, baseline)
     dir: str | None = None  # a store's root (an optimizer's <run>/guidelines); null: shipped
 

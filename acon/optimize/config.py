@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from acon.config.schemas import OPERATIONAL, check_choice, check_positive
+from acon.config.schemas import OPERATIONAL, InvalidSetting, check_choice, check_positive
 from acon.guidelines import KINDS, GuidelineRef
 from acon.optimize.leakage import LeakageConfig
 
@@ -27,12 +27,15 @@ class OptimizerConfig:
     name: str = "acon-opt"  # the optimized guideline's name in <run>/guidelines
     split: str = "train"
     n_tasks: int = 10  # training tasks rolled out with and without compression
-    selection_tasks: int = 6  # at most this many tasks each candidate is evaluated on
-    # Selection runs where the paper's does: UT on the contrastive set, CO on the compressed
-    # successes. true: other training tasks fill the subset up to selection_tasks.
+    # Selection runs where the paper's does: UT on the whole contrastive set, CO on all the
+    # compressed successes. A budget cap: at most this many of them; null (the paper's): all.
+    selection_tasks: int | None = None
+    # true: other training tasks fill the subset up to selection_tasks.
     pad_selection: bool = False
-    # Score-valued benchmarks (QA's F1): a task is contrastive if compression costs it more
-    # than this; null: success without compression, failure with it.
+    # The contrastive set is the paper's: tasks that succeed without compression and fail
+    # with it, "success" as the benchmark defines it (QA: env.success_em). An option for
+    # score-valued benchmarks (QA's F1): a task is contrastive if compression costs it more
+    # than this.
     score_drop: float | None = None
     # Tokens per context shown to the optimizer; null: whole (the paper's), cut only to fit
     # the optimizer model's window (llm.optimizer.context_window; a local model's ctx_size)
@@ -50,4 +53,8 @@ class OptimizerConfig:
         check_choice("kind", self.kind, KINDS)
         check_positive("n_tasks", self.n_tasks)
         check_positive("selection_tasks", self.selection_tasks)
+        if self.pad_selection and self.selection_tasks is None:
+            raise InvalidSetting(
+                "pad_selection", True, "set optimizer.selection_tasks, the size to pad up to"
+            )
         check_positive("max_context_tokens", self.max_context_tokens)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.compression.summary import (
@@ -30,7 +31,9 @@ from acon.compression.summary import (
     SummaryConfig,
 )
 from acon.config.build import typed
+from acon.config.schemas import option
 from acon.environment import Task
+from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
 from acon.rollout import rollout
 from acon.rollout.store import RolloutStore
@@ -56,6 +59,25 @@ def with_compression(cfg: Any, **nodes: Any) -> Any:
     for kind, node in nodes.items():
         out.compression[kind] = OmegaConf.structured(node)
     return out
+
+
+def baseline_configs(kind: str, names: list[str], settings: dict[str, Any]) -> dict[str, Any]:
+    """`main.baselines` as typed strategy configs of `kind`, each with its
+    `main.baseline_settings` over its defaults; a typo is one sentence, before anything runs."""
+    for name in settings:  # a typo, even for a strategy not run this time
+        option(f"compression/{kind}", name)
+    configs = {}
+    for name in names:
+        node = OmegaConf.structured(option(f"compression/{kind}", name))
+        try:
+            configs[name] = typed(OmegaConf.merge(node, settings.get(name) or {}))
+        except OmegaConfBaseException as exc:
+            raise AconError(
+                f"main.baseline_settings.{name} does not fit compression/{kind}={name} "
+                f"({str(exc).splitlines()[0]}): use its settings "
+                f"(conf/compression/{kind}/{name}.yaml)."
+            ) from exc
+    return configs
 
 
 def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:

@@ -28,7 +28,7 @@ def propose(
     items: list[str],
     *,
     n: int,
-    sample_size: int,
+    sample_size: int | None,
     seed: str,
     temperature: float,
     step: str,
@@ -39,7 +39,7 @@ def propose(
     texts: list[str] = []
     unusable = 0
     for i in range(n):
-        sample = rng.sample(items, min(sample_size, len(items)))
+        sample = items if sample_size is None else rng.sample(items, min(sample_size, len(items)))
         pred = lm.predict(
             signature, sample=i, temperature=temperature,
             guideline=parent_text, **{field_name: "\n\n".join(sample)},

@@ -1,11 +1,15 @@
 """A rollout's row label in the tables, from its compression settings as flat config keys
 (`compression.history._target_`, the guideline's name, version and store): `No
-compression`, `History: FIFO`, `History: Guideline (naive)`, `History: Acon (acon-opt v3)
-+ Observation: LLMLingua`, `History: Memento (background)`. The label is the strategy
-class's own (`label`), except for a guideline's compression: "Acon" only for a guideline
-an optimizer wrote (read from a store, `guideline.dir`), with its name and version; a
-shipped one is "Guideline (<name>)". Runs logged before strategies had `_target_` are read
-by their `compression.<kind>.strategy`."""
+compression`, `History: FIFO`, `History: Prompting`, `History: Acon (acon-opt v3) +
+Observation: LLMLingua`, `History: Memento (background)`. The label is the strategy
+class's own (`label`), except for a guideline's compression, named by its guideline:
+- a shipped one by its own label (`prompting`: "Prompting", the paper's baseline and the
+  optimization's start; `one_line`: "One-line prompt"), others "Guideline (<name>)";
+- one an optimizer wrote (read from a store, `guideline.dir`) is "Acon (<name> v<N>)" only
+  when its text differs from the optimization's start; a version with the start's text
+  says so: "Prompting (acon-opt v1, unchanged by the optimizer)".
+Runs logged before strategies had `_target_` are read by their
+`compression.<kind>.strategy`."""
 
 from __future__ import annotations
 
@@ -21,6 +25,11 @@ NAMES = {
     "prompting": "Prompting",
     "guideline": "Guideline",
 }
+# The shipped guidelines' row labels (acon/guidelines/shipped/<kind>/<name>); the others
+# are "Guideline (<name>)".
+SHIPPED_LABELS = {"prompting": "Prompting", "one_line": "One-line prompt"}
+# LLMLingua's scorers: the paper's encoder (LLMLingua-2) or the local model's perplexity
+LINGUA_LABELS = {"llmlingua2": "LLMLingua-2", "local_perplexity": "LLMLingua (local perplexity)"}
 # The paper's row order within a kind; "Acon" rows come last.
 ORDER = [
     "FIFO",
@@ -29,6 +38,7 @@ ORDER = [
     "Retrieval",
     "LLMLingua",
     "Prompting",
+    "One-line prompt",
     "Memento",
     "Offload",
     "Guideline",
@@ -65,6 +75,15 @@ def _strategy(params: Mapping[str, Any], kind: str) -> tuple[str, str] | None:
     return old, NAMES.get(old, old)
 
 
+def label_of(cfg: Any) -> str:
+    """The row label of a rollout config (a composed config or a part with `compression`
+    and `agent`)."""
+    from acon.config.naming import flatten, to_plain
+
+    return method_of(flatten({"compression": to_plain(cfg.compression),
+                              "agent": to_plain(cfg.agent)}))  # fmt: skip
+
+
 def method_of(params: Mapping[str, Any]) -> str:
     parts = []
     for kind in ("history", "observation"):
@@ -74,6 +93,8 @@ def method_of(params: Mapping[str, Any]) -> str:
         name, label = strategy
         if name == "guideline":
             label = _guideline_label(params, kind)
+        elif name == "llmlingua":  # the paper's LLMLingua-2, or the offline stand-in
+            label = LINGUA_LABELS.get(_value(params, f"compression.{kind}.scorer") or "", label)
         if kind == "history" and _value(params, "agent.context.background") == "True":
             label += " (background)"
         parts.append(f"{kind.capitalize()}: {label}")
@@ -82,12 +103,37 @@ def method_of(params: Mapping[str, Any]) -> str:
     return f"{method} + ActionPads" if pads and pads != "[]" else method
 
 
+def shipped_label(name: str) -> str:
+    return SHIPPED_LABELS.get(name, f"Guideline ({name})")
+
+
 def _guideline_label(params: Mapping[str, Any], kind: str) -> str:
-    name = _value(params, f"compression.{kind}.guideline.name") or "naive"
-    if _value(params, f"compression.{kind}.guideline.dir") is None:  # shipped with the harness
-        return f"Guideline ({name})"
+    name = _value(params, f"compression.{kind}.guideline.name") or "prompting"
+    store = _value(params, f"compression.{kind}.guideline.dir")
+    if store is None:  # shipped with the harness
+        return shipped_label(name)
     version = _value(params, f"compression.{kind}.guideline.version") or "latest"
-    return f"Acon ({name} {'v' + version if version.isdigit() else version})"
+    named = f"{name} {'v' + version if version.isdigit() else version}"
+    return _optimized_label(store, kind, name, version, named)
+
+
+def _optimized_label(store: str, kind: str, name: str, version: str, named: str) -> str:
+    """The row: "Acon (<name> v<N>)" when the version's text differs from the optimization's start
+    (the store's `baseline` alias); the start's own label when it does not; a neutral
+    "Guideline (...)" when the store cannot be read, so that "Acon" is never a guess."""
+    from acon.errors import AconError
+    from acon.guidelines import GuidelineStore, text_sha
+
+    guidelines = GuidelineStore(store)
+    try:
+        used = guidelines.load(kind, name, version)
+        start = guidelines.load(kind, name, "baseline")
+    except (AconError, OSError, ValueError):
+        return f"Guideline ({named}, store not found)"
+    if text_sha(used.text) != text_sha(start.text):
+        return f"Acon ({named})"
+    origin = (start.lineage.origin or "").rsplit(" v", 1)[0]  # "prompting v1"
+    return f"{shipped_label(origin) if origin else 'Start'} ({named}, unchanged by the optimizer)"
 
 
 def table_order(method: str) -> tuple:

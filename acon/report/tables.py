@@ -12,7 +12,7 @@ import pandas as pd
 
 from acon.metrics import MEASURE, measure_columns, scenario_goal_completion
 from acon.report.labels import table_order
-from acon.report.stats import mcnemar_exact, mean_interval, paired_difference
+from acon.report.stats import ALPHA, holm, mcnemar_exact, mean_interval, paired_difference
 from acon.trajectory import FINISHED
 
 COLUMNS = {
@@ -77,6 +77,9 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
     if "scenario" in tasks and tasks["scenario"].notna().any():
         at = table.columns.get_loc(COLUMNS["score"] + " CI high") + 1
         table.insert(at, "Scenario goal completion", scenario_completion(tasks))
+    if "task_wall_s" in done and done["task_wall_s"].notna().any():  # the paper's Table 4
+        wall = done.groupby(KEYS, sort=False)["task_wall_s"].median()
+        table.insert(len(table.columns), "Task wall, median (s)", wall.reindex(table.index))
     finished_rows = done.groupby(KEYS, sort=False).size()
     everything = tasks.groupby(KEYS, sort=False).size()
     table.insert(0, "Tasks", finished_rows)
@@ -117,13 +120,17 @@ def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.Data
 def comparison_table(tasks: pd.DataFrame) -> pd.DataFrame:
     """Every pair of methods of a benchmark on the tasks both finished (later methods in
     the table's order against earlier ones, so each is compared with No compression):
-    the mean paired difference in score and peak with its 95% paired-bootstrap interval,
-    whether that interval leaves out 0, and McNemar's exact test on success."""
+    the mean paired difference in score and peak with its 95% paired-bootstrap interval
+    (the size) and the paired sign-flip test's p (`Score p`, `Peak p`), and McNemar's
+    exact test on success (`McNemar p`). The benchmark's comparisons are one family per
+    measure: each p gets Holm's adjustment across them (`... p (Holm)`), and `Score
+    differs`, `Peak differs` and `Success differs` say whether the adjusted p < 0.05."""
     frame = per_task(in_table_units(finished(tasks)), ["score", "peak_tokens", "success"])
-    rows = []
+    tables = []
     for benchmark, part in frame.groupby(level="benchmark", sort=False):
         by_method = {m: p.droplevel(KEYS) for m, p in part.groupby(level="method", sort=False)}
         methods = sorted(by_method, key=table_order)
+        rows = []
         for i, method in enumerate(methods):
             for against in methods[:i]:
                 a, b = by_method[method].align(by_method[against], join="inner")
@@ -134,15 +141,32 @@ def comparison_table(tasks: pd.DataFrame) -> pd.DataFrame:
                     "benchmark": benchmark, "method": method, "against": against,
                     "Paired tasks": len(a),
                     "Δ Score": score.mean, "Δ Score CI low": score.low,
-                    "Δ Score CI high": score.high, "Score differs": score.significant,
+                    "Δ Score CI high": score.high, "Score p": score.p,
                     "Δ Peak (k)": peak.mean, "Δ Peak (k) CI low": peak.low,
-                    "Δ Peak (k) CI high": peak.high, "Peak differs": peak.significant,
+                    "Δ Peak (k) CI high": peak.high, "Peak p": peak.p,
                     "Only this succeeded": only_a, "Only the other succeeded": only_b,
                     "McNemar p": p,
                 })  # fmt: skip
-    if not rows:
+        if rows:
+            tables.append(_holm_adjusted(pd.DataFrame(rows)))
+    if not tables:
         return pd.DataFrame()
-    return pd.DataFrame(rows).set_index([*KEYS, "against"])
+    return pd.concat(tables).set_index([*KEYS, "against"])
+
+
+# each measure's p-value column and the column saying whether its adjusted p < 0.05
+TESTS = {"Score p": "Score differs", "Peak p": "Peak differs", "McNemar p": "Success differs"}
+
+
+def _holm_adjusted(table: pd.DataFrame) -> pd.DataFrame:
+    """One benchmark's comparisons with, after each p column, its Holm adjustment across
+    the table's comparisons and whether that is below ALPHA."""
+    for column, differs in TESTS.items():
+        adjusted = holm(table[column])
+        at = table.columns.get_loc(column) + 1
+        table.insert(at, f"{column} (Holm)", adjusted)
+        table.insert(at + 1, differs, adjusted < ALPHA)
+    return table
 
 
 THRESHOLD_COLUMNS = {

@@ -1,11 +1,14 @@
 """The main job's last word, in plain sentences: how the guideline was optimized (which
 tasks taught each step, what it proposed, what it kept), then what the optimized guideline
-changed in score and peak tokens against the naive prompt and against no compression on
+changed in score and peak tokens against its start (the paper's Prompting baseline by
+default) and against no compression on
 the test split, and whether each change is significant.
 
-A change is called significant only when its paired 95% bootstrap interval leaves out 0
-(`acon.report.tables.comparison_table`); otherwise the sentence says the interval holds
-0, whatever the mean, so the verdict never claims more than the intervals allow.
+A change is called significant only when its exact paired test, Holm-adjusted across the
+benchmark's comparisons, gives p < 0.05 (`acon.report.tables.comparison_table`: the
+sign-flip test for score and peak); each sentence gives the mean change, its paired 95%
+bootstrap interval (the size) and that adjusted p, so the verdict never claims more than
+the tests allow.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ import pandas as pd
 from acon.optimize import OptimizationReport
 
 NO_COMPRESSION = "No compression"
-# Below this many paired tasks no difference is called significant, whatever the bootstrap
-# interval says: on so few tasks it is too narrow, and even when every task moved the same
-# way an exact sign test cannot reach p < 0.05 (two-sided, 2 x 0.5^n; n = 6 gives 0.031).
+# Below this many paired tasks no difference is called significant: even when every task
+# moved the same way an exact two-sided sign-flip test cannot reach p < 0.05 (2 x 0.5^n;
+# n = 5 gives 0.0625, n = 6 0.031). The tests already hold to this; the guard keeps a
+# table from elsewhere (or edited) from claiming it.
 MIN_PAIRED_TASKS = 6
 
 
@@ -50,15 +54,18 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
 
 def _change(row: pd.Series, measure: str, unit: str, fmt: str) -> str:
     mean, low, high = row[f"Δ {measure}"], row[f"Δ {measure} CI low"], row[f"Δ {measure} CI high"]
-    significant = bool(row[f"{measure.split(' ')[0]} differs"])
-    interval = f"{mean:+{fmt}}{unit} [{low:+{fmt}}, {high:+{fmt}}]"
+    key = measure.split(" ")[0]
+    significant = bool(row[f"{key} differs"])
+    adjusted = float(row[f"{key} p (Holm)"])
+    p = "p < 0.001" if adjusted < 0.001 else f"p = {adjusted:.3f}"
+    numbers = f"{mean:+{fmt}}{unit} [{low:+{fmt}}, {high:+{fmt}}], {p} (Holm)"
     if significant and int(row["Paired tasks"]) < MIN_PAIRED_TASKS:
-        return (f"{interval}, too few tasks to call significant (fewer than "
-                f"{MIN_PAIRED_TASKS}, whatever the interval)")  # fmt: skip
+        return (f"{numbers}, too few tasks to call significant (fewer than "
+                f"{MIN_PAIRED_TASKS}, whatever the p-value)")  # fmt: skip
     if significant:
         direction = "higher" if mean > 0 else "lower"
-        return f"{interval}, significantly {direction}"
-    return f"{interval}, not significant (the interval holds 0)"
+        return f"{numbers}, significantly {direction}"
+    return f"{numbers}, not significant"
 
 
 def comparison_sentence(comparisons: pd.DataFrame, method: str, against: str, name: str) -> str:
@@ -77,20 +84,20 @@ def verdict(
     comparisons: pd.DataFrame,
     report: OptimizationReport,
     optimized: str,
-    naive: str,
+    start: str,
 ) -> str:
     """The verdict of one benchmark's test split. `comparisons`: its comparison table
-    (methods and `against` as index levels); `optimized`, `naive`: the row labels of the
-    optimized guideline and of the starting (naive) one."""
+    (methods and `against` as index levels); `optimized`, `start`: the row labels of the
+    optimized guideline and of the one the optimization started from."""
     lines = ["# Verdict", "", "## How the guideline was optimized", ""]
     lines += optimization_lines(report) or ["- No step ran."]
     lines += ["", f"## {optimized} on the test split", ""]
-    start = report.steps[0].parent_version if report.steps else report.best_version
-    if report.best_version == start:
+    first = report.steps[0].parent_version if report.steps else report.best_version
+    if report.best_version == first:
         lines.append(
             f"No candidate beat the starting guideline: the optimized guideline is the start "
-            f"(v{report.best_version}), the same text as the naive prompt."
+            f"(v{report.best_version}), the same text as {start}."
         )
-    lines.append(comparison_sentence(comparisons, optimized, naive, f"the naive prompt ({naive})"))
+    lines.append(comparison_sentence(comparisons, optimized, start, f"the start ({start})"))
     lines.append(comparison_sentence(comparisons, optimized, NO_COMPRESSION, "no compression"))
     return "\n".join(lines) + "\n"

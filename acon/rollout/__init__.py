@@ -26,13 +26,12 @@ import pandas as pd
 
 from acon import progress
 from acon.config.build import build, typed
-from acon.config.naming import flatten
 from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.guidelines import KINDS
 from acon.guidelines.store import guidelines_used
 from acon.metrics import summarize
-from acon.report.labels import method_of
+from acon.report.labels import label_of
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
 from acon.run_folder import RunFolder
 from acon.services import Services
@@ -114,7 +113,7 @@ def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
     backend = build(cfg.rollout.backend, services)
     rules = StopRules(services.llms, cfg.rollout.max_consecutive_errors, folder)
     index = {t.id: i for i, t in enumerate(tasks)}
-    method = method_of(flatten({"compression": cfg.compression, "agent": cfg.agent}))
+    method = label_of(cfg)
     bar = _Progress(len(todo), services.llms, f"{cfg.rollout.split}: {method}")
     rows = backend.run(cfg, env, todo)
     with progress.logs_above_bars(), contextlib.closing(bar), contextlib.closing(rows):

@@ -30,7 +30,8 @@ def main_command(fake, tmp_path, *more):
 
 
 def test_a_table_preset_adds_the_baselines_and_a_row_per_step(tmp_path):
-    """The paper's Table 1 shape: baselines beside the start and Acon after UT and UT+CO."""
+    """The paper's Table 1 shape: baselines beside the start and Acon after UT and UT+CO;
+    the Prompting baseline is the start, so it is one row, not two."""
     with FakeOpenAI(default=brain) as fake:
         cmd = main_command(
             fake, tmp_path, "main.baselines=[fifo,prompting]", "main.every_step=true"
@@ -42,7 +43,7 @@ def test_a_table_preset_adds_the_baselines_and_a_row_per_step(tmp_path):
     assert ut != co  # both steps improved (the scripted optimizer's proposals)
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     assert list(table.index) == [
-        "No compression", "History: FIFO", "History: Prompting", "History: Guideline (naive)",
+        "No compression", "History: FIFO", "History: Prompting",
         f"History: Acon (acon-opt v{ut})", f"History: Acon (acon-opt v{co})",
     ]  # fmt: skip
 
@@ -64,10 +65,10 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     assert "Where to look:" in proc.stdout and "mlflow ui --backend-store-uri" in proc.stdout
     assert "Downloading artifacts" not in proc.stderr  # MLflow's bars, one per table read
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
-    # the test arms: no compression, the paper's starting point (the naive prompt) and
-    # the optimized guideline, the only row called Acon
+    # the test arms: no compression, the paper's starting point (its Prompting baseline)
+    # and the optimized guideline, the only row called Acon
     report = json.loads((tmp_path / "run" / "optimize" / "optimizer_report.json").read_text())
-    start = "History: Guideline (naive)"
+    start = "History: Prompting"
     best = f"History: Acon (acon-opt v{report['best_version']})"  # the version it used
     assert set(table.index) == {"No compression", start, best}
     # the scripted compressor loses records unless told to keep them: the optimized
@@ -77,8 +78,8 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     texts = (tmp_path / "results" / "facts" / "guidelines.md").read_text()
     acon_part = texts.split(f"## {best}")[1]
     assert KEEP in acon_part and f"`acon-opt` v{report['best_version']}" in acon_part
-    naive = resolve("history", GuidelineRef()).text.strip()
-    assert naive in texts.split(f"## {start}")[1].split("## ")[0]
+    prompting = resolve("history", GuidelineRef()).text.strip()
+    assert prompting in texts.split(f"## {start}")[1].split("## ")[0]
     # the last word: which tasks taught UT, then the paired comparisons in plain sentences
     verdict = (tmp_path / "results" / "facts" / "verdict.md").read_text()
     ut = report["steps"][0]
@@ -86,7 +87,7 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     assert (f"Round 1, UT from v1: contrastive of {len(ut['task_set'])} task(s) "
             f"({', '.join(ut['task_set'])}); feedback from") in verdict  # fmt: skip
     assert f"## {best} on the test split" in verdict
-    assert f"Against the naive prompt ({start}) (3 paired test tasks): score" in verdict
+    assert f"Against the start ({start}) (3 paired test tasks): score" in verdict
     assert "Against no compression (3 paired test tasks): score" in verdict
     assert verdict.strip().splitlines()[-1] in proc.stdout
     exported = list((tmp_path / "export").glob("history-acon-opt-v*[0-9].txt"))

@@ -11,6 +11,7 @@ from acon.compression.summary import (
     GuidelineObservation,
     GuidelineObservationConfig,
 )
+from acon.guidelines import load_guideline
 from acon.llm.scripted import ScriptedClient
 from acon.services import Services
 from tests.support import OneRoleLLMs, agent_context, fill, history_tokens_after
@@ -38,8 +39,8 @@ def test_accumulate_mode_summarizes_the_previous_summary_and_newly_old_turns():
     assert "Step 1 action" in first and "Step 2 action" not in first  # the last turn is raw
     assert "S1" in second and "Step 2 action" in second and "Step 1 action" not in second
     assert ctx.summary == f"S{len(client.calls)}" and [t.index for t in ctx.turns] == [3]
-    # the guideline is the system prompt: by default the paper's naive prompt
-    assert client.calls[0][0][0]["content"] == "Summarize the interaction history concisely."
+    # the guideline is the system prompt: by default the paper's Prompting prompt
+    assert client.calls[0][0][0]["content"] == load_guideline("history", "prompting").text
 
 
 def test_rebuild_mode_summarizes_all_raw_turns_each_time():

@@ -19,6 +19,7 @@ from acon.optimize.config import OptimizerConfig
 from acon.paths import CONF_DIR
 from acon.run_folder import RunFolder
 from acon.services import Services
+from tests.support.paper import with_supplied
 
 
 def options(group: str) -> list[str]:
@@ -90,12 +91,12 @@ def test_every_rollout_backend_builds(option, tmp_path):
 
 
 @pytest.mark.parametrize("group", ["llm", "tracking", "pricing", "local_models", "experiment"])
-def test_every_other_option_composes_and_validates(group):
+def test_every_other_option_composes_and_validates(group, paper_machine):
     for option in options(group):
         if option == "schema":
             continue
         override = f"+experiment={option}" if group == "experiment" else f"{group}={option}"
-        cfg = compose([override])
+        cfg = compose(with_supplied([override], paper_machine))
         assert cfg.agent.max_steps > 0  # the whole config is there, and typed
 
 

@@ -63,3 +63,16 @@ def test_a_command_with_a_bad_override_exits_2_and_writes_nothing(verb, override
     assert proc.stderr.strip().splitlines() == [f"Error: {proc.stderr.strip()[7:]}"]
     assert sentence in proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_a_preset_that_needs_a_value_from_the_user_names_it(tmp_path):
+    """Table 4's preset needs the served compressor (`requires`): one sentence naming it,
+    exit 2, nothing written; never a silent default."""
+    proc = run_command("rollout", tmp_path, "+experiment=paper_table4_efficiency",
+                       "hydra.mode=RUN", "+paper_table4/measure=cost",
+                       "+paper_table4/row=none")  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "This configuration needs values only you can supply: llm.compressor.base_url" in (
+        proc.stderr
+    )
+    assert not (tmp_path / "run").exists()

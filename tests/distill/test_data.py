@@ -37,8 +37,8 @@ def _teacher(fake, tmp_path, name, *guideline):
 
 @pytest.fixture
 def teacher_run(fake, tmp_path):
-    """The naive guideline: the scripted summaries lose records, compressed tasks fail."""
-    return _teacher(fake, tmp_path, "naive")
+    """The starting guideline: the scripted summaries lose records, compressed tasks fail."""
+    return _teacher(fake, tmp_path, "start")
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_examples_are_the_exact_compressor_exchanges_of_succeeded_tasks(
     assert failed and not any(r["success"] for r in teacher_run.rows() if r["task_id"] in failed)
     succeeded = {r["task_id"] for r in keeping_run.rows() if r["success"] and r["compressor_calls"]}
     assert len(succeeded) >= 2
-    card = write_data([tmp_path / "naive", tmp_path / "keep"], DistillDataConfig(val_fraction=0.5),
+    card = write_data([tmp_path / "start", tmp_path / "keep"], DistillDataConfig(val_fraction=0.5),
                       tmp_path / "data")  # fmt: skip
 
     examples = _read(tmp_path / "data/compressor_train.jsonl") + _read(
@@ -78,7 +78,7 @@ def test_examples_are_the_exact_compressor_exchanges_of_succeeded_tasks(
     }
     assert examples and all(json.dumps(e["messages"]) in sent for e in examples)
     assert all(e["messages"][0]["role"] == "system" for e in examples)  # the guideline
-    # only succeeded tasks: every call of the keeping run, none of the naive one's
+    # only succeeded tasks: every call of the keeping run, none of the starting one's
     kept = set(card["tasks"]["train"]) | set(card["tasks"]["val"])
     assert kept == succeeded
     assert all(KEEP in e["messages"][0]["content"] for e in examples)
@@ -92,7 +92,7 @@ def test_examples_are_the_exact_compressor_exchanges_of_succeeded_tasks(
     # agent data: every agent call of the kept tasks, its input rebuilt, its reply last
     agent = _read(tmp_path / "data/agent_train.jsonl") + _read(tmp_path / "data/agent_val.jsonl")
     assert agent and all(e["messages"][-1]["role"] == "assistant" for e in agent)
-    assert "naive v1" in (tmp_path / "data/card.md").read_text()  # the guideline followed
+    assert "prompting v1" in (tmp_path / "data/card.md").read_text()  # the guideline followed
 
 
 def test_finished_keeps_every_task_and_duplicates_once(teacher_run, tmp_path):

@@ -59,7 +59,7 @@ def _teacher_folder(tmp_path, guideline):
 
 
 def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monkeypatch):
-    guideline = resolve("history", GuidelineRef(name="naive"))
+    guideline = resolve("history", GuidelineRef(name="prompting"))
     teacher = _teacher_folder(tmp_path, guideline)
     base = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     models = tmp_path / "models"  # the student is registered here, beside its base
@@ -105,7 +105,7 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
     assert sorted(losses) == [1, 2, 3, 4, 5, 6]
     assert losses[6] < losses[1]  # it learns
     assert training.data.params["distill.train.rank"] == "16"
-    assert "naive v1" in training.data.tags["acon.guideline.0"]
+    assert "prompting v1" in training.data.tags["acon.guideline.0"]
     assert {a.path for a in client.list_artifacts(training.info.run_id)} >= {"adapter", "data"}
 
     replies = {}

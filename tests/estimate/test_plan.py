@@ -17,22 +17,25 @@ from acon.config.composition import compose
 from acon.estimate.plan import estimate
 from acon.llm.fake_server import FakeOpenAI
 from acon.paths import CONF_DIR
+from tests.support.paper import with_supplied
 
 PAPER_SPLITS = "+estimate.split_sizes={train:90,test:168}"  # AppWorld's train, test-normal
 
 
-def test_table_1s_main_job_counts_the_papers_rollouts():
+def test_table_1s_main_job_counts_the_papers_rollouts(paper_machine):
     cfg = compose(["+experiment=paper_table1_history", "llm=openai", "pricing=paper",
                    PAPER_SPLITS])  # fmt: skip
     planned = estimate(cfg, "main").to_dict()
-    # 90 training tasks without compression and with the naive prompt; UT: a contrastive set
-    # of 90 * (0.5 - 0.4) = 9 tasks, 5 candidates each on min(6, 9) of them; the new parent on
-    # the other 84; CO: 5 candidates on min(6, 90 * 0.4) = 6 successes; the test split (168)
-    # with no compression, 4 baselines, the naive prompt and Acon after UT and after UT+CO
-    assert planned["task_rollouts"] == 90 + 90 + 30 + 84 + 30 + 168 * (1 + 4 + 1 + 2)
+    # The paper's protocol, no caps: 90 training tasks without compression and with the
+    # Prompting start; UT: a contrastive set of 90 * (0.5 - 0.4) = 9 tasks, 5 candidates
+    # each on all 9; the new parent on the other 81; CO: 5 candidates on all 90 * 0.4 = 36
+    # compressed successes; the test split (168) with no compression, 3 baselines,
+    # Prompting (the start's own row) and Acon after UT and after UT+CO
+    assert planned["task_rollouts"] == 90 + 90 + 5 * 9 + 81 + 5 * 36 + 168 * (1 + 3 + 1 + 2)
     optimizer = planned["roles"]["optimizer"]
-    # UT: feedback on min(8 (feedback_tasks), 9), 5 proposals; CO: analysis of min(8, 36), 5
-    assert optimizer["calls"] == 8 + 5 + 8 + 5
+    # UT: feedback on every one of the 9, 5 proposals; CO: analysis of all 36, 5 proposals
+    assert optimizer["calls"] == 9 + 5 + 36 + 5
+    assert planned["caps"] == {}  # the dry run says so: "Budget caps: none"
     assert optimizer["model"] == "o3" and planned["roles"]["agent"]["model"] == "gpt-4.1"
     assert planned["usd"] > 0
 
@@ -69,10 +72,12 @@ def sweep_jobs(preset: Path) -> list[list[str]]:
 
 @pytest.mark.parametrize("preset", sorted((CONF_DIR / "experiment").glob("paper_*.yaml")),
                          ids=lambda p: p.stem)  # fmt: skip
-def test_every_paper_preset_and_each_of_its_sweep_jobs_is_estimated(preset):
-    verb = "rollout" if "figure" in preset.stem else "main"
+def test_every_paper_preset_and_each_of_its_sweep_jobs_is_estimated(preset, paper_machine):
+    verb = "rollout" if "figure" in preset.stem or "table4" in preset.stem else "main"
     for job in sweep_jobs(preset):
-        cfg = compose([f"+experiment={preset.stem}", "llm=openai", "pricing=paper",
-                       PAPER_SPLITS, *job])  # fmt: skip
+        cfg = compose(with_supplied([f"+experiment={preset.stem}", "llm=openai", "pricing=paper",
+                                     PAPER_SPLITS, *job], paper_machine))  # fmt: skip
+        if "table13" in preset.stem:  # acon-distill: composed and checked; it has no dry run
+            continue
         planned = estimate(cfg, verb).to_dict()
         assert planned["usd"] > 0 and planned["roles"]["agent"]["calls"] > 0, job

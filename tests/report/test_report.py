@@ -15,6 +15,7 @@ from acon.report.build import collect, write_report
 from acon.report.labels import method_of
 from acon.run_folder import RunFolder
 from acon.tracking import log_rollout
+from tests.report.test_labels import optimizer_store
 from tests.support import tracking_overrides
 
 ENV = {"_target_": "environments.facts.env.FactsEnv"}
@@ -72,25 +73,25 @@ def runs(tmp_path):
 
 def check_tables(out, written):
     table = pd.read_csv(out / "facts" / "methods.csv", index_col=0)
-    assert list(table.index) == ["No compression", "History: Guideline (naive)"]
+    assert list(table.index) == ["No compression", "History: Prompting"]
     assert table.loc["No compression", "Peak (k)"] == pytest.approx(5.0)
-    assert table.loc["History: Guideline (naive)", "Peak (k)"] == pytest.approx(2.5)
-    assert table.loc["History: Guideline (naive)", "Peak with system (k)"] == pytest.approx(2.6)
-    assert table.loc["History: Guideline (naive)", "Score"] == pytest.approx(0.5)
+    assert table.loc["History: Prompting", "Peak (k)"] == pytest.approx(2.5)
+    assert table.loc["History: Prompting", "Peak with system (k)"] == pytest.approx(2.6)
+    assert table.loc["History: Prompting", "Score"] == pytest.approx(0.5)
     assert table.loc["No compression", "Dependency (M)"] == pytest.approx(3.0)
     # the errored task is counted, and in no mean (a 0 would halve the peak and score)
     assert (
-        table.loc["History: Guideline (naive)", "Tasks"] == 2
-        and table.loc["History: Guideline (naive)", "Errored"] == 1
+        table.loc["History: Prompting", "Tasks"] == 2
+        and table.loc["History: Prompting", "Errored"] == 1
     )
     assert table.loc["No compression", "Errored"] == 0
     levels = pd.read_csv(out / "facts" / "levels.csv", index_col=0)
-    assert levels.loc["History: Guideline (naive)", "Level 2 Score"] == 0.0
+    assert levels.loc["History: Prompting", "Level 2 Score"] == 0.0
     assert levels.loc["No compression", "Level 1 Score"] == 1.0
     # Table 1 carries steps, peak and dependency per level too
     assert levels.loc["No compression", "Level 2 Peak (k)"] == pytest.approx(6.0)
-    assert levels.loc["History: Guideline (naive)", "Level 1 Dependency (M)"] == pytest.approx(1.0)
-    assert levels.loc["History: Guideline (naive)", "Level 2 Steps"] == 3
+    assert levels.loc["History: Prompting", "Level 1 Dependency (M)"] == pytest.approx(1.0)
+    assert levels.loc["History: Prompting", "Level 2 Steps"] == 3
     assert list(levels.columns[:5]) == [
         "Level 1 Score", "Level 1 Score CI low", "Level 1 Score CI high", "Level 1 Steps",
         "Level 1 Peak (k)",
@@ -99,18 +100,19 @@ def check_tables(out, written):
     assert table.loc["No compression", "Peak (k) CI low"] == pytest.approx(4.0)
     assert table.loc["No compression", "Peak (k) CI high"] == pytest.approx(6.0)
     assert "| 5.000 [4.000, 6.000]" in (out / "facts" / "methods.md").read_text()
-    # paired on the two tasks both finished: the guideline lost t2 (not significant on 2 tasks)
-    # and cut each task's peak by 2k and 3k (significant: every task went down)
+    # paired on the two tasks both finished: the guideline lost t2 and cut each task's peak
+    # by 2k and 3k; neither is significant on 2 tasks (both down: exact p = 2 / 2^2 = 0.5)
     pairs = pd.read_csv(out / "facts" / "comparisons.csv", index_col=[0, 1])
-    pair = pairs.loc[("History: Guideline (naive)", "No compression")]
+    pair = pairs.loc[("History: Prompting", "No compression")]
     assert pair["Paired tasks"] == 2 and pair["Δ Score"] == pytest.approx(-0.5)
-    assert not pair["Score differs"] and pair["Peak differs"]
+    assert not pair["Score differs"] and not pair["Peak differs"]
+    assert pair["Peak p"] == pytest.approx(0.5) and pair["Peak p (Holm)"] == pytest.approx(0.5)
     assert pair["Δ Peak (k)"] == pytest.approx(-2.5)
     assert (pair["Only this succeeded"], pair["Only the other succeeded"]) == (0, 1)
     assert pair["McNemar p"] == 1.0
     # the costs: the compressor's tokens (prompt and completion) and the agent's wait for
     # its compressions, each with its interval over tasks
-    guided = table.loc["History: Guideline (naive)"]
+    guided = table.loc["History: Prompting"]
     assert guided["Compressor tokens (k)"] == pytest.approx(2.5)
     assert (guided["Agent wait (s)"], guided["Agent wait (s) CI low"],
             guided["Agent wait (s) CI high"]) == pytest.approx((4.0, 3.0, 5.0))  # fmt: skip
@@ -118,7 +120,7 @@ def check_tables(out, written):
     pngs = [p for p in written if p.suffix == ".png"]
     assert {p.name for p in pngs} == {"score_vs_peak.png", "methods.png", "context_per_step.png"}
     assert all(p.stat().st_size > 10_000 for p in pngs)
-    assert "| History: Guideline (naive)" in (out / "facts" / "methods.md").read_text()
+    assert "| History: Prompting" in (out / "facts" / "methods.md").read_text()
 
 
 def test_tables_from_run_folders(runs, tmp_path):
@@ -210,17 +212,17 @@ def test_no_runs_and_bad_settings_are_one_clear_sentence(tmp_path):
         compose(["report.source=mlflow"])
 
 
-def test_method_labels():
-    """ "Acon" names only a guideline an optimizer wrote (from a store), with its version."""
+def test_method_labels(tmp_path):
+    """ "Acon" names only a guideline an optimizer wrote (from a store) and changed, with
+    its version (tests/report/test_labels.py has the unchanged case)."""
     assert method_of({}) == "No compression"
+    store = optimizer_store(tmp_path / "guidelines")
     params = {"compression.history.strategy": "guideline",
               "compression.history.guideline.name": "acon-opt",
-              "compression.history.guideline.dir": "runs/x/guidelines",
-              "compression.history.guideline.version": "best",
+              "compression.history.guideline.dir": str(store),
+              "compression.history.guideline.version": "2",
               "compression.observation.strategy": "llmlingua"}  # fmt: skip
-    assert method_of(params) == "History: Acon (acon-opt best) + Observation: LLMLingua"
-    params["compression.history.guideline.version"] = "3"
-    assert method_of(params).startswith("History: Acon (acon-opt v3) +")
+    assert method_of(params) == "History: Acon (acon-opt v2) + Observation: LLMLingua"
     del params["compression.history.guideline.dir"]  # no store: a shipped guideline
     assert method_of(params).startswith("History: Guideline (acon-opt) +")
     params["compression.history.guideline.name"] = "sectioned"
@@ -228,7 +230,7 @@ def test_method_labels():
     assert method_of(params).startswith("History: Guideline (sectioned) +")
 
 
-def test_method_labels_from_the_strategy_classes():
+def test_method_labels_from_the_strategy_classes(tmp_path):
     params = {"compression.history._target_": "acon.compression.fifo.Fifo",
               "compression.observation._target_": "null"}  # fmt: skip
     assert method_of(params) == "History: FIFO"
@@ -236,16 +238,14 @@ def test_method_labels_from_the_strategy_classes():
         "compression.history._target_": "acon.compression.summary.GuidelineHistory",
         "compression.history.guideline.name": "acon-opt",
         "compression.history.guideline.version": "2",
-        "compression.history.guideline.dir": "runs/x/guidelines",
+        "compression.history.guideline.dir": str(optimizer_store(tmp_path / "guidelines")),
         "compression.observation._target_": "acon.compression.llmlingua.LinguaObservation",
     }
     assert method_of(params) == "History: Acon (acon-opt v2) + Observation: LLMLingua"
     cfg = compose(["compression/history=prompting", "compression/observation=guideline"])
     from acon.config import flatten, to_plain
 
-    assert method_of(flatten(to_plain(cfg))) == (
-        "History: Prompting + Observation: Guideline (naive)"
-    )
+    assert method_of(flatten(to_plain(cfg))) == "History: Prompting + Observation: Prompting"
 
 
 def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path):
@@ -268,8 +268,8 @@ def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path
     assert list(table["Compressions per task"]) == [3.0, 1.0]
     assert list(table["Score"]) == [0.75, 0.75] and set(table["Tasks"]) == {2}
     methods = pd.read_csv(tmp_path / "out" / "facts" / "methods.csv", index_col=0)
-    assert list(methods.index) == ["No compression", "History: Guideline (naive) @ 1024",
-                                   "History: Guideline (naive) @ 4096"]  # fmt: skip
+    assert list(methods.index) == ["No compression", "History: Prompting @ 1024",
+                                   "History: Prompting @ 4096"]  # fmt: skip
     assert (tmp_path / "out" / "facts" / "thresholds.png") in written
 
 
@@ -279,3 +279,37 @@ def test_a_background_compaction_is_its_own_row():
     assert method_of(params) == "History: Memento (background)"
     params["agent.context.background"] = "False"
     assert method_of(params) == "History: Memento"
+
+
+def test_comparisons_call_significant_only_what_survives_holm():
+    """Three methods on 6 tasks, each later one 1k lower in peak on every task than each
+    earlier one: each pair's exact p is 2 / 2^6 = 0.031 (< 0.05 alone), but the table's 3
+    comparisons make Holm's smallest adjusted p 3 x 0.031 = 0.094: nothing differs. The
+    same two methods alone are one comparison: 0.031, they differ."""
+    from acon.report.tables import comparison_table
+
+    methods = {"No compression": 3.0, "History: FIFO": 2.0, "History: LLMLingua": 1.0}
+    tasks = pd.DataFrame([
+        {"benchmark": "facts", "method": method, "task_id": f"t{i}", "score": 1.0,
+         "success": True, "peak_tokens": 1000 * (peak + i), "peak_tokens_with_system": 0,
+         "dependency": 0.0}
+        for method, peak in methods.items() for i in range(6)
+    ])  # fmt: skip
+    table = comparison_table(tasks).xs("facts", level="benchmark")
+    assert list(table.columns) == [
+        "Paired tasks", "Δ Score", "Δ Score CI low", "Δ Score CI high", "Score p",
+        "Score p (Holm)", "Score differs", "Δ Peak (k)", "Δ Peak (k) CI low",
+        "Δ Peak (k) CI high", "Peak p", "Peak p (Holm)", "Peak differs",
+        "Only this succeeded", "Only the other succeeded", "McNemar p", "McNemar p (Holm)",
+        "Success differs",
+    ]  # fmt: skip
+    assert len(table) == 3
+    assert table["Peak p"].tolist() == pytest.approx([2 / 64] * 3)
+    assert table["Peak p (Holm)"].tolist() == pytest.approx([3 * 2 / 64] * 3)
+    assert not table["Peak differs"].any()
+    # the same scores everywhere: no difference, p = 1
+    assert (table["Score p"] == 1.0).all() and not table["Score differs"].any()
+    assert (table["McNemar p (Holm)"] == 1.0).all() and not table["Success differs"].any()
+    alone = comparison_table(tasks[tasks["method"] != "History: LLMLingua"])
+    assert alone["Peak p (Holm)"].tolist() == pytest.approx([2 / 64])
+    assert alone["Peak differs"].tolist() == [True]

@@ -80,7 +80,7 @@ def test_a_judges_settings_count_where_the_benchmark_has_a_judge():
 
 
 def test_a_guideline_counts_by_its_text_not_its_name_or_place(tmp_path):
-    text = SHIPPED.load("history", "naive").text
+    text = SHIPPED.load("history", "prompting").text
     same = GuidelineStore(tmp_path / "mine")
     same.add("history", "copy", text)
     moved = [*BASE, f"compression.history.guideline.dir={same.root}",

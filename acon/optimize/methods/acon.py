@@ -63,8 +63,10 @@ class AconConfig(OptimizerConfig):
     rounds: int = 1
     patience: int = 1  # stop after this many rounds without improvement
     n_candidates: int = 5  # the paper's 5
-    feedback_tasks: int = 8  # at most this many tasks get a feedback call per step
-    feedback_sample: int = 4  # feedback items shown to each proposal
+    # Budget caps; null (the paper's): UT's feedback on every task of the contrastive set
+    # (CO's on every compressed success) and every feedback item shown to each proposal.
+    feedback_tasks: int | None = None  # at most this many tasks get a feedback call per step
+    feedback_sample: int | None = None  # at most this many feedback items per proposal
     contrastive: bool = True  # false: the ablation with feedback from compressed failures only
     # UT's proposals: rewrite (the paper's: the whole new guideline) | append (new
     # instructions added to the parent; small local optimizers echo instead of rewriting)

@@ -50,7 +50,9 @@ def test_ut_then_co_finds_the_guideline_that_keeps_records_then_shortens_it(fake
     assert best.version == co["best_version"] == report["best_version"]
     assert best.text == f"Summarize.\n{KEEP}" and best.lineage.parent == ut["best_version"]
     assert GuidelineStore(root).aliases("history", "acon-opt")["baseline"] == 1
-    assert load_guideline("history", "acon-opt", 1, root).lineage.origin == "naive v1"  # Table 13
+    assert (
+        load_guideline("history", "acon-opt", 1, root).lineage.origin == "prompting v1"
+    )  # Table 13
     assert report["spent"]["calls"] > 0
     # each step's cost covers its rollouts, feedback and proposals: together, everything
     assert ut["usage"]["calls"] + co["usage"]["calls"] == report["spent"]["calls"]
@@ -65,7 +67,7 @@ def test_selection_runs_where_the_papers_does_unless_padded(fake, tmp_path):
     root = tmp_path / "run" / "guidelines"
     ut, co = report["steps"]
     contrastive = ut["feedback_tasks"]
-    assert 0 < len(contrastive) < 4  # the one-fact tasks survive the naive summary
+    assert 0 < len(contrastive) < 4  # the one-fact tasks survive the start's summary
     for c in ut["candidates"]:
         lineage = load_guideline("history", "acon-opt", c["version"], root).lineage
         assert lineage.evaluated_on == contrastive
