@@ -2,6 +2,8 @@
 
     <run>/
       results.jsonl            a row per task attempt (status finished or errored), appended
+      fingerprint.json         what the rows' config was (acon.rollout.resume), kept for resumes
+      .lock                    held (flock) by the one process writing into the folder
       trajectories/<task>.jsonl  every agent and compressor call, as it happens
       artifacts/<task>/<id>.txt  payloads an offloading strategy moved out of the context
       action_pads.jsonl        the ActionPads offered to this run's tasks (acon.agent.action_pads)
@@ -18,24 +20,42 @@
       data/, train/                acon-distill's data sets and training (acon.distill)
       pairs.db, compilation.md, export/, evaluate/   acon-compile's (acon.compilation)
 
-A task's latest row wins: a rerun that finishes an errored task supersedes its error.
+A task's latest row wins: a rerun that finishes an errored task supersedes its error. A
+line that is not a row (a write torn by a crash) is skipped with a warning, so its task
+runs again (`unreadable` lists such lines).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
+import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 import yaml
 
+from acon.errors import AconError
 from acon.trajectory import ERRORED, FINISHED
 
 RESULTS = "results.jsonl"
+FINGERPRINT = "fingerprint.json"
+LOCK = ".lock"
+# The files that say what a run's config was; Hydra rewrites the first three at every start
+# of a command on the folder, so a refused resume puts the folder's own back.
+CONFIG_FILES = (".hydra/config.yaml", ".hydra/overrides.yaml", ".hydra/hydra.yaml", "config.json")
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, int]] = set()  # (results file, line): each torn line warned of once
+
+
+class FolderBusy(AconError):
+    """Another process holds the run folder's lock."""
 
 
 class RunFolder:
@@ -75,17 +95,46 @@ class RunFolder:
 
     def rows(self) -> list[dict[str, Any]]:
         """Each task's latest row, in the order the tasks were first recorded. Rows written
-        before rows had a status are finished ones."""
-        latest: dict[str, dict[str, Any]] = {}
+        before rows had a status are finished ones. Lines that are not rows are skipped,
+        with one warning each per process (`unreadable` names them)."""
+        rows, bad = self._read_rows()
         path = self.path / RESULTS
-        if path.exists():
-            with path.open(encoding="utf-8") as f:
-                for line in f:
-                    if line.strip():
-                        row = json.loads(line)
-                        row.setdefault("status", FINISHED)
-                        latest[row["task_id"]] = row
+        for number, why in bad:
+            if (str(path), number) not in _warned:
+                _warned.add((str(path), number))
+                log.warning("Skipped line %d of %s (%s): its task counts as not run and runs "
+                            "again on resume.", number, path, why)  # fmt: skip
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            latest[row["task_id"]] = row
         return list(latest.values())
+
+    def unreadable(self) -> list[tuple[int, str]]:
+        """(line number, why) of each line of results.jsonl that is not a row: a write
+        torn by a crash, or a corrupted file. `rows()` leaves them out."""
+        return self._read_rows()[1]
+
+    def _read_rows(self) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+        rows: list[dict[str, Any]] = []
+        bad: list[tuple[int, str]] = []
+        path = self.path / RESULTS
+        if not path.exists():
+            return rows, bad
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    bad.append((number, f"not JSON: {exc.msg}"))
+                    continue
+                if not isinstance(row, dict) or not isinstance(row.get("task_id"), str):
+                    bad.append((number, "no task_id"))
+                    continue
+                row.setdefault("status", FINISHED)
+                rows.append(row)
+        return rows, bad
 
     def finished(self) -> dict[str, dict[str, Any]]:
         """The scored rows, by task id."""
@@ -97,10 +146,15 @@ class RunFolder:
 
     def append_row(self, row: dict[str, Any]) -> None:
         """Record one task attempt (thread-safe; flushed and synced at once)."""
-        line = json.dumps(row, default=str) + "\n"
+        line = (json.dumps(row, default=str) + "\n").encode("utf-8")
         with self._lock:
             self.make()
-            with (self.path / RESULTS).open("a", encoding="utf-8") as f:
+            with (self.path / RESULTS).open("ab+") as f:
+                end = f.seek(0, os.SEEK_END)
+                if end > 0:  # a torn last line must not swallow this row
+                    f.seek(end - 1)
+                    if f.read(1) != b"\n":
+                        line = b"\n" + line
                 f.write(line)
                 f.flush()
                 os.fsync(f.fileno())
@@ -136,6 +190,60 @@ class RunFolder:
     @property
     def hydra_dir(self) -> Path:
         return self.path / ".hydra"
+
+    def config_files(self) -> dict[str, str]:
+        """The texts of the files that record this run's config (CONFIG_FILES), by path."""
+        return {name: (self.path / name).read_text(encoding="utf-8")
+                for name in CONFIG_FILES if (self.path / name).is_file()}  # fmt: skip
+
+    def restore_config_files(self) -> None:
+        """Put back the config files kept in the fingerprint: a command refused on this
+        folder (Hydra wrote its own before the refusal) leaves the folder as it was."""
+        for name, text in ((self.fingerprint() or {}).get("config_files") or {}).items():
+            (self.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (self.path / name).write_text(text, encoding="utf-8")
+
+    def fingerprint(self) -> dict[str, Any] | None:
+        """What the rows' config was (acon.rollout.resume), or None for a new folder."""
+        path = self.path / FINGERPRINT
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def write_fingerprint(self, record: dict[str, Any]) -> None:
+        self.make()
+        tmp = self.path / (FINGERPRINT + ".tmp")
+        tmp.write_text(json.dumps(record, indent=2, sort_keys=True, default=str))
+        tmp.replace(self.path / FINGERPRINT)
+
+    # -- one writer ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for this process: a second process (on this machine, or any
+        whose file system honours flock) stops with FolderBusy naming the holder. The
+        kernel drops the lock when the holder dies, even by kill -9."""
+        self.make()
+        f: IO[str] = (self.path / LOCK).open("a+", encoding="utf-8")
+        try:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                f.seek(0)
+                holder = f.read().strip() or "unknown"
+                self.restore_config_files()
+                raise FolderBusy(
+                    f"Another process (pid {holder}) is writing into the run folder "
+                    f"{self.path}: wait for it to end (or stop it), or give this command "
+                    f"another hydra.run.dir."
+                ) from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"{os.getpid()}\n")
+            f.flush()
+            yield
+        finally:
+            f.close()  # closing releases the lock
 
     # -- LLM usage -----------------------------------------------------------------------
 

@@ -50,3 +50,17 @@ def test_the_optimizer_state_is_replaced_whole(tmp_path):
     folder.write_optimizer_state({"steps": [1, 2]})
     assert folder.optimizer_state() == {"steps": [1, 2]}
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_torn_line_is_named_skipped_and_does_not_swallow_the_next_row(tmp_path, caplog):
+    folder = RunFolder(tmp_path)
+    folder.append_row({"task_id": "a", "status": "finished", "score": 1.0})
+    with (tmp_path / "results.jsonl").open("a") as f:
+        f.write('{"task_id": "b", "status": "fini')  # a write cut short by a crash
+    assert list(folder.finished()) == ["a"]
+    assert [n for n, _ in folder.unreadable()] == [2]
+    assert f"line 2 of {tmp_path / 'results.jsonl'}" in caplog.text
+    folder.append_row({"task_id": "b", "status": "finished", "score": 0.5})
+    assert sorted(folder.finished()) == ["a", "b"]  # the new row is a line of its own
+    folder.rows()
+    assert caplog.text.count("Skipped line 2") == 1  # warned once, not at every read

@@ -1,18 +1,22 @@
 """What every entry point does around its verb: the config composed and checked (a bad
 override is one sentence and exit code 2, before a run folder exists), secrets masked,
 user-fixable errors in one sentence (exit 2), errored tasks reported (exit 1), SIGTERM
-treated like Ctrl-C (so servers are stopped), the run folder known; for a verb that calls
+treated like Ctrl-C (so servers are stopped), the run folder known and held by this
+process alone (a lock; a verb's `guard` checks it may write there before anything is
+written), a folder or file that cannot be written one sentence (exit 2); for a verb that calls
 models, its cost estimate first (`dry_run=true`: only that) and beside what it spent at
 the end (acon.estimate); the console kept to the harness's own lines unless `-v`
 (acon.progress)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import hydra
@@ -28,6 +32,10 @@ from acon.secrets import install_log_redaction, scrub_files, secret_values
 
 log = logging.getLogger("acon")
 Verb = Callable[[Any, RunFolder], Any]
+Guard = Callable[[Any, RunFolder], None]  # raises AconError when the verb must not run there
+# What a user fixes by choosing another place: the rest of OSError stays a traceback (a bug)
+UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT,
+              errno.EISDIR, errno.ENOSPC, errno.EDQUOT)  # fmt: skip
 
 
 def run_folder() -> RunFolder:
@@ -87,7 +95,16 @@ def compare_estimate(folder: RunFolder) -> None:
     print(f"\nEstimate vs actual ({path}):\n{table}")
 
 
-def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
+def unwritable(exc: BaseException) -> str | None:
+    """One sentence for a run folder or file that cannot be made or written, else None."""
+    if not isinstance(exc, OSError) or exc.errno not in UNWRITABLE or not exc.filename:
+        return None
+    where = Path(os.fsdecode(exc.filename))
+    return (f"Could not write {where} ({exc.strerror}): choose a writable run folder "
+            f"(hydra.run.dir=...) or fix that path's permissions.")  # fmt: skip
+
+
+def run_verb(verb: Verb, cfg: Any, plan: str | None = None, guard: Guard | None = None) -> Any:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     # the report reads each run's tables back from the store: a progress bar per artifact
     # download is noise beside the harness's own progress
@@ -99,14 +116,22 @@ def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
         secrets = secret_values(cfg.llm)
         install_log_redaction(secrets)
         scrub_files(folder.hydra_dir, secrets)
-        validate(cfg)  # a sweep's jobs are composed after the sweep's check
-        planned = estimated(cfg, folder, plan)
-        if cfg.dry_run:
-            return planned
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        result = verb(cfg, folder)
-        compare_estimate(folder)
-        return result
+        with folder.lock():  # one writer per run folder
+            validate(cfg)  # a sweep's jobs are composed after the sweep's check
+            if guard is not None:
+                guard(cfg, folder)
+            planned = estimated(cfg, folder, plan)
+            if cfg.dry_run:
+                return planned
+            signal.signal(signal.SIGTERM, _raise_interrupt)
+            result = verb(cfg, folder)
+            compare_estimate(folder)
+            return result
+    except OSError as exc:
+        if (message := unwritable(exc)) is None:
+            raise
+        log.error("%s", message)
+        sys.exit(2)
     except AconError as exc:
         log.error("%s", exc)
         sys.exit(2)
@@ -119,14 +144,15 @@ def run_verb(verb: Verb, cfg: Any, plan: str | None = None) -> Any:
         sys.exit(130)
 
 
-def entry(verb: Verb, plan: str | None = None) -> Callable[[], Any]:
+def entry(verb: Verb, plan: str | None = None, guard: Guard | None = None) -> Callable[[], Any]:
     """`verb` as a command: a Hydra app over conf/config.yaml (overrides, `-m` sweeps,
     `hydra.run.dir=` to resume) whose configuration errors are one sentence. `plan`: the
-    acon.estimate plan of a verb that calls models (`dry_run=true` prints it)."""
+    acon.estimate plan of a verb that calls models (`dry_run=true` prints it); `guard`:
+    its check that it may write into the run folder, before anything is written there."""
     register_schemas()
 
     def task(cfg: Any) -> Any:
-        return run_verb(verb, cfg, plan)
+        return run_verb(verb, cfg, plan, guard)
 
     task.__qualname__ = task.__name__ = f"{verb.__name__}_task"
     app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)
@@ -139,7 +165,8 @@ def entry(verb: Verb, plan: str | None = None) -> Callable[[], Any]:
         try:
             return app()
         except Exception as exc:
-            message = explain(exc)
+            # Hydra makes the run folder before the verb: a path it cannot make ends here
+            message = explain(exc) or unwritable(exc)
             if message is None:
                 raise
             print(f"Error: {message}", file=sys.stderr)

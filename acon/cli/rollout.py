@@ -16,12 +16,14 @@ from acon.errors import IncompleteRun
 from acon.llm import LLMSession
 from acon.metrics import summarize
 from acon.rollout import RolloutResult, rollout
+from acon.rollout.resume import claim
 from acon.run_folder import RunFolder
 from acon.tracking import LiveRollout
 
 
-def repeats(cfg: Any, folder: RunFolder) -> list[tuple[Any, RunFolder]]:
-    """The rollouts to run: the configured one, or one per seed of `rollout.seeds`."""
+def repeats(cfg: Any, folder: RunFolder, write: bool = True) -> list[tuple[Any, RunFolder]]:
+    """The rollouts to run: the configured one, or one per seed of `rollout.seeds` (each
+    in its folder, with its config written there unless `write` is false)."""
     seeds = list(cfg.rollout.get("seeds") or [])
     if not seeds:
         return [(cfg, folder)]
@@ -30,10 +32,18 @@ def repeats(cfg: Any, folder: RunFolder) -> list[tuple[Any, RunFolder]]:
         seeded = OmegaConf.merge(
             cfg, {"llm": {"common": {"seed": seed}}, "rollout": {"seeds": None}}
         )
-        child = folder.child(f"seed-{seed}").make()
-        child.write_config(OmegaConf.to_container(seeded, resolve=True))
+        child = folder.child(f"seed-{seed}")
+        if write:
+            child.make().write_config(OmegaConf.to_container(seeded, resolve=True))
         runs.append((seeded, child))
     return runs
+
+
+def check_folders(cfg: Any, folder: RunFolder) -> None:
+    """Before anything is written: each rollout may add rows to its folder (same config
+    as the rows there, or rollout.resume=force; acon.rollout.resume)."""
+    for run_cfg, run_folder in repeats(cfg, folder, write=False):
+        claim(run_cfg, run_folder, write=False)
 
 
 def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
@@ -54,7 +64,7 @@ def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     return results
 
 
-main = entry(run, plan="rollout")
+main = entry(run, plan="rollout", guard=check_folders)
 
 if __name__ == "__main__":
     main()

@@ -238,6 +238,10 @@ class LLMClient:
             msg = (
                 f"The {role} endpoint {url} refused the API key from ${cfg.api_key_env} "
                 f"(HTTP {status}): export a valid key."
+                if cfg.api_key_env
+                else f"The {role} endpoint {url} wants an API key and none is configured "
+                f"(HTTP {status}): export the key and name its variable in "
+                f"llm.{role}.api_key_env (e.g. llm.{role}.api_key_env=OPENAI_API_KEY)."
             )
         elif isinstance(exc, openai.NotFoundError):
             kind = "not_found"

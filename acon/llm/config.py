@@ -24,6 +24,9 @@ ROLES = ("agent", "compressor", "optimizer", "judge", "compiler", "reader")
 PROVIDERS = ("auto", "openai", "azure", "vllm", "llamacpp", "ollama", "generic")
 LOCAL_SCHEME = "local://"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# `$NAME` in a base_url: a preset's environment variable that is not set (conf/llm/azure.yaml
+# writes `${oc.env:NAME,'$NAME'}`), never a host to send a key to
+_UNSET_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass
@@ -61,7 +64,16 @@ class RoleConfig:
         return None
 
     def api_key(self, role: str) -> str:
-        """The key from the environment; local and key-less endpoints get a placeholder."""
+        """The key from the environment; local and key-less endpoints get a placeholder.
+        Asked before a client exists: an endpoint that names an unset variable is refused
+        here, so no key goes to a placeholder host."""
+        if unset := _UNSET_VARIABLE.search(self.base_url):
+            name = unset.group(1)
+            raise AconError(
+                f"The {role} role's endpoint {self.base_url} needs the environment variable "
+                f"{name}: export {name}=... (for Azure, your resource's name) before running, "
+                f"or set llm.{role}.base_url."
+            )
         if not self.api_key_env:
             return "no-key"
         if not _ENV_NAME.match(self.api_key_env):

@@ -5,7 +5,8 @@
 Every task attempt is a row in the run folder (acon.run_folder): finished rows carry the
 benchmark's score; errored rows (infrastructure cut the task short, acon.trajectory) carry
 the failure and no score, are left out of every mean, and are run again by the next
-rollout into the same folder, which skips only finished tasks. A failure that would hit
+rollout into the same folder, which skips only finished tasks; that rollout must have the
+same config as the folder's finished tasks (acon.rollout.resume). A failure that would hit
 every task stops the run at once (acon.rollout.runner.StopRules).
 
 The tasks run on a backend (`rollout/backend=local`: threads here; `ray`: a Ray cluster),
@@ -32,6 +33,7 @@ from acon.guidelines import KINDS
 from acon.guidelines.store import guidelines_used
 from acon.metrics import summarize
 from acon.report.labels import label_of
+from acon.rollout.resume import claim, recover
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
 from acon.run_folder import RunFolder
 from acon.services import Services
@@ -87,12 +89,14 @@ def rollout(cfg: Any, folder: RunFolder, llms: Any, on_row: OnRow | None = None)
     Its LLMs are those `cfg` names, over `llms`'s servers, ledger and cache."""
     if llms.cfg is not cfg:
         llms = llms.with_config(cfg)
-    services = Services(llms, folder.make())
+    claim(cfg, folder.make())  # before anything is written: one config per folder
+    services = Services(llms, folder)
     strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
     folder.write_guidelines(guidelines_used(strategies))  # which text each row followed
     env = make_env(cfg, services)
     try:
         tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
+        recover(folder, tasks)
         _run(cfg, folder, services, env, tasks, on_row)
     finally:
         env.close()  # a browser or a server must not outlive the run
@@ -115,10 +119,9 @@ def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
     index = {t.id: i for i, t in enumerate(tasks)}
     method = label_of(cfg)
     bar = _Progress(len(todo), services.llms, f"{cfg.rollout.split}: {method}")
-    rows = backend.run(cfg, env, todo)
+    rows = backend.run(cfg, env, todo, folder.append_row)  # recorded as each task ends
     with progress.logs_above_bars(), contextlib.closing(bar), contextlib.closing(rows):
         for row in rows:
-            folder.append_row(row)
             bar.log(row)
             if on_row is not None:
                 on_row(index[row["task_id"]], row)

@@ -8,7 +8,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from acon.config.schemas import check_positive
+from acon.config.schemas import check_choice, check_positive
 
 
 @dataclass
@@ -25,8 +25,13 @@ class RolloutConfig:
     # first failure of an endpoint that never answered stops it at once.
     max_consecutive_errors: int = 3
     backend: Any = MISSING  # conf/rollout/backend/<local|ray>.yaml
+    # Resuming into a folder with finished tasks: `check` stops when this config differs
+    # from theirs in anything that changes a result (acon.rollout.resume); `force` adds
+    # its rows anyway, and the folder records that it mixes configs.
+    resume: str = "check"
 
     def __post_init__(self) -> None:
         check_positive("limit", self.limit)
         check_positive("workers", self.workers)
         check_positive("max_consecutive_errors", self.max_consecutive_errors)
+        check_choice("resume", self.resume, ("check", "force"))

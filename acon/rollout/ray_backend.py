@@ -11,7 +11,7 @@ uses a running cluster.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,9 @@ class RayBackend:
         self.config = config
         self.services = services
 
-    def run(self, cfg: Any, env: Environment, tasks: list[Task]) -> Iterator[dict[str, Any]]:
+    def run(self, cfg: Any, env: Environment, tasks: list[Task],
+            record: Callable[[dict[str, Any]], None]) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """Run the tasks on the actors; `record(row)` each as it comes back, then yield it."""
         try:
             import ray
             from ray.util import ActorPool
@@ -84,7 +86,9 @@ class RayBackend:
         actors = [worker.remote(plain, run_dir, i) for i in range(int(cfg.rollout.workers))]
         try:
             pool = ActorPool(actors)
-            yield from pool.map_unordered(lambda actor, task: actor.run.remote(task.id), tasks)
+            for row in pool.map_unordered(lambda actor, task: actor.run.remote(task.id), tasks):
+                record(row)
+                yield row
         finally:
             ray.get([actor.close.remote() for actor in actors])
             for actor in actors:

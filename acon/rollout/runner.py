@@ -16,6 +16,8 @@ from acon.metrics import task_metrics
 from acon.services import Services
 from acon.trajectory import ERRORED, TrajectoryWriter
 
+ROW_EVENT = "row"  # a trajectory's last event: the results row it produced
+
 log = logging.getLogger(__name__)
 
 # Failures that will hit every task alike: the run stops at the first one.
@@ -50,9 +52,14 @@ class TaskRunner:
                               observation=self.observation, writer=writer,
                               artifacts_dir=self.services.run.artifacts(task.id),
                               pads=self.pads)  # fmt: skip
+            row = task_metrics(record)
+            # The row itself ends the trajectory: the `end` event lacks the task's scenario,
+            # benchmark measures, wall time and format errors, so a task whose process died
+            # before its results row is recovered from this (acon.rollout.resume.recover).
+            writer.event(ROW_EVENT, **row)
         finally:
             writer.close()
-        return task_metrics(record)
+        return row
 
 
 class RolloutStopped(AconError):

@@ -59,17 +59,38 @@ def mlflow_client(uri: str) -> Any:
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
+# an MLflow REST call every tracking server answers with JSON (the experiment, or an
+# error_code when there is none)
+_PROBE = "api/2.0/mlflow/experiments/get-by-name?experiment_name=Default"
+
+
 def check_reachable(uri: str) -> None:
     """Fail in seconds, not after MLflow's minutes of retries, when a server is down."""
     if not uri.startswith(("http://", "https://")):
         return
+    base = uri.rstrip("/")
     try:
-        httpx.get(f"{uri.rstrip('/')}/health", timeout=5.0).raise_for_status()
+        httpx.get(f"{base}/health", timeout=5.0).raise_for_status()
+        # another service on that port may answer /health too: MLflow's API answers JSON
+        probe = httpx.get(f"{base}/{_PROBE}", timeout=5.0)
     except httpx.HTTPError as exc:
         raise AconError(
-            f"The MLflow tracking server at {uri} does not answer ({exc}): start it, fix "
-            f"tracking.uri, or set tracking=off (the run folder keeps every result)."
+            f"The MLflow tracking server at {uri} does not answer ({str(exc).splitlines()[0]}): "
+            f"start it, fix tracking.uri, or set tracking=off (the run folder keeps every result)."
         ) from exc
+    if probe.status_code in (401, 403):
+        return  # an MLflow server behind authentication: MLflow's client brings the credentials
+    try:
+        body = probe.json()
+    except ValueError:
+        body = None
+    if not (isinstance(body, dict) and ("experiment" in body or "error_code" in body)):
+        raise AconError(
+            f"The service at {uri} is not an MLflow tracking server (its /{_PROBE} answered "
+            f"HTTP {probe.status_code}, {probe.headers.get('content-type', 'no content type')}): "
+            f"another program holds that port; fix tracking.uri, or set tracking=off (the run "
+            f"folder keeps every result)."
+        )
 
 
 def ensure_experiment(client: Any, name: str, artifacts_dir: Path | None) -> str:

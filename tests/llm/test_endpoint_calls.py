@@ -247,6 +247,7 @@ def test_omit_drops_a_field_for_one_role_only(monkeypatch, tmp_path):
 PRESETS = {
     "local": "llamacpp",
     "local_1.5b": "llamacpp",
+    "local_quickstart": "llamacpp",
     "openai": "openai",
     "azure": "azure",
     "vllm": "vllm",
@@ -262,11 +263,14 @@ def test_every_shipped_preset_is_covered():
 def test_each_preset_works_against_its_endpoints_rules(preset, rules, monkeypatch):
     monkeypatch.setenv("ACON_TEST_KEY", "test-key")
     with FakeOpenAI(rules=rules) as fake:
+        pinned = compose([f"llm={preset}"]).llm  # roles with an endpoint of their own
+        own = [f"llm.{r}.base_url={fake.base_url}" for r in ROLES if pinned[r].base_url]
         cfg = compose(
             [
                 f"llm={preset}",
                 f"llm.common.base_url={fake.base_url}",
                 "llm.common.api_key_env=ACON_TEST_KEY",
+                *own,
             ]
         )
         assert cfg.llm.common.provider == rules  # stated, not guessed from the URL

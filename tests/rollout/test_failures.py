@@ -86,7 +86,7 @@ def test_a_refused_key_stops_the_run_at_once_even_after_answers(tmp_path):
     outage = Outage({"test-001"}, status=401)
     with FakeOpenAI(default=outage) as fake:
         cfg = config(fake, tmp_path)
-        with pytest.raises(RolloutStopped, match="refused the API key"):
+        with pytest.raises(RolloutStopped, match="wants an API key and none is configured"):
             run(cfg, RunFolder(tmp_path / "run"))
     folder = RunFolder(tmp_path / "run")
     assert list(folder.finished()) == ["test-000"] and list(folder.errored()) == ["test-001"]
