@@ -50,8 +50,18 @@ def test_a_dry_run_prints_the_bill_and_calls_no_model(tmp_path):
         assert not fake.requests
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "no model was called" in proc.stdout and "| total" in proc.stdout
+    assert "Budget caps: none (the paper's protocol" in proc.stdout
     assert json.loads((tmp_path / "run" / "estimate.json").read_text())["verb"] == "main"
     assert not (tmp_path / "mlflow.db").exists()  # nothing was logged either
+
+
+def test_the_caps_a_run_sets_are_listed_as_departures_from_the_paper():
+    """The quickstart caps feedback and selection to fit 2 cores; the paper has no caps."""
+    planned = estimate(compose(["+experiment=quickstart"]), "main").to_dict()
+    assert planned["caps"] == {"optimizer.feedback_tasks": 1, "optimizer.feedback_sample": 1,
+                               "optimizer.selection_tasks": 2}  # fmt: skip
+    budget = compose(["+experiment=quickstart", "optimizer.budget.max_usd=5"])
+    assert estimate(budget, "main").to_dict()["caps"]["optimizer.budget.max_usd"] == 5
 
 
 def test_a_verb_without_a_plan_refuses_a_dry_run(tmp_path):

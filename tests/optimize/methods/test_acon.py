@@ -82,6 +82,25 @@ def test_selection_runs_where_the_papers_does_unless_padded(fake, tmp_path):
     assert len(lineage.evaluated_on) == 4  # optimizer.selection_tasks
 
 
+def test_no_caps_by_default_every_task_of_a_steps_set_teaches_and_selects(fake, tmp_path):
+    """The paper's protocol (Section 3.3, Eq. 9; Appendix B.3): UT's feedback comes from
+    every contrastive task, concatenated, and its candidates are scored on all of them; CO
+    reads and selects on every compressed success. Caps are budget options."""
+    cfg = config(fake, tmp_path, "optimizer.selection_tasks=null")
+    assert cfg.optimizer.feedback_tasks is None and cfg.optimizer.feedback_sample is None
+    report, _ = optimize(cfg, tmp_path / "run")
+    root = tmp_path / "run" / "guidelines"
+    for step in report["steps"]:
+        assert step["feedback_tasks"] == step["task_set"] and step["task_set"]
+        for c in step["candidates"]:
+            evaluated = load_guideline("history", "acon-opt", c["version"], root).lineage
+            assert evaluated.evaluated_on == step["task_set"]
+    co = report["steps"][1]
+    assert len(co["task_set"]) > 1  # more than one success: not one cap's worth
+    capped, _ = optimize(config(fake, tmp_path, "optimizer.feedback_tasks=1"), tmp_path / "cap")
+    assert all(len(s["feedback_tasks"]) == 1 for s in capped["steps"])
+
+
 def test_a_finished_optimization_reruns_without_a_call(fake, tmp_path):
     optimize(config(fake, tmp_path), tmp_path / "run")
     requests = len(fake.requests)
