@@ -91,8 +91,10 @@ class TaskRecord:
     measures: dict[str, float] = field(default_factory=dict)  # Evaluation.measures
     scenario: str | None = None  # Task.scenario
     # the task's wall-clock seconds, reset to evaluation (the paper's Table 4 latency is
-    # its median); a run replayed from the response cache is faster than the live one
+    # its median); on a run replayed from the response cache, as live: the measured time
+    # plus the recorded live latency of every replayed call the task waited for
     wall_s: float = 0.0
+    replayed_s: float = 0.0  # that recorded live latency
 
     @property
     def status(self) -> str:

@@ -301,6 +301,9 @@ class AgentContext:
         call: ChatResult | None,
         payload: dict[str, Any],
     ) -> None:
+        if call is not None and call.cache_hit:
+            wall, waited = _as_live(wall, waited, call.latency_s)
+            self.record.replayed_s += waited
         entry = CompressorCall(
             kind=kind,
             step=step,
@@ -384,6 +387,15 @@ def _timed(strategy_call: Any, *args: Any) -> tuple[Any, float]:
         return strategy_call(*args), time.perf_counter()
     except Exception as exc:  # handed to the agent's thread, which decides (_finish)
         return exc, time.perf_counter()
+
+
+def _as_live(wall: float, waited: float, live_s: float) -> tuple[float, float]:
+    """A compression whose reply came from the response cache, timed as the live call: the
+    recorded live latency added to its wall and, where the agent waited for it, to its wait
+    (at most the wall). In the foreground that is the live figure; in the background how
+    long a live agent would have waited depends on the live timing, and this is a guess."""
+    wall += live_s
+    return wall, min(wall, waited + live_s) if waited > 0 else 0.0
 
 
 def _outcome(future: Future, waited_from: float | None) -> tuple[Any, float, float]:

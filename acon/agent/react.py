@@ -160,7 +160,8 @@ def run_task(
         finally:
             ctx.close()
         evaluation = env.evaluate()
-        record.wall_s = time.perf_counter() - started
+        # replayed answers took their recorded live time, as every timing column counts them
+        record.wall_s = time.perf_counter() - started + record.replayed_s
     except Exception as exc:  # not the agent's own doing: the task is errored, not failed
         record.failure = failure_of(exc, stage)
         record.end_reason = ERRORED
@@ -304,6 +305,8 @@ def _record_call(
         cache_hit=result.cache_hit,
     )
     record.steps.append(entry)
+    if result.cache_hit:
+        record.replayed_s += result.latency_s
     writer.event(
         "agent_call",
         **vars(entry),

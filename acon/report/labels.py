@@ -9,7 +9,12 @@ class's own (`label`), except for a guideline's compression, named by its guidel
   when its text differs from the optimization's start; a version with the start's text
   says so: "Prompting (acon-opt v1, unchanged by the optimizer)".
 Runs logged before strategies had `_target_` are read by their
-`compression.<kind>.strategy`."""
+`compression.<kind>.strategy`.
+
+A label never pools configs: runs with one label but different configs (the reuse key's
+identity, seeds aside) are distinct rows whose labels end in what differs,
+`History: FIFO [llm.agent.model=gpt-4.1-mini]` (acon.report.rollouts.by_config); a
+threshold sweep's rows end in `@ <threshold>` (by_threshold)."""
 
 from __future__ import annotations
 
@@ -139,6 +144,7 @@ def _optimized_label(store: str, kind: str, name: str, version: str, named: str)
 def table_order(method: str) -> tuple:
     """The paper's row order: no compression, then each kind's baselines, Acon last."""
     ranks = ORDER
+    method, _, config = method.partition(" [")  # by_config's suffix orders last
     parts = [] if method == "No compression" else method.split(" + ")
     key = []
     for part in parts:
@@ -146,4 +152,4 @@ def table_order(method: str) -> tuple:
         label, _, threshold = label.partition(" @ ")  # a sweep's rows, by threshold
         rank = next((i for i, n in enumerate(ranks) if label.startswith(n)), len(ranks))
         key.append((kind != "History", rank, label, float(threshold or 0)))
-    return (len(parts), key)
+    return (len(parts), key, config)

@@ -140,6 +140,8 @@ def paired_difference(a: object, b: object) -> Difference:
     tasks, i.e. the per-task differences, and the sign-flip test flips their signs."""
     diffs = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     diffs = diffs[~np.isnan(diffs)]
+    # noise is no difference: reported as 0, as the test counts it (not -2.8e-19)
+    diffs = np.where(np.isclose(diffs, 0.0, rtol=0.0, atol=NOISE), 0.0, diffs)
     mean = float(diffs.mean()) if len(diffs) else math.nan
     return Difference(mean, *mean_interval(diffs), sign_flip_p(diffs))
 

@@ -2,9 +2,10 @@
 the system prompt, then with it) and dependency (millions), overall and per difficulty
 level, and the paired comparisons between methods; with each method's costs: compressor
 calls, dollars and latency, and how long the agent stood waiting for its compressions.
-Means are over finished tasks, score, peak, dependency, compressor dollars and agent
-wait with their 95% intervals; `Errored` counts the tasks infrastructure
-cut short, which no mean includes."""
+Means are over finished tasks (a task repeated over seeds counts once, as the mean of its
+repeats), score, peak, dependency, compressor dollars and agent wait with their 95%
+intervals; `Tasks` counts distinct tasks, `Seeds` the seeds where a row pools more than
+one, and `Errored` the task runs infrastructure cut short, which no mean includes."""
 
 from __future__ import annotations
 
@@ -66,10 +67,11 @@ def per_task(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
-    """Means per benchmark and method over finished tasks, with `Tasks` counting the rows
-    behind each mean and `Errored` the tasks left out. A benchmark's named measures (QA's
-    EM and F1) follow the score; score, peak and dependency have `CI low`/`CI high`
-    columns, the 95% bootstrap interval over tasks."""
+    """Means per benchmark and method over finished tasks, with `Tasks` counting the
+    distinct tasks behind each mean, `Errored` the task runs left out (one per task and
+    seed) and, where a row pools repeats, `Seeds` their distinct seeds. A benchmark's
+    named measures (QA's EM and F1) follow the score; score, peak and dependency have
+    `CI low`/`CI high` columns, the 95% bootstrap interval over tasks."""
     done = in_table_units(finished(tasks))
     named = [c for c in measure_columns(tasks) if tasks[c].notna().any()]  # this benchmark's
     measures = {c: c.removeprefix(MEASURE) for c in named}
@@ -80,14 +82,20 @@ def method_table(tasks: pd.DataFrame) -> pd.DataFrame:
     if "task_wall_s" in done and done["task_wall_s"].notna().any():  # the paper's Table 4
         wall = done.groupby(KEYS, sort=False)["task_wall_s"].median()
         table.insert(len(table.columns), "Task wall, median (s)", wall.reindex(table.index))
-    finished_rows = done.groupby(KEYS, sort=False).size()
-    everything = tasks.groupby(KEYS, sort=False).size()
-    table.insert(0, "Tasks", finished_rows)
-    table.insert(1, "Errored", (everything - finished_rows).reindex(table.index).fillna(0))
-    missing = everything.index.difference(table.index)  # methods whose every task errored
+    distinct = done.groupby(KEYS, sort=False)["task_id"].nunique()
+    runs = tasks.groupby(KEYS, sort=False).size()
+    errored = runs - done.groupby(KEYS, sort=False).size().reindex(runs.index).fillna(0)
+    table.insert(0, "Tasks", distinct)
+    table.insert(1, "Errored", errored.reindex(table.index).fillna(0))
+    missing = runs.index.difference(table.index)  # methods whose every task errored
     for key in missing:
-        table.loc[key, ["Tasks", "Errored"]] = [0, everything[key]]
-    return _ordered(table.astype({"Tasks": int, "Errored": int}))
+        table.loc[key, ["Tasks", "Errored"]] = [0, runs[key]]
+    table = table.astype({"Tasks": int, "Errored": int})
+    if "seed" in tasks:
+        seeds = tasks.groupby(KEYS, sort=False)["seed"].nunique()
+        if (seeds > 1).any():
+            table.insert(2, "Seeds", seeds.reindex(table.index).fillna(0).astype(int))
+    return _ordered(table)
 
 
 def scenario_completion(tasks: pd.DataFrame) -> pd.Series:
@@ -107,7 +115,8 @@ def means_with_intervals(frame: pd.DataFrame, labels: dict[str, str]) -> pd.Data
     wanted = {*labels, *INTERVALS}
     missing = {c: float("nan") for c in wanted if c not in frame}  # rows from older runs
     frame = frame.assign(**missing)
-    table = frame.groupby(KEYS, sort=False)[list(labels)].mean()
+    # the mean of per-task means: a task repeated over seeds weighs as much as any other
+    table = per_task(frame, list(labels)).groupby(level=KEYS, sort=False).mean()
     by_method = per_task(frame, INTERVALS).groupby(level=KEYS, sort=False)
     for column in [c for c in INTERVALS if c in labels]:
         bounds = by_method[column].agg(mean_interval)

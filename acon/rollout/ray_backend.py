@@ -6,11 +6,20 @@ back. Trajectories are written by the actors into the run folder, so on a multi-
 cluster the run folder must be on storage every node shares. `address: null` starts a
 local Ray instance for the run and stops it afterwards; `auto` or `ray://host:10001`
 uses a running cluster.
+
+Never more actors than the cluster can start at once (`rollout.workers` is fitted to its
+CPUs, with a warning), and a task goes only to an actor that is up and free: the driver
+hands the next task to whichever actor returns one, so no task waits on an actor that
+cannot start. Ctrl-C (or SIGTERM) works as on the local backend: no new task starts, the
+running ones are waited for and their rows recorded; a second interrupt stops at once.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+import math
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +34,10 @@ from acon.llm import LLMSession
 from acon.rollout.runner import TaskRunner, make_env
 from acon.run_folder import RunFolder
 from acon.services import Services
+
+log = logging.getLogger(__name__)
+POLL_S = 0.2  # how often the driver looks up from waiting: Ctrl-C stays responsive
+CLOSE_S = 30.0  # how long an actor may take to stop its servers before it is killed
 
 
 @schema("rollout/backend", "ray")
@@ -51,6 +64,9 @@ class RolloutWorker:
         self.tasks = {t.id: t for t in self.env.tasks(conf.rollout.split)}
         self.runner = TaskRunner(conf, services)
 
+    def ready(self) -> bool:
+        return True
+
     def run(self, task_id: str) -> dict[str, Any]:
         return self.runner(self.env, self.tasks[task_id])
 
@@ -69,7 +85,6 @@ class RayBackend:
         """Run the tasks on the actors; `record(row)` each as it comes back, then yield it."""
         try:
             import ray
-            from ray.util import ActorPool
         except ImportError as exc:
             raise AconError(
                 "rollout/backend=ray needs Ray: pip install -e '.[ray]' (or use the local backend)."
@@ -83,15 +98,70 @@ class RayBackend:
         OmegaConf.resolve(plain)  # the actors' paths and settings are the driver's
         run_dir = str(Path(self.services.run.path).resolve())
         worker = ray.remote(num_cpus=c.cpus_per_worker)(RolloutWorker)
-        actors = [worker.remote(plain, run_dir, i) for i in range(int(cfg.rollout.workers))]
+        n = self._fitted(ray, int(cfg.rollout.workers), len(tasks))
+        actors = [worker.remote(plain, run_dir, i) for i in range(n)]
+        todo = deque(tasks)
+        starting = {actor.ready.remote(): actor for actor in actors}
+        running: dict[Any, Any] = {}  # a task's result ref -> its actor
+
+        def next_task(actor: Any) -> None:
+            if todo:
+                running[actor.run.remote(todo.popleft().id)] = actor
+
         try:
-            pool = ActorPool(actors)
-            for row in pool.map_unordered(lambda actor, task: actor.run.remote(task.id), tasks):
-                record(row)
-                yield row
+            while running or (todo and starting):
+                done, _ = ray.wait([*starting, *running], num_returns=1, timeout=POLL_S)
+                for ref in done:
+                    if ref in starting:
+                        ray.get(ref)  # an actor that failed to start raises here
+                        next_task(starting.pop(ref))
+                        continue
+                    row = ray.get(ref)
+                    record(row)
+                    next_task(running.pop(ref))
+                    yield row
         finally:
-            ray.get([actor.close.remote() for actor in actors])
-            for actor in actors:
-                ray.kill(actor)
+            todo.clear()
+            self._drain(ray, running, record)
+            self._close(ray, actors)
             if started:
                 ray.shutdown()
+
+    def _fitted(self, ray: Any, workers: int, tasks: int) -> int:
+        """`workers` capped at the actors the cluster's CPUs hold at once (more would
+        wait for CPUs that never come) and at the tasks."""
+        cpus = float(ray.cluster_resources().get("CPU", 0))
+        fits = max(1, math.floor(cpus / self.config.cpus_per_worker + 1e-9))
+        if workers > fits:
+            log.warning("rollout.workers=%d is more than the Ray cluster can start at once "
+                        "(%g CPUs, rollout.backend.cpus_per_worker=%g): running %d actors.",
+                        workers, cpus, self.config.cpus_per_worker, fits)  # fmt: skip
+        return max(1, min(workers, fits, tasks))
+
+    @staticmethod
+    def _drain(ray: Any, running: dict[Any, Any], record: Callable[[dict[str, Any]], None]) -> None:
+        """After an interrupt or an error: wait for the tasks still running and record their
+        rows (a second interrupt stops the wait; they run again on resume)."""
+        if running:
+            log.warning("Waiting for %d running task(s) to end; their rows are kept "
+                        "(interrupt again to stop now: they run again on resume).",
+                        len(running))  # fmt: skip
+        while running:
+            done, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
+            for ref in done:
+                running.pop(ref)
+                try:
+                    record(ray.get(ref))
+                except Exception as exc:  # noqa: BLE001 - its task runs again on resume
+                    log.warning("A running task ended without a row: %s", exc)
+
+    @staticmethod
+    def _close(ray: Any, actors: list[Any]) -> None:
+        """Each actor stops its servers (bounded: one that never started never answers),
+        then is killed."""
+        try:
+            ray.get([actor.close.remote() for actor in actors], timeout=CLOSE_S)
+        except Exception as exc:  # noqa: BLE001 - killing them below frees everything
+            log.debug("Ray actors did not all close: %s", exc)
+        for actor in actors:
+            ray.kill(actor)
