@@ -1,7 +1,9 @@
 """The record of one task: every agent call and compressor call, as it happens.
 
-Each task gets a JSONL file of events (`start`, `agent_call`, `compression`, `error`,
-`end`), appended and flushed one line at a time, so a crash or Ctrl-C loses nothing.
+Each task gets a JSONL file of events (`start`, `agent_call`, `action`, `compression`,
+`artifact`, `error`, `end`, and last `row`, the task's results row, from which a resume
+recovers a task that ended before its row reached `results.jsonl`), appended and flushed
+one line at a time, so a crash or Ctrl-C loses nothing.
 
 A task ends in one of two ways. *Finished*: the agent answered, hit the step limit or
 overflowed its model's context, and the benchmark scored it (a wrong or missing answer is
