@@ -36,7 +36,8 @@ def test_one_qa_task_with_the_local_model(local_llm_ready, tmp_path, record_prop
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result
     events = [json.loads(line) for line in (tmp_path / "trajectories/test-000.jsonl").open()]
-    end = events[-1]
+    assert events[-1]["event"] == "row"  # the results row closes the record (resume)
+    end = events[-2]
     assert end["event"] == "end" and end["end_reason"] in {"finish", "step_limit"}
     details = end["evaluation"]
     assert len(details["em"]) == len(details["f1"]) == 8
