@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from acon.config.naming import flatten
 from acon.metrics import upgraded
 from acon.trajectory import CONTEXT_FIELDS
 
@@ -79,7 +80,8 @@ _OPERATIONAL = ("api_key_env", "timeout_s", "max_retries", "max_concurrency", "c
 def config_of_fingerprint(record: Mapping[str, Any]) -> dict[str, str]:
     """A run folder's config: the reuse key's identity in its `fingerprint.json`
     (acon.rollout.store.identity: everything that changes a task's outcome)."""
-    flat = {k: v for k, v in _flat(record.get("identity") or {}).items() if not _is_seed(k)}
+    identity = flatten(record.get("identity") or {})
+    flat = {k: _text(v) for k, v in identity.items() if not _is_seed(k)}
     flat = {("rollout.split" if k == "split" else k): v for k, v in flat.items()}
     if record.get("forced_over"):
         flat[MIXED] = "yes"
@@ -107,15 +109,6 @@ def _is_seed(key: str) -> bool:
 
 def _text(value: Any) -> str:
     return "None" if value is None or str(value) in ("null", "None", "") else str(value)
-
-
-def _flat(node: Any, prefix: str = "") -> dict[str, str]:
-    if isinstance(node, Mapping) and node:
-        out: dict[str, str] = {}
-        for k, v in node.items():
-            out.update(_flat(v, f"{prefix}{k}."))
-        return out
-    return {prefix.rstrip("."): _text(node)}
 
 
 def by_config(tasks: pd.DataFrame, configs: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:

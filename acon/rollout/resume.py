@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from acon.config.naming import flatten
 from acon.environment import Task
 from acon.errors import AconError
 from acon.rollout.runner import ROW_EVENT
@@ -78,7 +79,7 @@ def claim(cfg: Any, folder: RunFolder, write: bool = True) -> None:
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """`setting: old -> new` for each identity entry that differs, named by config key. A
     strategy swapped for another, or a role's model no longer called, is one entry."""
-    a, b = _flat(old), _flat(new)
+    a, b = flatten(old), flatten(new)
     out, whole = [], []
     for group in ("compression", "llm"):  # compression.<kind>, llm.<role>
         for name in sorted(set(old.get(group) or {}) | set(new.get(group) or {})):
@@ -145,15 +146,6 @@ class _Unset:
 
 
 _UNSET = _Unset()
-
-
-def _flat(node: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(node, dict) and node:
-        out: dict[str, Any] = {}
-        for k, v in node.items():
-            out.update(_flat(v, f"{prefix}{k}."))
-        return out
-    return {prefix.rstrip("."): node}
 
 
 def _order(path: str) -> tuple[int, str]:

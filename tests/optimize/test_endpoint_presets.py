@@ -17,7 +17,9 @@ from acon.paths import CONF_DIR
 from acon.run_folder import RunFolder
 from tests.support.brain import KEEP, brain
 
-PRESETS = sorted(p.stem for p in (CONF_DIR / "llm").glob("*.yaml"))
+# local_quickstart is `local` with the quickstart's role models: its roles pin their own
+# local:// endpoints (tests/llm/test_preset_safety.py), so no stand-in can take their place
+PRESETS = sorted(p.stem for p in (CONF_DIR / "llm").glob("*.yaml") if p.stem != "local_quickstart")
 
 
 def preset_config(preset, fake, tmp_path, monkeypatch, *more):
