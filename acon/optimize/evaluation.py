@@ -31,7 +31,7 @@ from acon.compression.summary import (
     SummaryConfig,
 )
 from acon.config.build import typed
-from acon.config.schemas import option
+from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
@@ -76,6 +76,12 @@ def baseline_configs(kind: str, names: list[str], settings: dict[str, Any]) -> d
                 f"main.baseline_settings.{name} does not fit compression/{kind}={name} "
                 f"({str(exc).splitlines()[0]}): use its settings "
                 f"(conf/compression/{kind}/{name}.yaml)."
+            ) from exc
+        except InvalidSetting as exc:  # the strategy's own check: name the baseline's keys
+            where = f"main.baseline_settings.{name}."
+            raise AconError(
+                f"{where}{exc.field}={exc.value!r} is not valid: "
+                f"{exc.accepts.replace(f'compression.{kind}.', where)}."
             ) from exc
     return configs
 
