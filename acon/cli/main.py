@@ -30,7 +30,12 @@ from acon.export import export_guideline
 from acon.guidelines import GuidelineRef, load_guideline
 from acon.llm import LLMSession
 from acon.optimize import OptimizationReport, optimize
-from acon.optimize.evaluation import baseline_configs, with_compression, with_guideline
+from acon.optimize.evaluation import (
+    baseline_arms,
+    baseline_configs,
+    with_compression,
+    with_guideline,
+)
 from acon.report.build import collect, write_report
 from acon.report.labels import label_of
 from acon.report.rollouts import Rollouts
@@ -43,15 +48,8 @@ from acon.tracking.settings import settings
 log = logging.getLogger("acon.main")
 
 
-def baselines_of(cfg: Any) -> dict[str, Any]:
-    """`main.baselines` with their settings, as typed strategy configs of the optimized
-    kind (a typo is one sentence, before anything runs)."""
-    main = typed(cfg.main)
-    return baseline_configs(typed(cfg.optimizer).kind, main.baselines, main.baseline_settings)
-
-
-def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]) -> dict[str, Any]:
-    """The test-split rollouts, a config per arm: no compression, the `baselines`, the
+def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
+    """The test-split rollouts, a config per arm: no compression, the baselines, the
     starting guideline, and the optimized one (after every step, with `main.every_step`)."""
     opt, main = typed(cfg.optimizer), typed(cfg.main)
     test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split,
@@ -61,14 +59,8 @@ def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
         ),  # fmt: skip
     }
-    start = with_guideline(test, opt.kind, opt.start)
-    for name, strategy in baselines.items():
-        arm = with_compression(test, **{opt.kind: strategy})
-        if _same_compression(arm, start):  # Prompting is the start: one row, not two
-            log.info("Baseline %s is the starting guideline: its row is the start's.", name)
-            continue
-        arms[name] = arm
-    arms["start_guideline"] = start
+    arms |= baseline_arms(test)
+    arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
     # by number, so each row names the version it used (the best may be the start, v1)
     versions = {"optimized_guideline": str(optimized.best_version)}
     if main.every_step:
@@ -82,14 +74,10 @@ def test_arms(cfg: Any, optimized: OptimizationReport, baselines: dict[str, Any]
     return arms
 
 
-def _same_compression(a: Any, b: Any) -> bool:
-    """Two arms that would be one row of the tables (the same method label)."""
-    return label_of(a) == label_of(b)
-
-
 def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     opt = typed(cfg.optimizer)
-    baselines = baselines_of(cfg)  # a typo fails now, not after the optimization
+    main = typed(cfg.main)  # a baseline's typo fails now, not after the optimization
+    baseline_configs(opt.kind, main.baselines, main.baseline_settings)
     errors = []
     with LLMSession(cfg, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
@@ -99,7 +87,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
         if optimized.errored_tasks:
             errors.append(optimized.errors_summary())
         guidelines = Path(optimized.guidelines_dir)
-        arms = test_arms(cfg, optimized, baselines)
+        arms = test_arms(cfg, optimized)
         errors += run_arms(arms, folder, llms, "2/3")[1]
         folder.write_usage(llms.ledger.summary())
     log.info("3/3 Report and export")

@@ -27,9 +27,8 @@ from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
 from acon.optimize import signatures
-from acon.optimize.evaluation import baseline_configs, with_compression, with_guideline
+from acon.optimize.evaluation import baseline_arms, with_compression, with_guideline
 from acon.optimize.methods.acon import UT_PROPOSALS, AconConfig
-from acon.report.labels import label_of
 from acon.rollout import make_env
 from acon.tokens import count_messages, count_text
 
@@ -176,12 +175,8 @@ class Planner:
         opt, main = typed(self.cfg.optimizer), typed(self.cfg.main)
         n = self.tasks(main.test_split, main.test_tasks)
         self.rollouts("test: no compression", n, uncompressed(self.cfg))
-        start = label_of(with_guideline(self.cfg, opt.kind, opt.start))
-        for name, strategy in baseline_configs(opt.kind, main.baselines,
-                                               main.baseline_settings).items():  # fmt: skip
-            baseline = with_compression(self.cfg, **{opt.kind: strategy})
-            if label_of(baseline) != start:  # Prompting is the start's own row
-                self.rollouts(f"test: {name}", n, baseline)
+        for name, baseline in baseline_arms(self.cfg).items():
+            self.rollouts(f"test: {name}", n, baseline)
         versions = len(opt.steps) * opt.rounds if main.every_step else 1
         guided = with_guideline(self.cfg, opt.kind, opt.start)
         self.rollouts("test: starting and optimized guidelines", n * (1 + versions), guided)

@@ -35,6 +35,7 @@ from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
+from acon.report.labels import label_of
 from acon.rollout import rollout
 from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder
@@ -84,6 +85,22 @@ def baseline_configs(kind: str, names: list[str], settings: dict[str, Any]) -> d
                 f"{exc.accepts.replace(f'compression.{kind}.', where)}."
             ) from exc
     return configs
+
+
+def baseline_arms(cfg: Any) -> dict[str, Any]:
+    """`cfg` once per `main.baselines` strategy (with its settings), in the optimized kind,
+    less one whose row would be the start's own (Prompting is the start: one row, not two)."""
+    main, opt = typed(cfg.main), typed(cfg.optimizer)
+    start = label_of(with_guideline(cfg, opt.kind, opt.start))
+    arms = {}
+    for name, strategy in baseline_configs(opt.kind, main.baselines,
+                                           main.baseline_settings).items():  # fmt: skip
+        arm = with_compression(cfg, **{opt.kind: strategy})
+        if label_of(arm) == start:
+            log.info("Baseline %s is the starting guideline: its row is the start's.", name)
+            continue
+        arms[name] = arm
+    return arms
 
 
 def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from acon.config.naming import flatten
 from acon.metrics import upgraded
+from acon.rollout.store import setting_order
 from acon.trajectory import CONTEXT_FIELDS
 
 STEP_COLUMNS = ["run", *CONTEXT_FIELDS]
@@ -123,7 +124,7 @@ def by_config(tasks: pd.DataFrame, configs: Mapping[str, Mapping[str, str]]) -> 
     for _, part in tasks.groupby(["benchmark", "method"], sort=False):
         runs = list(dict.fromkeys(part["run"]))
         mine = {r: {k: v for k, v in configs.get(r, {}).items() if k != MIXED} for r in runs}
-        keys = sorted({k for c in mine.values() for k in c}, key=_order)
+        keys = sorted({k for c in mine.values() for k in c}, key=setting_order)
         differ = [k for k in keys if len({c.get(k, "(unset)") for c in mine.values()}) > 1]
         suffixes = {r: _suffix(mine[r], differ) for r in runs}
         seen: dict[str, set[str]] = {}
@@ -155,12 +156,6 @@ def _short(value: str) -> str:
 
 def _hash(config: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:6]
-
-
-def _order(key: str) -> tuple[int, str]:
-    # what a user sets first (strategies, models), the bookkeeping last
-    rank = {"compression": 0, "llm": 1, "agent": 2, "env": 3, "rollout": 3, "data": 4}
-    return rank.get(key.split(".")[0], 5), key
 
 
 def by_threshold(tasks: pd.DataFrame) -> pd.DataFrame:

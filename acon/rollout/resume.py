@@ -23,7 +23,7 @@ from acon.config.naming import flatten
 from acon.environment import Task
 from acon.errors import AconError
 from acon.rollout.runner import ROW_EVENT
-from acon.rollout.store import identity, key_of
+from acon.rollout.store import identity, key_of, setting_order
 from acon.run_folder import RunFolder
 from acon.trajectory import FINISHED
 
@@ -92,7 +92,7 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             elif before.get("_target_") != after.get("_target_"):
                 whole.append(prefix)
                 out.append(f"{prefix}: {_kind(before)} -> {_kind(after)}")
-    for path in sorted(set(a) | set(b), key=_order):
+    for path in sorted(set(a) | set(b), key=setting_order):
         if any(path.startswith(p + ".") for p in whole):
             continue
         if a.get(path, _UNSET) != b.get(path, _UNSET):
@@ -146,13 +146,6 @@ class _Unset:
 
 
 _UNSET = _Unset()
-
-
-def _order(path: str) -> tuple[int, str]:
-    # what a user set first (strategies, models), the bookkeeping last
-    head = path.split(".")[0]
-    rank = {"compression": 0, "llm": 1, "agent": 2, "env": 3, "split": 3, "data": 4}
-    return rank.get(head, 5), path
 
 
 def _config_key(path: str) -> str:

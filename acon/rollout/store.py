@@ -70,6 +70,13 @@ def reuse_key(cfg: Any) -> str:
     return key_of(identity(cfg))
 
 
+def setting_order(key: str) -> tuple[int, str]:
+    """How an identity's (or a flat config's) settings are listed to a user: what they set
+    first (strategies, models), the bookkeeping last."""
+    rank = {"compression": 0, "llm": 1, "agent": 2, "env": 3, "split": 3, "rollout": 3, "data": 4}
+    return rank.get(key.split(".")[0], 5), key
+
+
 def identity(cfg: Any) -> dict[str, Any]:
     """What makes a rollout's numbers (see the module docstring)."""
     env = typed(cfg.env)
