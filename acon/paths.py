@@ -1,12 +1,20 @@
-"""Where the harness keeps its files: the repository's `conf/`, and a per-user cache."""
+"""Where the harness keeps its files: the configs shipped inside the package (a source
+checkout's top-level `conf/` links to them), the working directory for what a run makes,
+and a per-user cache."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONF_DIR = REPO_ROOT / "conf"
+PACKAGE_DIR = Path(__file__).resolve().parent
+CONF_DIR = PACKAGE_DIR / "conf"
+
+
+def project_dir() -> Path:
+    """Where runs, the MLflow store and results go unless configured elsewhere: the
+    working directory, so an installed harness keeps them in the user's own project."""
+    return Path.cwd().resolve()
 
 
 def default_cache_dir() -> Path:

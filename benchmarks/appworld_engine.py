@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 from acon.environment import Action
-from acon.paths import REPO_ROOT
 from environments.appworld.config import AppWorldConfig
 from environments.appworld.data import ensure_pack
 from environments.appworld.env import AppWorldEnv
 
-PYTHON = REPO_ROOT / ".venv-appworld" / "bin" / "python"
+PYTHON = Path(__file__).resolve().parents[1] / ".venv-appworld" / "bin" / "python"
 SOLUTION = [
     "pw = {a['account_name']: a['password'] for a in apis.supervisor.show_account_passwords()}\n"
     "me = apis.supervisor.show_profile()\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from acon.paths import REPO_ROOT
+from tests.support import REPO_ROOT
 
 PACKAGES = ("acon", "environments")
 

@@ -19,14 +19,14 @@ from acon.config.root import AconConfig
 from acon.config.schemas import InvalidSetting, discover
 from acon.errors import AconError
 from acon.llm.config import LLMConfig
-from acon.paths import CONF_DIR, REPO_ROOT
+from acon.paths import CONF_DIR, project_dir
 
 
 def register_schemas() -> None:
     """Make every schema known to Hydra (the root's, `llm/schema`, and each plugin's) and
-    `${acon_repo:}` (the repository's root, for paths relative to it)."""
-    if not OmegaConf.has_resolver("acon_repo"):
-        OmegaConf.register_new_resolver("acon_repo", lambda: str(REPO_ROOT))
+    `${acon_project:}` (the working directory, where runs and results go: acon.paths)."""
+    if not OmegaConf.has_resolver("acon_project"):
+        OmegaConf.register_new_resolver("acon_project", lambda: str(project_dir()))
     store = ConfigStore.instance()
     store.store(name="acon_schema", node=AconConfig)
     store.store(group="llm", name="schema", node=LLMConfig)

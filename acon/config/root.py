@@ -28,7 +28,7 @@ class PathsConfig:
     cache_dir: str = "${oc.env:ACON_CACHE_DIR,${oc.env:HOME}/.cache/acon}"
     models_dir: str = "${paths.cache_dir}/models"
     # Benchmark data, read in place (tests and CI have it at ../shared/data).
-    data_dir: str = "${oc.env:ACON_DATA_DIR,${acon_repo:}/../shared/data}"
+    data_dir: str = "${oc.env:ACON_DATA_DIR,${acon_project:}/../shared/data}"
 
 
 @dataclass
@@ -52,9 +52,9 @@ class ReportConfig:
     experiments: list[str] | None = None  # store: experiment names (e.g. [acon/qa]); null: all
     where: str | None = None  # store: an MLflow filter on top, e.g. params.rollout.split = "test"
     runs: list[str] = field(
-        default_factory=lambda: ["${acon_repo:}/runs", "${acon_repo:}/multirun"]
+        default_factory=lambda: ["${acon_project:}/runs", "${acon_project:}/multirun"]
     )  # folders, rows: where to look
-    out: str = "${acon_repo:}/results"
+    out: str = "${acon_project:}/results"
 
     def __post_init__(self) -> None:
         check_choice("source", self.source, REPORT_SOURCES)
@@ -68,7 +68,7 @@ class ExportConfig:
     name: str = "acon-opt"
     version: str = "best"  # a number, latest, or an alias
     dir: str | None = None  # the guideline folder (an optimization's <run>/guidelines)
-    out: str = "${acon_repo:}/results/export"
+    out: str = "${acon_project:}/results/export"
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, ("history", "observation"))

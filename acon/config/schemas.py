@@ -20,6 +20,7 @@ a strategy or an optimizer method is one module and one YAML file.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -27,7 +28,6 @@ from typing import Any, TypeVar
 from hydra.core.config_store import ConfigStore
 
 from acon.errors import AconError
-from acon.paths import REPO_ROOT
 
 T = TypeVar("T")
 SCHEMA_GROUP = "schema"
@@ -96,7 +96,8 @@ def discover() -> None:
         package = importlib.import_module(package_name)
         for module in pkgutil.iter_modules(package.__path__, f"{package_name}."):
             importlib.import_module(module.name)
-    for folder in sorted((REPO_ROOT / "environments").iterdir()):
-        if (folder / "config.py").is_file():
-            importlib.import_module(f"environments.{folder.name}.config")
+    environments = importlib.import_module("environments")
+    for benchmark in pkgutil.iter_modules(environments.__path__, "environments."):
+        if benchmark.ispkg and importlib.util.find_spec(f"{benchmark.name}.config"):
+            importlib.import_module(f"{benchmark.name}.config")
     _discovered = True

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import os
 from functools import lru_cache
@@ -38,14 +39,11 @@ from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
 from acon.llm.models import identity as model_identity
 from acon.metrics import ROWS_VERSION
-from acon.paths import REPO_ROOT
+from acon.paths import PACKAGE_DIR
 from acon.run_folder import RunFolder
 from acon.trajectory import TRAJECTORY_VERSION
 
-PROMPT_DIRS = (
-    REPO_ROOT / "acon" / "agent" / "templates",
-    REPO_ROOT / "acon" / "compression" / "frames",
-)
+PROMPT_DIRS = (PACKAGE_DIR / "agent" / "templates", PACKAGE_DIR / "compression" / "frames")
 
 
 class RolloutStore:
@@ -146,7 +144,7 @@ def _data_paths(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _prompts(env: Any) -> str:
     """One hash over the agent's templates, the compressor's frames and the environment
     package's own non-code files (prompts, page scripts, local sites)."""
-    package = REPO_ROOT.joinpath(*str(env._target_).split(".")[:-2])
+    package = Path(importlib.import_module(str(env._target_).rsplit(".", 2)[0]).__path__[0])
     digest = hashlib.sha256()
     for folder in (*PROMPT_DIRS, package):
         for path in sorted(Path(folder).rglob("*")):

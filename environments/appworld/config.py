@@ -17,7 +17,7 @@ class AppWorldConfig(EnvConfig):
     # generated: a small task pack made through the real engine (offline); official: the
     # released tasks (`appworld download data`, then env.appworld_root=<its root>)
     task_source: str = "generated"
-    python: str = field(default="${acon_repo:}/.venv-appworld/bin/python", metadata=OPERATIONAL)
+    python: str = field(default="${acon_project:}/.venv-appworld/bin/python", metadata=OPERATIONAL)
     appworld_root: str | None = field(default="${oc.env:APPWORLD_ROOT,null}", metadata=DATA)
     splits_dir: str | None = field(default="${paths.data_dir}/appworld", metadata=DATA)
     # generated: the pack's AppWorld root (made by the harness's own code, so the harness

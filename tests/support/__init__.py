@@ -8,6 +8,8 @@ from typing import Any
 
 from acon.agent import AgentContext, ContextConfig
 
+REPO_ROOT = Path(__file__).resolve().parents[2]  # the source checkout the tests run in
+
 
 def scripted_overrides(fake: Any, tmp_path: Path, *more: str) -> list[str]:
     """Every role on the scripted endpoint `fake` (tests/support/brain.py), a fresh

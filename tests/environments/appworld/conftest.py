@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from acon.errors import AconError
-from acon.paths import REPO_ROOT
 from environments.appworld.config import AppWorldConfig
 from environments.appworld.env import AppWorldEnv
+from tests.support import REPO_ROOT
 
 FAKE_ENGINE = Path(__file__).resolve().parent / "fake_engine.py"
 APPWORLD_PYTHON = REPO_ROOT / ".venv-appworld" / "bin" / "python"
