@@ -23,6 +23,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 
 from acon import progress
+from acon.cli import usage
 from acon.config.composition import register_schemas, validate
 from acon.config.explain import explain
 from acon.errors import AconError, IncompleteRun
@@ -90,7 +91,7 @@ def compare_estimate(folder: RunFolder) -> None:
     from acon.estimate.compare import markdown, side_by_side
     from acon.tracking.usage import usage_by_role
 
-    table = markdown(side_by_side(planned, usage_by_role(folder.llm_calls)))
+    table = markdown(side_by_side(planned, usage_by_role(*folder.call_logs())))
     path = folder.write_estimate_vs_actual(table)
     print(f"\nEstimate vs actual ({path}):\n{table}")
 
@@ -109,6 +110,9 @@ def run_verb(verb: Verb, cfg: Any, plan: str | None = None, guard: Guard | None 
     # the report reads each run's tables back from the store: a progress bar per artifact
     # download is noise beside the harness's own progress
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    # should anything load LiteLLM (DSPy's fallback engine, GEPA's adapters), its bundled
+    # model-cost map, not seconds of retries fetching it offline (we price calls ourselves)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     # one line per HTTP request would drown the progress; the log file keeps them (`-v`: all)
     progress.quiet_console()
     folder = run_folder()
@@ -158,6 +162,8 @@ def entry(verb: Verb, plan: str | None = None, guard: Guard | None = None) -> Ca
     app = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(task)
 
     def main() -> Any:
+        if usage.asked(sys.argv):  # `python -m acon.cli.<verb> --help` as the command's
+            usage.show(sys.modules[verb.__module__].__spec__.name.rpartition(".")[2])
         os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's errors come back here, to be explained
         if verbose := {"-v", "--verbose"} & set(sys.argv[1:]):  # ours, not Hydra's
             sys.argv = [a for a in sys.argv if a not in verbose]

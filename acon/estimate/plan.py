@@ -163,7 +163,9 @@ class Planner:
                                 guideline=guideline, full_context=full,
                                 compressed_context=compressed)  # fmt: skip
             shorten = signatures.ShortenGuideline
-            proposal = UT_PROPOSALS[opt.ut_proposal] if step == "ut" else shorten
+            proposal = (
+                getattr(signatures, UT_PROPOSALS[opt.ut_proposal]) if step == "ut" else shorten
+            )
             shown = capped(capped(ids, opt.feedback_tasks), opt.feedback_sample)
             sample = shown * p.feedback_tokens
             self.optimizer_call(proposal, opt.n_candidates, guideline=guideline, feedback=sample)

@@ -32,10 +32,8 @@ from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.evaluation import CandidateEvaluator
-from acon.optimize.feedback import OptimizerLM, feedback, usage
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
-from acon.optimize.proposal import propose
 from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.optimize.selection import (
     Scored,
@@ -46,13 +44,15 @@ from acon.optimize.selection import (
     select_best,
     successes,
 )
-from acon.optimize.signatures import AddInstructions, ProposeGuideline, ShortenGuideline
 from acon.rollout import make_env
 from acon.services import Services
 
 log = logging.getLogger(__name__)
 STEPS = ("ut", "co")
-UT_PROPOSALS = {"rewrite": ProposeGuideline, "append": AddInstructions}
+# UT's proposal programs (acon.optimize.signatures). That module, the feedback and the
+# proposal import DSPy, so they are imported when a step runs: the schema registered here
+# is imported by every command, and a rollout never needs DSPy (about 0.6 s of start-up).
+UT_PROPOSALS = {"rewrite": "ProposeGuideline", "append": "AddInstructions"}
 
 
 @schema("optimizer", "acon")
@@ -90,6 +90,8 @@ class AconMethod(OptimizerMethod):
         super().__init__(config, services, plan=config.steps)
         self.kind = config.kind
         self.store = GuidelineStore(self.folder.guidelines)
+        from acon.optimize.feedback import OptimizerLM
+
         self.lm = OptimizerLM(self.llms.client("optimizer"))
         self._leakage: LeakageCheck | None = None  # built from the first step's rollouts
 
@@ -137,6 +139,9 @@ class AconMethod(OptimizerMethod):
         return self._report(parent)
 
     def utility_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
+        from acon.optimize import signatures
+        from acon.optimize.feedback import feedback
+
         base = self.evaluator.baseline(self.tasks)
         comp = self.evaluator.guideline(parent.text, self.tasks)
         errored = sorted(set(base.errored) | set(comp.errored))
@@ -161,7 +166,7 @@ class AconMethod(OptimizerMethod):
                          max_tokens=self.context_tokens)  # fmt: skip
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
-        program = UT_PROPOSALS[self.opt.ut_proposal]
+        program = getattr(signatures, UT_PROPOSALS[self.opt.ut_proposal])
         texts = self._propose(program, parent.text, "feedback", items, rnd, position, "ut")
         outcome = self._select("ut", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = mode, selection, ids
@@ -169,6 +174,9 @@ class AconMethod(OptimizerMethod):
         return outcome
 
     def compression_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
+        from acon.optimize.feedback import usage
+        from acon.optimize.signatures import ShortenGuideline
+
         comp = self.evaluator.guideline(parent.text, self.tasks)
         ids = successes(comp.rows)
         log.info("CO: %d tasks succeeded with compression: %s", len(ids), ", ".join(ids))
@@ -195,6 +203,8 @@ class AconMethod(OptimizerMethod):
 
     def _propose(self, signature: type, parent_text: str, field_name: str, items: list[str],
                  rnd: int, position: int, step: str) -> list[str]:  # fmt: skip
+        from acon.optimize.proposal import propose
+
         return propose(
             self.lm, signature, parent_text, field_name, items,
             n=self.opt.n_candidates, sample_size=self.opt.feedback_sample,

@@ -1,0 +1,46 @@
+"""Start-up (issue: `acon-rollout --help` took about 12 s, Hydra deep-copying every
+schema once per config group it lists): the installed command answers `--help` from disk
+in well under 3 s, with the groups a user picks from; a rollout does not import DSPy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from acon.cli.usage import groups
+from acon.paths import CONF_DIR
+
+BIN = Path(sys.executable).parent
+
+
+def test_help_is_quick_and_lists_every_group_with_its_options():
+    start = time.perf_counter()
+    shown = subprocess.run([str(BIN / "acon-rollout"), "--help"], capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    took = time.perf_counter() - start
+    assert shown.returncode == 0, shown.stderr
+    assert took < 3.0, f"acon-rollout --help took {took:.1f} s"
+    assert shown.stdout.startswith("`acon-rollout`: run the agent")
+    listed = groups()
+    assert {"compression/history", "env", "llm", "experiment", "rollout/backend"} <= set(listed)
+    assert not any(g.startswith("hydra") for g in listed)
+    assert listed["compression/history"] == sorted(
+        p.stem for p in (CONF_DIR / "compression" / "history").glob("*.yaml"))  # fmt: skip
+    assert "compression/history      fifo, guideline" in shown.stdout
+
+
+def test_the_module_form_prints_the_same_help():
+    installed = subprocess.run([str(BIN / "acon-main"), "-h"], capture_output=True, text=True)
+    module = subprocess.run([sys.executable, "-m", "acon.cli.main", "-h"], capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert module.returncode == installed.returncode == 0, module.stderr[-2000:]
+    assert module.stdout == installed.stdout
+
+
+def test_a_rollout_never_imports_dspy():
+    probe = ("import sys, acon.cli.rollout; from acon.config.composition import "
+             "register_schemas; register_schemas(); print('dspy' in sys.modules)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
