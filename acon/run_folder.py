@@ -251,6 +251,10 @@ class RunFolder:
     def llm_calls(self) -> Path:
         return self.path / "llm_calls.jsonl"
 
+    def call_logs(self) -> list[Path]:
+        """Every LLM call of this run: its own log and its Ray actors' (workers/w<i>/)."""
+        return [self.llm_calls, *sorted(self.path.glob("workers/*/llm_calls.jsonl"))]
+
     def log_path(self, name: str) -> Path:
         """A server's or tool's log file in this run (`llama-server-<model>.log`)."""
         return self.path / name

@@ -32,10 +32,10 @@ def measured(profile: TaskProfile, folders: Iterable[str | Path]) -> TaskProfile
         runs = RunFolder.find([path])
         if not runs:
             raise AconError(f"No task results under {path}: fix estimate.measured_from.")
-        logs.add(RunFolder(path).llm_calls)
+        logs.update(RunFolder(path).call_logs())
         for run in runs:
             (plain if _uncompressed(run) else compressed).extend(run.finished().values())
-            logs.add(run.llm_calls)
+            logs.update(run.call_logs())
     figures: dict[str, float] = {}
     if plain:
         system = [r["peak_tokens_with_system"] - r["peak_tokens"] for r in plain]

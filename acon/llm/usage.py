@@ -59,6 +59,12 @@ class RoleUsage:
         for name, value in asdict(other).items():
             setattr(self, name, getattr(self, name) + value)
 
+    def since(self, earlier: RoleUsage | None) -> RoleUsage:
+        """What was added after `earlier`, a snapshot of the same totals."""
+        if earlier is None:
+            return RoleUsage(**asdict(self))
+        return RoleUsage(**{k: v - getattr(earlier, k) for k, v in asdict(self).items()})
+
 
 @dataclass
 class UsageLedger:
@@ -100,6 +106,13 @@ class UsageLedger:
     def record_failure(self, role: str, model: str, *, latency_s: float, retries: int) -> None:
         entry = RoleUsage(failures=1, retries=retries, latency_s=latency_s)
         self._add(role, entry, {"role": role, "model": model, **asdict(entry)})
+
+    def absorb(self, by_role: dict[str, RoleUsage]) -> None:
+        """Count usage that another process recorded in its own ledger and call log (a
+        Ray actor's), so this run's totals, progress and stop rules include it."""
+        with self._lock:
+            for role, usage in by_role.items():
+                self._roles.setdefault(role, RoleUsage()).add(usage)
 
     def _add(self, role: str, entry: RoleUsage, line: dict[str, Any]) -> None:
         with self._lock:

@@ -12,6 +12,8 @@ CPUs, with a warning), and a task goes only to an actor that is up and free: the
 hands the next task to whichever actor returns one, so no task waits on an actor that
 cannot start. Ctrl-C (or SIGTERM) works as on the local backend: no new task starts, the
 running ones are waited for and their rows recorded; a second interrupt stops at once.
+Each row comes back with the actor's LLM usage since its last one, counted in the run's
+ledger: the progress line, the stop rules and `usage.json` include the actors' calls.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from acon.config.schemas import check_positive, schema
 from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.llm import LLMSession
+from acon.llm.usage import RoleUsage
 from acon.rollout.runner import TaskRunner, make_env
 from acon.run_folder import RunFolder
 from acon.services import Services
@@ -63,12 +66,18 @@ class RolloutWorker:
         self.env = make_env(conf, services)
         self.tasks = {t.id: t for t in self.env.tasks(conf.rollout.split)}
         self.runner = TaskRunner(conf, services)
+        self.reported: dict[str, RoleUsage] = {}
 
     def ready(self) -> bool:
         return True
 
-    def run(self, task_id: str) -> dict[str, Any]:
-        return self.runner(self.env, self.tasks[task_id])
+    def run(self, task_id: str) -> tuple[dict[str, Any], dict[str, RoleUsage]]:
+        """The task's row, and this actor's LLM usage since its last report."""
+        row = self.runner(self.env, self.tasks[task_id])
+        now = self.llms.ledger.by_role()
+        new = {role: usage.since(self.reported.get(role)) for role, usage in now.items()}
+        self.reported = now
+        return row, new
 
     def close(self) -> None:
         self.env.close()
@@ -116,8 +125,7 @@ class RayBackend:
                         ray.get(ref)  # an actor that failed to start raises here
                         next_task(starting.pop(ref))
                         continue
-                    row = ray.get(ref)
-                    record(row)
+                    row = self._recorded(ray.get(ref), record)
                     next_task(running.pop(ref))
                     yield row
         finally:
@@ -138,8 +146,17 @@ class RayBackend:
                         workers, cpus, self.config.cpus_per_worker, fits)  # fmt: skip
         return max(1, min(workers, fits, tasks))
 
-    @staticmethod
-    def _drain(ray: Any, running: dict[Any, Any], record: Callable[[dict[str, Any]], None]) -> None:
+    def _recorded(self, result: tuple[dict[str, Any], dict[str, RoleUsage]],
+                  record: Callable[[dict[str, Any]], None]) -> dict[str, Any]:  # fmt: skip
+        """Record an actor's row, and count its usage in the run's ledger (the progress
+        line and the stop rules read it live)."""
+        row, usage = result
+        record(row)
+        self.services.llms.ledger.absorb(usage)
+        return row
+
+    def _drain(self, ray: Any, running: dict[Any, Any],
+               record: Callable[[dict[str, Any]], None]) -> None:  # fmt: skip
         """After an interrupt or an error: wait for the tasks still running and record their
         rows (a second interrupt stops the wait; they run again on resume)."""
         if running:
@@ -151,7 +168,7 @@ class RayBackend:
             for ref in done:
                 running.pop(ref)
                 try:
-                    record(ray.get(ref))
+                    self._recorded(ray.get(ref), record)
                 except Exception as exc:  # noqa: BLE001 - its task runs again on resume
                     log.warning("A running task ended without a row: %s", exc)
 

@@ -91,7 +91,7 @@ def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) ->
         metrics.update({f"best/{k}": v for k, v in (best.metrics() if best else {}).items()})
         metrics["candidates"] = float(len(candidates))
         metrics["errored_tasks"] = float(len(report.errored_tasks))
-        metrics.update(usage_metrics(usage_by_role(folder.llm_calls)))
+        metrics.update(usage_metrics(usage_by_role(*folder.call_logs())))
         log_metrics(client, run_id, metrics)
         log_folder_files(client, run_id, folder, cfg)
         if root.is_dir():

@@ -123,7 +123,7 @@ def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
     try:
         rows = folder.rows()
         metrics = summary_metrics(summarize(rows)) if rows else {}
-        metrics.update(usage_metrics(usage_by_role(folder.llm_calls)))
+        metrics.update(usage_metrics(usage_by_role(*folder.call_logs())))
         log_metrics(client, run_id, metrics)
         if rows:
             client.log_table(run_id, data=pd.DataFrame(rows), artifact_file=TASKS_TABLE)

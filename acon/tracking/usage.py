@@ -12,10 +12,13 @@ from acon.llm.usage import RoleUsage
 FIELDS = tuple(RoleUsage.__dataclass_fields__)
 
 
-def usage_by_role(calls_log: Path) -> dict[str, dict[str, float]]:
-    """`{role: {calls, cache_hits, prompt_tokens, ..., cost_usd, spent_usd}}` plus `total`."""
+def usage_by_role(*calls_logs: Path) -> dict[str, dict[str, float]]:
+    """`{role: {calls, cache_hits, prompt_tokens, ..., cost_usd, spent_usd}}` plus `total`,
+    over the given call logs (a run's: RunFolder.call_logs)."""
     roles: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0.0))
-    if Path(calls_log).exists():
+    for calls_log in calls_logs:
+        if not Path(calls_log).exists():
+            continue
         with Path(calls_log).open(encoding="utf-8") as f:
             for line in f:
                 if not line.strip():
