@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -24,9 +26,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv's (a path line in a .pth file: the editable install's finder, itself a .pth
     hook there, does not run), so `acon` can only come from the wheel."""
     root = tmp_path_factory.mktemp("wheel")
+    source = root / "source"  # what the wheel is built from, so no build/ lands in the checkout
+    for part in ("acon", "environments"):
+        shutil.copytree(REPO_ROOT / part, source / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / part, source / part)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
-                    str(root / "dist"), str(REPO_ROOT)], check=True, timeout=600)  # fmt: skip
+                    str(root / "dist"), str(source)], check=True, timeout=600)  # fmt: skip
     (wheel,) = (root / "dist").glob("acon-*.whl")
+    data = {p.relative_to(source).as_posix() for part in ("acon", "environments")
+            for p in (source / part).rglob("*") if p.is_file() and p.suffix != ".py"}  # fmt: skip
+    missing = data - set(zipfile.ZipFile(wheel).namelist())
+    assert not missing, f"the wheel lacks {sorted(missing)[:5]}: fix pyproject's package-data"
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
