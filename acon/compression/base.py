@@ -63,8 +63,50 @@ def summary_message(summary: str) -> dict[str, str]:
 
 
 @dataclass
+class SizedHistory:
+    """A history as the cost estimate steps through it (acon.estimate.simulate): token
+    sizes, no text. A history strategy's config `simulate`s its compaction on it the way
+    the strategy compacts text, and records each model call that would make."""
+
+    task: float
+    summary: float  # the summary message's tokens (0: none)
+    turns: list[float]  # each turn's tokens, oldest first
+    keep_last: int
+    threshold: int
+    action: float  # one turn's action tokens
+    reply: float  # one model reply that compresses (the profile's `summary_tokens`)
+    calls: list[tuple[str, float, float]] = field(default_factory=list)  # (role, in, out)
+
+    @property
+    def tokens(self) -> float:
+        return self.task + self.summary + sum(self.turns)
+
+    def split(self, keep: int) -> tuple[list[float], list[float]]:
+        """(the turns before the last `keep`, the last `keep`)."""
+        cut = max(len(self.turns) - keep, 0)
+        return self.turns[:cut], self.turns[cut:]
+
+
+@dataclass
+class SizedObservation:
+    """One long observation as the estimate sees it (tokens), and the calls compressing
+    it would make."""
+
+    tokens: float
+    task: float
+    action: float
+    reply: float
+    calls: list[tuple[str, float, float]] = field(default_factory=list)  # (role, in, out)
+
+
+@dataclass
 class StrategyConfig:
-    """Base of every strategy's schema. `_target_` null builds nothing (no compression)."""
+    """Base of every strategy's schema. `_target_` null builds nothing (no compression).
+
+    A strategy's config says what is known about the strategy without running it: the
+    model roles it calls (`llm_roles`: part of the rollout key; a strategy that calls a
+    model it has not declared fails the contract test) and how it changes a history's or an
+    observation's size for the cost estimate (`simulate`, `simulate_observation`)."""
 
     _target_: str | None = None
 
@@ -72,17 +114,31 @@ class StrategyConfig:
         """LLM roles whose answers change what the strategy produces (the rollout key)."""
         return ()
 
+    def simulate(self, history: SizedHistory) -> None:
+        """Compact `history` in place as the strategy would, past its threshold."""
+        raise NotImplementedError(f"{type(self).__name__} has no history simulation")
+
+    def simulate_observation(self, observation: SizedObservation) -> float:
+        """The tokens a long observation takes in the context after the strategy."""
+        raise NotImplementedError(f"{type(self).__name__} has no observation simulation")
+
 
 @schema("compression/history", "none")
 @dataclass
 class NoHistoryCompression(StrategyConfig):
     """The agent sees its whole history."""
 
+    def simulate(self, history: SizedHistory) -> None:
+        pass
+
 
 @schema("compression/observation", "none")
 @dataclass
 class NoObservationCompression(StrategyConfig):
     """Observations enter the history raw."""
+
+    def simulate_observation(self, observation: SizedObservation) -> float:
+        return observation.tokens
 
 
 @dataclass(frozen=True)

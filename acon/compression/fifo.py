@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acon.compression.base import Compacted, HistoryState, HistoryStrategy, StrategyConfig
+from acon.compression.base import (
+    Compacted,
+    HistoryState,
+    HistoryStrategy,
+    SizedHistory,
+    StrategyConfig,
+)
 from acon.config.schemas import check_positive, schema
 
 
@@ -16,6 +22,10 @@ class FifoConfig(StrategyConfig):
 
     def __post_init__(self) -> None:
         check_positive("keep_turns", self.keep_turns, zero=True)
+
+    def simulate(self, history: SizedHistory) -> None:
+        keep = max(self.keep_turns, history.keep_last)
+        history.summary, history.turns = 0, history.turns[-keep:] if keep else []
 
 
 class Fifo(HistoryStrategy):

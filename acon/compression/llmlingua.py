@@ -19,6 +19,8 @@ from acon.compression.base import (
     HistoryState,
     HistoryStrategy,
     ObservationStrategy,
+    SizedHistory,
+    SizedObservation,
     StrategyConfig,
 )
 from acon.compression.lingua_scorer import (
@@ -71,6 +73,21 @@ class LinguaConfig(StrategyConfig):
             problem := llmlingua2_problem(self.SETTING, self.model_name)
         ):
             raise ScorerUnavailable("scorer", self.scorer, problem)
+
+    def _scored(self, tokens: float, calls: list[tuple[str, float, float]]) -> float:
+        """`keep_ratio` of `tokens`; a local perplexity scorer reads them all (no reply)."""
+        if self.llm_roles():
+            calls.append((self.llm_roles()[0], tokens, 0.0))
+        return tokens * self.keep_ratio
+
+    def simulate(self, history: SizedHistory) -> None:
+        old, kept = history.split(history.keep_last)
+        if old:
+            history.summary = self._scored(history.summary + sum(old), history.calls)
+            history.turns = kept
+
+    def simulate_observation(self, observation: SizedObservation) -> float:
+        return self._scored(observation.tokens, observation.calls)
 
 
 @schema("compression/history", "llmlingua")

@@ -20,6 +20,7 @@ from acon.compression.base import (
     Compacted,
     HistoryState,
     HistoryStrategy,
+    SizedHistory,
     StrategyConfig,
     Turn,
     summary_message,
@@ -27,7 +28,7 @@ from acon.compression.base import (
 from acon.compression.summary import GuidelineHistory, GuidelineHistoryConfig
 from acon.config.schemas import InvalidSetting, check_positive, schema
 from acon.services import Services
-from acon.tokens import count_message
+from acon.tokens import count_message, count_text
 
 
 @schema("compression/history", "mask")
@@ -41,6 +42,13 @@ class MaskConfig(StrategyConfig):
         check_positive("keep_turns", self.keep_turns, zero=True)
         if "{step}" not in self.placeholder:
             raise InvalidSetting("placeholder", self.placeholder, "include {step}")
+
+    def simulate(self, history: SizedHistory) -> None:
+        """Turns before the last `keep_turns` keep their action; the observation becomes
+        the placeholder. No model is called."""
+        masked = history.action + count_text(self.placeholder.format(step=99)) + 8
+        old, kept = history.split(max(self.keep_turns, history.keep_last))
+        history.turns = [min(t, masked) for t in old] + kept
 
 
 class Mask(HistoryStrategy):
@@ -67,6 +75,11 @@ class Mask(HistoryStrategy):
 class HybridConfig(GuidelineHistoryConfig):
     _target_: str | None = "acon.compression.mask.Hybrid"
     mask: MaskConfig = field(default_factory=MaskConfig)
+
+    def simulate(self, history: SizedHistory) -> None:
+        self.mask.simulate(history)
+        if history.tokens > history.threshold:
+            super().simulate(history)
 
 
 class Hybrid(HistoryStrategy):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from acon.compression.base import Compacted, HistoryState, HistoryStrategy
+from acon.compression.base import Compacted, HistoryState, HistoryStrategy, SizedHistory
 from acon.compression.summary import SummaryConfig, guideline_compressor
 from acon.config.schemas import check_positive, schema
 from acon.guidelines import GuidelineRef
@@ -32,6 +32,17 @@ class MementoConfig(SummaryConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_positive("keep_turns", self.keep_turns, zero=True)
+
+    def simulate(self, history: SizedHistory) -> None:
+        """The block before the last `keep_turns` becomes one memento, written by the
+        agent's model and appended to those before it (they stand: the summary grows)."""
+        block, recent = history.split(max(self.keep_turns, history.keep_last))
+        if not block:
+            return
+        prompt = self.prompt_tokens("history") + history.task + sum(block)
+        history.calls.append((self.llm_roles()[0], prompt, history.reply))
+        framing = 1 if history.summary else 8  # a new line, or the summary message's frame
+        history.summary, history.turns = history.summary + history.reply + framing, recent
 
 
 class Memento(HistoryStrategy):

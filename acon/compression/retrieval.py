@@ -18,6 +18,7 @@ from acon.compression.base import (
     Compacted,
     HistoryState,
     HistoryStrategy,
+    SizedHistory,
     StrategyConfig,
     Turn,
 )
@@ -35,6 +36,12 @@ class RetrievalConfig(StrategyConfig):
 
     def __post_init__(self) -> None:
         check_positive("k", self.k, zero=True)
+
+    def simulate(self, history: SizedHistory) -> None:
+        """`k` earlier turns and the last `keep_last` (at least one) stay, no summary; the
+        retrieved turns are sized as the most recent ones. Embeddings are not priced."""
+        keep = self.k + max(1, history.keep_last)
+        history.summary, history.turns = 0, history.turns[-keep:]
 
 
 class Retrieval(HistoryStrategy):

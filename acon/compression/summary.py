@@ -25,6 +25,8 @@ from acon.compression.base import (
     HistoryState,
     HistoryStrategy,
     ObservationStrategy,
+    SizedHistory,
+    SizedObservation,
     StrategyConfig,
     Turn,
 )
@@ -34,6 +36,7 @@ from acon.guidelines import Guideline, GuidelineRef
 from acon.guidelines.store import resolve
 from acon.llm.client import ChatResult
 from acon.services import Services
+from acon.tokens import count_text
 
 FRAMES = Path(__file__).resolve().parent / "frames"
 MODES = ("accumulate", "rebuild")
@@ -127,6 +130,17 @@ class SummaryConfig(StrategyConfig):
     def __post_init__(self) -> None:
         check_positive("max_tokens", self.max_tokens)
 
+    def prompt_tokens(self, kind: str) -> int:
+        """The compressor's prompt around the text it compresses: guideline and frame."""
+        return count_text(resolve(kind, self.guideline).text) + count_text(frame_text(kind)) + 10
+
+    def simulate_observation(self, observation: SizedObservation) -> float:
+        o = observation
+        for role in self.llm_roles()[:1]:  # offload's `head` gist calls no model
+            o.calls.append((role, self.prompt_tokens("observation") + o.task + o.action + o.tokens,
+                            o.reply))  # fmt: skip
+        return min(o.tokens, o.reply)  # the compressed text, or the handle and gist
+
 
 @schema("compression/history", "guideline")
 @dataclass
@@ -137,6 +151,17 @@ class GuidelineHistoryConfig(SummaryConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice("mode", self.mode, MODES)
+
+    def simulate(self, history: SizedHistory) -> None:
+        """The turns before the last `keep_last` (and the summary so far) summarized into
+        one reply (`rebuild` mode re-reads the raw turns: sized here as `accumulate`)."""
+        h = history
+        old, kept = h.split(h.keep_last)
+        if not old:
+            return  # only the turns kept raw: the strategy skips, nothing is called
+        prompt = self.prompt_tokens("history") + h.task + h.summary + sum(old)
+        h.calls.append((self.llm_roles()[0], prompt, h.reply))
+        h.summary, h.turns = h.reply + 8, kept  # + the summary message's framing
 
 
 # The Prompting baseline is the guideline strategy with the shipped `prompting` guideline:

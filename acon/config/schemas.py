@@ -73,6 +73,12 @@ def option(group: str, name: str) -> Any:
     return found[name]()
 
 
+def options(group: str) -> dict[str, type]:
+    """Every option of `group` and its schema (e.g. `compression/history`)."""
+    discover()
+    return dict(_OPTIONS.get(group, {}))
+
+
 def check_choice(field: str, value: Any, choices: Iterable[Any]) -> None:
     choices = tuple(choices)
     if value not in choices:

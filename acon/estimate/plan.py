@@ -19,20 +19,14 @@ import dspy
 from acon.agent.config import AgentConfig
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
-from acon.errors import AconError
 from acon.estimate.config import EstimateConfig
 from acon.estimate.measured import measured
 from acon.estimate.simulate import ROLES, Bill, simulate_task
-from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
-from acon.optimize import signatures
 from acon.optimize.evaluation import baseline_arms, with_compression, with_guideline
-from acon.optimize.methods.acon import UT_PROPOSALS, AconConfig
 from acon.rollout import make_env
-from acon.tokens import count_messages, count_text
-
-OUTCOME_TOKENS = 40  # the line that states a run's outcome (acon.optimize.contexts)
+from acon.tokens import count_messages
 
 
 def capped(count: float, cap: int | None) -> float:
@@ -112,6 +106,25 @@ class Planner:
         self.stages[stage] = self.stages.get(stage, 0) + n
         return one
 
+    def uncompressed(self) -> Any:
+        return uncompressed(self.cfg)
+
+    def guided(self, kind: str, guideline: Any) -> Any:
+        """The config with `guideline` as the `kind` strategy's (the optimizer's arms)."""
+        return with_guideline(self.cfg, kind, guideline)
+
+    @staticmethod
+    def clipper(budget: int | None) -> Any:
+        """Tokens of a context shown to the optimizer, cut at `budget` (null: whole)."""
+        return lambda tokens: min(tokens, budget) if budget else tokens
+
+    capped = staticmethod(capped)
+
+    def optimizer_prompt(self, prompt: float, completion: float, times: float) -> None:
+        """`times` optimizer calls of a prompt that is not a DSPy program's (GEPA's own)."""
+        if times > 0:
+            self.bill.roles["optimizer"].add(prompt, completion, times)
+
     def optimizer_call(self, signature: type, times: float, **inputs: float) -> None:
         """`times` calls of a DSPy program whose inputs have these token sizes."""
         if times <= 0:
@@ -130,47 +143,8 @@ class Planner:
         self.rollouts("rollout", n * max(len(r.get("seeds") or []), 1), self.cfg)
 
     def optimize(self) -> None:
-        opt = typed(self.cfg.optimizer)
-        if not isinstance(opt, AconConfig):
-            raise AconError("The estimate follows optimizer=acon's loop: use optimizer=acon.")
-        p, kind, budget = self.profile, opt.kind, opt.max_context_tokens
-        n = self.tasks(opt.split, opt.n_tasks)
-        guided = with_guideline(self.cfg, kind, opt.start)
-        guideline = count_text(resolve(kind, opt.start).text)
-
-        def clip(tokens: float) -> float:
-            return min(tokens, budget) if budget else tokens
-
-        base = self.rollouts("optimizer: without compression", n, uncompressed(self.cfg))
-        comp = self.rollouts("optimizer: the starting guideline", n, guided)
-        contrastive = n * max(p.success - p.compressed_success, 0.0)
-        subset = None  # the last step's selection tasks, when it had candidates
-        for step in [s for _ in range(opt.rounds) for s in opt.steps]:
-            if subset is not None:  # a new parent: its training rollouts, less the subset's
-                self.rollouts(f"optimizer: {step} parent", n - subset, guided)
-            if step == "ut":
-                ids = contrastive if opt.contrastive and round(contrastive) else 0.0
-                program = signatures.ContrastiveFeedback if ids else signatures.FailureFeedback
-                full = clip(base.last_context + OUTCOME_TOKENS) if ids else 0.0
-                ids = ids or n * (1 - p.compressed_success)
-            else:
-                ids, program, full = n * p.compressed_success, signatures.UsageAnalysis, 0.0
-            if not round(ids):
-                subset = None  # skipped: nothing to learn from
-                continue
-            compressed = clip(comp.compressor_output) + clip(comp.last_context) + OUTCOME_TOKENS
-            self.optimizer_call(program, capped(ids, opt.feedback_tasks), task=p.task_tokens,
-                                guideline=guideline, full_context=full,
-                                compressed_context=compressed)  # fmt: skip
-            shorten = signatures.ShortenGuideline
-            proposal = (
-                getattr(signatures, UT_PROPOSALS[opt.ut_proposal]) if step == "ut" else shorten
-            )
-            shown = capped(capped(ids, opt.feedback_tasks), opt.feedback_sample)
-            sample = shown * p.feedback_tokens
-            self.optimizer_call(proposal, opt.n_candidates, guideline=guideline, feedback=sample)
-            subset = capped(n if opt.pad_selection else ids, opt.selection_tasks)
-            self.rollouts(f"optimizer: {step} candidates", opt.n_candidates * subset, guided)
+        """The optimizer method's own plan (its config's `plan`, beside the method)."""
+        typed(self.cfg.optimizer).plan(self)
 
     def main(self) -> None:
         self.optimize()
@@ -179,7 +153,7 @@ class Planner:
         self.rollouts("test: no compression", n, uncompressed(self.cfg))
         for name, baseline in baseline_arms(self.cfg).items():
             self.rollouts(f"test: {name}", n, baseline)
-        versions = len(opt.steps) * opt.rounds if main.every_step else 1
+        versions = opt.versions_planned() if main.every_step else 1
         guided = with_guideline(self.cfg, opt.kind, opt.start)
         self.rollouts("test: starting and optimized guidelines", n * (1 + versions), guided)
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from acon.agent.config import AgentConfig
-from acon.compression.fifo import FifoConfig
-from acon.compression.llmlingua import LinguaConfig
-from acon.compression.retrieval import RetrievalConfig
-from acon.compression.summary import SummaryConfig, frame_text
+from acon.compression.base import SizedHistory, SizedObservation, StrategyConfig
 from acon.estimate.config import TaskProfile
-from acon.guidelines.store import resolve
-from acon.tokens import count_text
 
 ROLES = ("agent", "compressor", "optimizer")
 
@@ -53,29 +47,29 @@ class Bill:
             mine.completion_tokens += c.completion_tokens * times
 
 
-def _compressor_overhead(kind: str, strategy: Any) -> int:
-    """The compressor's prompt around the text it compresses: guideline and frame."""
-    return count_text(resolve(kind, strategy.guideline).text) + count_text(frame_text(kind)) + 10
-
-
-def _observation(p: TaskProfile, threshold: int, strategy: Any, compressor: Calls,
-                 overhead: int) -> float:  # fmt: skip
+def _observation(p: TaskProfile, threshold: int, strategy: StrategyConfig,
+                 bill: Bill) -> float:  # fmt: skip
     """The expected size of one observation in the context, after its compression; the
-    compressor's calls for it are added to `compressor` (a share of a call: expected)."""
+    calls compressing it are added to `bill` (a share of a call: expected)."""
     usual, share, long = p.observation_tokens, p.long_observation_share, p.long_observation_tokens
     if usual > threshold:  # every observation is a long one
         usual, share, long = 0, 1.0, usual
-    if long <= threshold:
-        share = 0.0
-    if share and isinstance(strategy, SummaryConfig):
-        compressor.add(overhead + p.task_tokens + p.action_tokens + long, p.summary_tokens, share)
-        long = min(long, p.summary_tokens)
-    elif isinstance(strategy, LinguaConfig):
-        long = long * strategy.keep_ratio
+    if long <= threshold or not share:
+        return usual
+    sized = SizedObservation(long, p.task_tokens, p.action_tokens, p.summary_tokens)
+    long = strategy.simulate_observation(sized)
+    _charge(bill, sized.calls, share)
     return (1 - share) * usual + share * long
 
 
-def simulate_task(profile: TaskProfile, agent: AgentConfig, history: Any, observation: Any) -> Bill:
+def _charge(bill: Bill, calls: list[tuple[str, float, float]], times: float = 1.0) -> None:
+    for role, prompt, completion in calls:
+        bill.roles[role].add(prompt, completion, times)
+    calls.clear()
+
+
+def simulate_task(profile: TaskProfile, agent: AgentConfig, history: StrategyConfig,
+                  observation: StrategyConfig) -> Bill:  # fmt: skip
     """The expected calls of one task (`history` and `observation` are typed strategy
     configs): a mean of 3.7 steps is 30% tasks of 3 steps and 70% of 4, up to the limit."""
     compressed = any(getattr(s, "_target_", None) for s in (history, observation))
@@ -95,42 +89,24 @@ def simulate_task(profile: TaskProfile, agent: AgentConfig, history: Any, observ
     return bill
 
 
-def _steps(profile: TaskProfile, agent: AgentConfig, history: Any, observation: Any,
-           n: int) -> Bill:  # fmt: skip
-    """One task of exactly `n` steps."""
+def _steps(profile: TaskProfile, agent: AgentConfig, history: StrategyConfig,
+           observation: StrategyConfig, n: int) -> Bill:  # fmt: skip
+    """One task of exactly `n` steps: each strategy sizes its own work (its config's
+    `simulate` and `simulate_observation`, beside the code they describe)."""
     p, ctx = profile, agent.context
     bill = Bill(tasks=1)
-    agent_calls, compressor = bill.roles["agent"], bill.roles["compressor"]
-    observation_llm = isinstance(observation, SummaryConfig)
-    history_llm = isinstance(history, SummaryConfig)
-    history_on = history is not None and getattr(history, "_target_", None) is not None
-    obs_overhead = _compressor_overhead("observation", observation) if observation_llm else 0
-    hist_overhead = _compressor_overhead("history", history) if history_llm else 0
-    summary, turns = 0, []  # tokens of the summary message, and of each kept turn
+    sized = SizedHistory(task=p.task_tokens, summary=0, turns=[], keep_last=max(ctx.keep_last, 0),
+                         threshold=ctx.history_threshold_tokens, action=p.action_tokens,
+                         reply=p.summary_tokens)  # fmt: skip
     for step in range(1, n + 1):
-        agent_calls.add(p.system_tokens + p.task_tokens + summary + sum(turns) + 3,
-                        p.action_tokens)  # fmt: skip
+        bill.roles["agent"].add(p.system_tokens + sized.tokens + 3, p.action_tokens)
         if step == n:
-            bill.last_context = p.task_tokens + summary + sum(turns) + p.action_tokens
+            bill.last_context = sized.tokens + p.action_tokens
             break  # the finishing reply adds nothing more
-        obs = _observation(p, ctx.observation_threshold_tokens, observation, compressor,
-                           obs_overhead)  # fmt: skip
-        turns.append(p.action_tokens + obs + 8)  # the two messages' framing
-        if history_on and p.task_tokens + summary + sum(turns) > ctx.history_threshold_tokens:
-            keep = max(ctx.keep_last, 0)
-            old, kept = turns[: len(turns) - keep], turns[len(turns) - keep :]
-            if not old:
-                continue  # only the turns kept raw: the strategy skips, nothing is called
-            if history_llm:
-                compressor.add(hist_overhead + p.task_tokens + summary + sum(old),
-                               p.summary_tokens)  # fmt: skip
-                summary, turns = p.summary_tokens + 8, kept
-            elif isinstance(history, FifoConfig):
-                turns = turns[-max(history.keep_turns, keep) :] if history.keep_turns else kept
-            elif isinstance(history, RetrievalConfig):
-                turns = turns[-(history.k + keep) :]
-            elif isinstance(history, LinguaConfig):
-                summary = round((summary + sum(old)) * history.keep_ratio)
-                turns = kept
-    bill.compressor_output = compressor.completion_tokens
+        obs = _observation(p, ctx.observation_threshold_tokens, observation, bill)
+        sized.turns.append(p.action_tokens + obs + 8)  # the two messages' framing
+        if sized.tokens > ctx.history_threshold_tokens:
+            history.simulate(sized)
+            _charge(bill, sized.calls)
+    bill.compressor_output = bill.roles["compressor"].completion_tokens
     return bill

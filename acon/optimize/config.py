@@ -4,10 +4,15 @@ settings (acon/optimize/methods/<method>.py, conf/optimizer/<method>.yaml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from acon.config.schemas import OPERATIONAL, InvalidSetting, check_choice, check_positive
+from acon.errors import AconError
 from acon.guidelines import KINDS, GuidelineRef
 from acon.optimize.leakage import LeakageConfig
+
+if TYPE_CHECKING:  # the estimate sits above the optimizer: it calls `plan` with itself
+    from acon.estimate.plan import Planner
 
 
 @dataclass
@@ -48,6 +53,15 @@ class OptimizerConfig:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     # every candidate is checked for training-task text before it is evaluated
     leakage: LeakageConfig = field(default_factory=LeakageConfig)
+
+    def plan(self, planner: Planner) -> None:
+        """What the method will call, for the cost estimate (acon.estimate.plan): its
+        rollouts (`planner.rollouts`) and optimizer calls, each method's own loop."""
+        raise AconError(f"{type(self).__name__} has no cost estimate: give it a `plan`.")
+
+    def versions_planned(self) -> int:
+        """Guideline versions `main.every_step` tests (one per step of the plan)."""
+        return 1
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)

@@ -17,6 +17,8 @@ from acon.run_folder import RunFolder
 from acon.tokens import clip_tokens
 from acon.trajectory import read_events, replay_inputs
 
+OUTCOME_TOKENS = 40  # the line that states a run's outcome (`outcome`), as the estimate sizes it
+
 log = logging.getLogger(__name__)
 # What else an optimizer prompt holds (the signature's instructions, the guideline, the
 # task), and how many contexts share the rest (a contrastive prompt: the full context,

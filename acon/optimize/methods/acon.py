@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acon.config.schemas import InvalidSetting, check_choice, check_positive, schema
 from acon.errors import AconError
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
+from acon.optimize.contexts import OUTCOME_TOKENS
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
@@ -46,6 +47,10 @@ from acon.optimize.selection import (
 )
 from acon.rollout import make_env
 from acon.services import Services
+from acon.tokens import count_text
+
+if TYPE_CHECKING:
+    from acon.estimate.plan import Planner
 
 log = logging.getLogger(__name__)
 STEPS = ("ut", "co")
@@ -80,6 +85,49 @@ class AconConfig(OptimizerConfig):
         check_choice("ut_proposal", self.ut_proposal, UT_PROPOSALS)
         for name in ("rounds", "patience", "n_candidates", "feedback_tasks", "feedback_sample"):
             check_positive(name, getattr(self, name))
+
+    def versions_planned(self) -> int:
+        return len(self.steps) * self.rounds
+
+    def plan(self, planner: Planner) -> None:
+        """Algorithm 1 as AconMethod runs it (the estimate's assumptions: acon.estimate.plan):
+        both training arms, then per step its feedback calls, its proposals and its
+        candidates' selection rollouts (and a new parent's training rollouts)."""
+        from acon.optimize import signatures  # DSPy: the programs' prompts are sized
+
+        p, kind, capped = planner.profile, self.kind, planner.capped
+        n = planner.tasks(self.split, self.n_tasks)
+        guided = planner.guided(kind, self.start)
+        guideline = count_text(resolve(kind, self.start).text)
+        clip = planner.clipper(self.max_context_tokens)
+        base = planner.rollouts("optimizer: without compression", n, planner.uncompressed())
+        comp = planner.rollouts("optimizer: the starting guideline", n, guided)
+        contrastive = n * max(p.success - p.compressed_success, 0.0)
+        subset = None  # the last step's selection tasks, when it had candidates
+        for step in [s for _ in range(self.rounds) for s in self.steps]:
+            if subset is not None:  # a new parent: its training rollouts, less the subset's
+                planner.rollouts(f"optimizer: {step} parent", n - subset, guided)
+            if step == "ut":
+                ids = contrastive if self.contrastive and round(contrastive) else 0.0
+                program = signatures.ContrastiveFeedback if ids else signatures.FailureFeedback
+                full = clip(base.last_context + OUTCOME_TOKENS) if ids else 0.0
+                ids = ids or n * (1 - p.compressed_success)
+                proposal = getattr(signatures, UT_PROPOSALS[self.ut_proposal])
+            else:
+                ids, program, full = n * p.compressed_success, signatures.UsageAnalysis, 0.0
+                proposal = signatures.ShortenGuideline
+            if not round(ids):
+                subset = None  # skipped: nothing to learn from
+                continue
+            compressed = clip(comp.compressor_output) + clip(comp.last_context) + OUTCOME_TOKENS
+            planner.optimizer_call(program, capped(ids, self.feedback_tasks), task=p.task_tokens,
+                                   guideline=guideline, full_context=full,
+                                   compressed_context=compressed)  # fmt: skip
+            shown = capped(capped(ids, self.feedback_tasks), self.feedback_sample)
+            planner.optimizer_call(proposal, self.n_candidates, guideline=guideline,
+                                   feedback=shown * p.feedback_tokens)  # fmt: skip
+            subset = capped(n if self.pad_selection else ids, self.selection_tasks)
+            planner.rollouts(f"optimizer: {step} candidates", self.n_candidates * subset, guided)
 
 
 class AconMethod(OptimizerMethod):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acon.config.schemas import check_positive, schema
 from acon.environment import Task
@@ -30,13 +30,17 @@ from acon.guidelines.store import resolve
 from acon.llm.client import LLMCallError
 from acon.llm.usage import BudgetExceeded
 from acon.optimize.config import OptimizerConfig
-from acon.optimize.contexts import compressed_text, outcome
+from acon.optimize.contexts import OUTCOME_TOKENS, compressed_text, outcome
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport
 from acon.rollout import make_env
 from acon.services import Services
+from acon.tokens import count_text
+
+if TYPE_CHECKING:
+    from acon.estimate.plan import Planner
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,29 @@ class GepaConfig(OptimizerConfig):
         super().__post_init__()
         check_positive("max_metric_calls", self.max_metric_calls)
         check_positive("reflection_minibatch_size", self.reflection_minibatch_size)
+
+    def plan(self, planner: Planner) -> None:
+        """GEPA's spend as GepaMethod runs it: the training tasks without compression (the
+        reflective feedback's contrast), then `max_metric_calls` guideline rollouts (GEPA's
+        budget counts every task it evaluates, the seed's validation included), and a
+        reflection per two minibatches of them (the parent's and the child's) at most, each
+        prompt GEPA's template, the guideline and the minibatch's records (task, compressed
+        context, feedback contrasting both outcomes)."""
+        from gepa.strategies.instruction_proposal import InstructionProposalSignature
+
+        p, m = planner.profile, self.reflection_minibatch_size
+        n = planner.tasks(self.split, self.n_tasks)
+        validation = min(n, self.selection_tasks or n)
+        planner.rollouts("optimizer: without compression", n, planner.uncompressed())
+        guided = planner.guided(self.kind, self.start)
+        one = planner.rollouts("optimizer: GEPA's evaluations", self.max_metric_calls, guided)
+        clip = planner.clipper(self.max_context_tokens)
+        record = (p.task_tokens + clip(one.compressor_output) + clip(one.last_context)
+                  + 2 * OUTCOME_TOKENS)  # fmt: skip
+        prompt = (count_text(InstructionProposalSignature.default_prompt_template)
+                  + count_text(resolve(self.kind, self.start).text) + m * record)  # fmt: skip
+        reflections = max(self.max_metric_calls - validation, 0) / (2 * m)
+        planner.optimizer_prompt(prompt, p.proposal_tokens, reflections)
 
 
 class AconGEPAAdapter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from acon.config.composition import compose
+from acon.estimate.plan import estimate
 from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession
 from acon.llm.fake_server import FakeOpenAI
@@ -12,11 +13,15 @@ from tests.support import optimizer_overrides
 from tests.support.brain import KEEP, brain
 
 
-def run_gepa(fake, tmp_path):
-    cfg = compose(optimizer_overrides(
+def gepa_config(fake, tmp_path):
+    return compose(optimizer_overrides(
         fake, tmp_path, "optimizer=gepa", "optimizer.max_metric_calls=16",
         "optimizer.reflection_minibatch_size=2",
     ))  # fmt: skip
+
+
+def run_gepa(fake, tmp_path):
+    cfg = gepa_config(fake, tmp_path)
     with LLMSession(cfg, tmp_path / "run") as llms:
         return optimize(cfg, llms, RunFolder(tmp_path / "run"))
 
@@ -29,6 +34,18 @@ def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):
     assert report.method == "gepa" and KEEP in best.text and KEEP not in seed.text
     assert best.lineage.method == "gepa" and best.lineage.score > seed.lineage.score
     assert report.spent["calls"] > 0
+
+
+def test_the_estimate_plans_gepas_budget_and_bounds_its_reflections(fake, tmp_path):
+    """`dry_run=true optimizer=gepa` used to refuse ("follows optimizer=acon's loop")."""
+    report = run_gepa(fake, tmp_path)
+    planned = estimate(gepa_config(fake, tmp_path), "optimize")
+    # GEPA's budget is its metric calls: every task evaluation, the seed's validation too
+    assert planned.stages == {"optimizer: without compression": 4,
+                              "optimizer: GEPA's evaluations": 16}  # fmt: skip
+    # (16 - 4 validation tasks) / (2 minibatches of 2) reflections at most
+    assert planned.bill.roles["optimizer"].calls == 3
+    assert 0 < report.usage_by_role["optimizer"]["calls"] <= 3
 
 
 def leaky(body):
