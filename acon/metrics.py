@@ -81,7 +81,7 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         # how long the agent stood still for its compressions, and how long it would have
         # had every one run in its way (background compaction makes these differ); a
         # replayed reply counts as its live call took, here and in task_wall_s
-        # (acon.agent.context._as_live, acon.agent.react)
+        # (acon.agent.recorder.as_live, acon.agent.react)
         "agent_wait_s": sum(c.waited_s for c in record.compressions),
         "compressor_wall_s": sum(c.wall_s for c in record.compressions),
         "task_wall_s": record.wall_s,

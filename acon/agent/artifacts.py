@@ -68,6 +68,25 @@ def handle(artifact: Artifact, gist: str, facts: tuple[str, ...] = ()) -> str:
     return text + "".join(f"\n- {fact}" for fact in facts)
 
 
+class Offloads:
+    """An offloading strategy's side of a task: the artifact store its payloads go to, and
+    the FactSet, the findings they gave, which stays in the context (acon.agent.window)."""
+
+    def __init__(self, folder: Path | None, read_max_tokens: int):
+        self.store = ArtifactStore(folder, read_max_tokens)
+        self.facts: list[str] = []
+
+    def put(
+        self, observation: str, gist: str, facts: tuple[str, ...]
+    ) -> tuple[Artifact, str, bool]:
+        """Store the raw observation; (its artifact, the handle and gist that stand in the
+        context for it, whether the FactSet grew)."""
+        artifact = self.store.put(observation)
+        new = [f for f in facts if f not in self.facts]
+        self.facts.extend(new)
+        return artifact, handle(artifact, gist, facts), bool(new)
+
+
 class ArtifactStore:
     """The payloads one task offloaded, numbered from 1; on disk when given a folder (a
     rerun of the task starts it afresh)."""
