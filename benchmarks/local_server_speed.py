@@ -12,7 +12,7 @@ import statistics
 import sys
 import tempfile
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm import LLMSession
 
 WORDS = "river stone lantern orbit velvet quartz harbor meadow signal copper".split()  # noqa: SIM905

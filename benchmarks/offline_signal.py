@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from acon.composition import compose  # noqa: E402
 from acon.compression.base import NoHistoryCompression  # noqa: E402
 from acon.config.build import typed  # noqa: E402
-from acon.config.composition import compose  # noqa: E402
 from acon.errors import AconError  # noqa: E402
 from acon.llm import LLMSession  # noqa: E402
 from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E402

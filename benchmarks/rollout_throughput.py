@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 
-from acon.config.composition import compose  # noqa: E402
+from acon.composition import compose  # noqa: E402
 from acon.errors import AconError  # noqa: E402
 from acon.llm import LLMSession  # noqa: E402
 from acon.llm.fake_server import FakeOpenAI  # noqa: E402

@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.environment import Action
 from acon.rollout import make_env
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from tests.support.paper import paper_machine  # noqa: F401 (a fixture for the paper presets)
 

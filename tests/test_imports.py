@@ -46,9 +46,13 @@ def ancestors(module: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def test_there_are_no_import_cycles():
+def python_files() -> tuple[list[Path], set[str]]:
     files = [p for pkg in PACKAGES for p in (REPO_ROOT / pkg).rglob("*.py")]
-    known = {module_name(p) for p in files}
+    return files, {module_name(p) for p in files}
+
+
+def test_there_are_no_import_cycles():
+    files, known = python_files()
     graph = nx.DiGraph()
     for path in files:
         name = module_name(path)
@@ -61,3 +65,25 @@ def test_there_are_no_import_cycles():
                     graph.add_edge(name, package)
     cycles = sorted(nx.simple_cycles(graph), key=len)
     assert cycles == [], f"{len(cycles)} import cycles, e.g. {' -> '.join(cycles[0])}"
+
+
+def subsystem(module: str) -> str:
+    """`acon.rollout.store` -> `acon.rollout`; a benchmark's modules are `environments`."""
+    parts = module.split(".")
+    return "environments" if parts[0] == "environments" else ".".join(parts[:2])
+
+
+def test_the_packages_form_layers():
+    """Packages, not only modules: a package that imports another is never imported back,
+    through any chain (the root config's composition above the subsystems it composes, the
+    row labels below the rollout and the report)."""
+    files, known = python_files()
+    graph = nx.DiGraph()
+    for path in files:
+        name = module_name(path)
+        for target in imports(ast.parse(path.read_text(encoding="utf-8")), name,
+                              path.name == "__init__.py", known):  # fmt: skip
+            if subsystem(target) != subsystem(name):
+                graph.add_edge(subsystem(name), subsystem(target))
+    cycles = sorted(nx.simple_cycles(graph), key=len)
+    assert cycles == [], f"{len(cycles)} package cycles, e.g. {' -> '.join(cycles[0])}"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.secrets import (
     MASK,
     RedactingFilter,

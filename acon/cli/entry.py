@@ -24,7 +24,7 @@ from hydra.core.hydra_config import HydraConfig
 
 from acon import progress
 from acon.cli import usage
-from acon.config.composition import register_schemas, validate
+from acon.composition import register_schemas, validate
 from acon.config.explain import explain
 from acon.errors import AconError, IncompleteRun
 from acon.paths import CONF_DIR

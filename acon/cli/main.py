@@ -23,6 +23,7 @@ from omegaconf import OmegaConf
 from acon.cli.arms import run_arms
 from acon.cli.entry import entry
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
+from acon.compression.labels import label_of
 from acon.config.build import typed
 from acon.config.naming import benchmark_name
 from acon.errors import IncompleteRun
@@ -37,7 +38,6 @@ from acon.optimize.evaluation import (
     with_guideline,
 )
 from acon.report.build import collect, write_report
-from acon.report.labels import label_of
 from acon.report.rollouts import Rollouts
 from acon.report.tables import comparison_table
 from acon.report.verdict import verdict

@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.llm.models import served_files
 

@@ -200,7 +200,7 @@ def guideline_compressor(
 
 
 class GuidelineHistory(HistoryStrategy):
-    # the row's label comes from its guideline (acon.report.labels): Prompting, Acon, ...
+    # the row's label comes from its guideline (acon.compression.labels): Prompting, Acon, ...
     name, label = "guideline", "Guideline"
     config: GuidelineHistoryConfig
 

@@ -1,13 +1,13 @@
 """Configuration: Hydra's `conf/` tree, typed by dataclass schemas, checked when composed,
 and made into objects by one function (`build`).
 
-    from acon.config.composition import compose
+    from acon.composition import compose
     cfg = compose(["env=qa", "compression/history=guideline"])   # tools, tests, notebooks
     env = build(cfg.env, services)
 
-This package's own names are the leaves every module may import (the schema helpers,
-`build`, the naming helpers); composing (`acon.config.composition`) imports every schema
-of the harness, so it is imported from its module where it is needed.
+This package is a leaf every module may import (the schema helpers, `build`, the naming
+helpers). Composing the root config imports every subsystem's schema, so it sits above
+them all, in acon.composition (with the root schema, `RootConfig`).
 """
 
 from acon.config.build import build, typed

@@ -25,6 +25,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
+from acon.compression.labels import label_of
 from acon.compression.summary import (
     GuidelineHistoryConfig,
     GuidelineObservationConfig,
@@ -35,7 +36,6 @@ from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
-from acon.report.labels import label_of
 from acon.rollout import rollout
 from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder

@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from acon.compression.labels import method_of
 from acon.config.naming import benchmark_name, flatten
 from acon.errors import AconError
-from acon.report.labels import method_of
 from acon.report.rollouts import (
     STEP_COLUMNS,
     Rollouts,

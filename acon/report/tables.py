@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from acon.compression.labels import table_order
 from acon.metrics import MEASURE, measure_columns, scenario_goal_completion
-from acon.report.labels import table_order
 from acon.report.stats import ALPHA, holm, mcnemar_exact, mean_interval, paired_difference
 from acon.trajectory import FINISHED
 

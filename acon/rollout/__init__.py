@@ -26,13 +26,13 @@ from typing import Any
 import pandas as pd
 
 from acon import progress
+from acon.compression.labels import label_of
 from acon.config.build import build, typed
 from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.guidelines import KINDS
 from acon.guidelines.store import guidelines_used
 from acon.metrics import summarize
-from acon.report.labels import label_of
 from acon.rollout.resume import claim, recover
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
 from acon.run_folder import RunFolder

@@ -9,11 +9,11 @@ import pytest
 
 from acon.agent import run_task
 from acon.agent.action_pads import HEADER, ActionPads, ActionPadsConfig
-from acon.config.composition import compose
+from acon.composition import compose
+from acon.compression.labels import method_of
 from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient
 from acon.metrics import task_metrics
-from acon.report.labels import method_of
 from acon.run_folder import RunFolder
 from acon.trajectory import TrajectoryWriter, read_events
 from environments.facts.config import FactsConfig

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from acon.agent.react import system_prompt
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.rollout import make_env
 
 BENCHMARKS = ["facts", "qa", "officebench", "webvoyager", "appworld"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from acon.cli.rollout import run
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.report.build import collect, write_report
 from acon.run_folder import RunFolder
 from tests.support import scripted_overrides

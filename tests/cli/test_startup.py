@@ -40,7 +40,7 @@ def test_the_module_form_prints_the_same_help():
 
 
 def test_a_rollout_never_imports_dspy():
-    probe = ("import sys, acon.cli.rollout; from acon.config.composition import "
+    probe = ("import sys, acon.cli.rollout; from acon.composition import "
              "register_schemas; register_schemas(); print('dspy' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr[-2000:]

@@ -16,7 +16,7 @@ from acon.compilation.config import (
     VerifyConfig,
 )
 from acon.compilation.store import PairStore, store_url
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.llm import LLMSession
 from acon.llm.config import RoleConfig

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from acon.composition import compose
 from acon.compression import lingua_scorer as lingua
 from acon.compression.base import CompressionError, HistoryState, Turn
 from acon.compression.lingua_scorer import ScoredToken, join_pieces, select, token_logprobs
@@ -18,7 +19,6 @@ from acon.compression.llmlingua import (
     LinguaObservation,
     LinguaObservationConfig,
 )
-from acon.config.composition import compose
 from acon.errors import AconError
 from acon.run_folder import RunFolder
 from acon.services import Services

@@ -27,6 +27,7 @@ import types
 
 import pytest
 
+from acon.composition import compose
 from acon.compression import lingua_scorer
 from acon.compression.base import HistoryState, Turn
 from acon.compression.llmlingua import (
@@ -35,7 +36,6 @@ from acon.compression.llmlingua import (
     LinguaObservation,
     LinguaObservationConfig,
 )
-from acon.config.composition import compose
 from acon.errors import AconError
 
 # llmlingua 0.2.2's parameter names (the wheel's prompt_compressor.py), for the fake to
@@ -159,7 +159,7 @@ def test_acon_mains_llmlingua2_baseline_stops_as_a_user_error(monkeypatch):
     """acon-main types its baselines (main.baseline_settings) before anything runs; an
     llmlingua2 baseline that cannot run must be an AconError there (one sentence, exit 2),
     not a traceback."""
-    from acon.config.composition import register_schemas
+    from acon.composition import register_schemas
     from acon.optimize.evaluation import baseline_configs
 
     register_schemas()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from acon.cli.rollout import run
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.run_folder import RunFolder
 from acon.trajectory import read_events
 

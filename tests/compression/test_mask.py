@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from acon.cli.rollout import run
+from acon.composition import compose
 from acon.compression.base import Turn
 from acon.compression.mask import Hybrid, HybridConfig, Mask, MaskConfig
-from acon.config.composition import compose
 from acon.config.schemas import InvalidSetting
 from acon.llm.scripted import ScriptedClient
 from acon.run_folder import RunFolder

@@ -3,8 +3,8 @@ accumulate in order and are never rewritten."""
 
 from __future__ import annotations
 
+from acon.composition import compose
 from acon.compression.memento import Memento, MementoConfig
-from acon.config.composition import compose
 from acon.llm.scripted import ScriptedClient
 from acon.services import Services
 from tests.support import OneRoleLLMs, agent_context, fill, history_tokens_after

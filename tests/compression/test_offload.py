@@ -14,9 +14,9 @@ import pytest
 from acon.agent import AgentConfig, ContextConfig, run_task
 from acon.agent.artifacts import ArtifactStore
 from acon.agent.context import AgentContext
+from acon.composition import compose
 from acon.compression.offload import Offload, OffloadConfig, gist_and_facts
 from acon.config.build import typed
-from acon.config.composition import compose
 from acon.config.schemas import InvalidSetting
 from acon.llm.scripted import ScriptedClient
 from acon.services import Services

@@ -8,11 +8,11 @@ import os
 import numpy as np
 import pytest
 
+from acon.composition import compose
 from acon.compression.base import HistoryState, Turn
 from acon.compression.embeddings import Embedder, EmbeddingConfig, OpenAIEmbedder, make_embedder
 from acon.compression.retrieval import Retrieval, RetrievalConfig
 from acon.config import build
-from acon.config.composition import compose
 from acon.errors import AconError
 
 # Each turn's action is a topic word; the fake embedder maps a topic to a fixed direction,

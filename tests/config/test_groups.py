@@ -9,9 +9,9 @@ import pytest
 import yaml
 from hydra.utils import get_class
 
+from acon.composition import compose
 from acon.compression.base import HistoryStrategy, ObservationStrategy, StrategyConfig
 from acon.config import build, typed
-from acon.config.composition import compose
 from acon.environment import EnvConfig, Environment
 from acon.errors import AconError
 from acon.llm.usage import UsageLedger

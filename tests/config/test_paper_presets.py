@@ -13,8 +13,8 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
+from acon.composition import compose
 from acon.config.build import typed
-from acon.config.composition import compose
 from acon.config.naming import benchmark_name
 from acon.llm.config import resolve_role
 from acon.optimize.evaluation import baseline_configs

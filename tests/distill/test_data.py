@@ -9,7 +9,7 @@ import json
 import pytest
 
 from acon.cli.rollout import run
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.distill.config import DistillDataConfig
 from acon.distill.data import split_tasks, write_data
 from acon.errors import AconError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.distill.evaluate import arm_configs, comparison, write_comparison
 from acon.run_folder import RunFolder
 

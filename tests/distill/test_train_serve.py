@@ -13,9 +13,9 @@ import pytest
 from mlflow import MlflowClient
 
 from acon.cli.distill import distill_job
+from acon.composition import compose
 from acon.compression.base import Turn
 from acon.compression.summary import GuidelineCompressor, frame_text
-from acon.config.composition import compose
 from acon.distill.tracking import TrainingRun
 from acon.guidelines import GuidelineRef
 from acon.guidelines.store import resolve

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.estimate.plan import estimate
 from acon.llm.fake_server import FakeOpenAI
 from acon.paths import CONF_DIR

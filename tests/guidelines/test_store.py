@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.guidelines import SHIPPED, GuidelineStore, Lineage, load_guideline, text_sha
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from dspy.clients.lm import _is_openai_reasoning_model
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.llm import endpoint
 from acon.llm.config import RoleConfig, resolve_role

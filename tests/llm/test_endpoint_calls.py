@@ -9,7 +9,7 @@ from pathlib import Path
 import dspy
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm import endpoint
 from acon.llm.cache import ResponseCache
 from acon.llm.client import ERROR_KINDS, LLMCallError, LLMClient

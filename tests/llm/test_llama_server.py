@@ -66,7 +66,7 @@ def test_missing_binary_names_the_setup_step(monkeypatch):
 
 
 def test_the_local_roles_send_as_many_requests_at_once_as_the_server_has_slots():
-    from acon.config.composition import compose
+    from acon.composition import compose
     from acon.llm.config import resolve_role
 
     cfg = compose(["llm.server.parallel=3", "llm.optimizer.max_concurrency=1"])

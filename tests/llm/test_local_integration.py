@@ -67,7 +67,7 @@ def test_server_is_stopped_when_the_block_raises(local_cfg, tmp_path):
 def test_no_orphan_when_the_harness_is_killed(local_cfg, tmp_path):
     script = f"""
 import sys
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm import LLMSession
 cfg = compose(["llm.cache.dir={tmp_path / "responses"}"])
 llms = LLMSession(cfg, {str(tmp_path)!r})

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.llm import LLMSession
 from acon.llm.client import LLMCallError, LLMClient

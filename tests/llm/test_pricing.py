@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm.pricing import PriceTable
 
 TABLE = PriceTable(

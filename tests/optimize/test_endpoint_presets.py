@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from acon.composition import compose
 from acon.config import typed
-from acon.config.composition import compose
 from acon.llm import LLMSession
 from acon.llm.client import LLMCallError
 from acon.llm.fake_server import FakeOpenAI

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.environment import Action
 from acon.optimize.leakage import LeakageCheck, LeakageConfig
 from acon.rollout import make_env

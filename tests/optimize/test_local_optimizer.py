@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession
 from acon.optimize import optimize

@@ -1,13 +1,13 @@
-"""Row labels (acon/report/labels.py) against the paper's rows: its Prompting baseline is
+"""Row labels (acon/compression/labels.py) against the paper's rows: its Prompting baseline is
 the optimization's start (Section 4.1, baseline 5; Table 13's caption), and a row is
 "Acon" only when the optimizer changed that text."""
 
 from __future__ import annotations
 
+from acon.composition import compose
+from acon.compression.labels import method_of, table_order
 from acon.config import flatten, to_plain
-from acon.config.composition import compose
 from acon.guidelines import GuidelineStore, Lineage
-from acon.report.labels import method_of, table_order
 
 START = "You are a memory assistant. Keep the facts found so far."
 

@@ -9,10 +9,10 @@ import mlflow
 import pandas as pd
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
+from acon.compression.labels import method_of
 from acon.errors import AconError
 from acon.report.build import collect, write_report
-from acon.report.labels import method_of
 from acon.run_folder import RunFolder
 from acon.tracking import log_rollout
 from tests.report.test_labels import optimizer_store

@@ -11,7 +11,7 @@ import sys
 
 import pandas as pd
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.report.build import collect, write_report
 from tests.report.test_report import RUNS, make_run, row
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.guidelines import GuidelineStore, Lineage
 from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.report.build import collect

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm import LLMSession
 from acon.llm.fake_server import FakeOpenAI
 from acon.rollout import rollout

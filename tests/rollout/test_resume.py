@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.llm import LLMSession
 from acon.llm.fake_server import FakeOpenAI

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 import acon
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.guidelines import SHIPPED, GuidelineStore
 from acon.rollout import store as rollout_store
 from acon.rollout.store import RolloutStore, reuse_key

@@ -13,7 +13,7 @@ import pytest
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 
-from acon.config.composition import register_schemas
+from acon.composition import register_schemas
 from acon.guidelines import GuidelineStore
 from acon.paths import CONF_DIR
 

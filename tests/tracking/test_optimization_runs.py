@@ -3,7 +3,7 @@ every candidate a nested run, every version in the Prompt Registry with aliases.
 
 from __future__ import annotations
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession
 from acon.optimize import optimize

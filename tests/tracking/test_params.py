@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from acon.composition import compose
 from acon.config import benchmark_name
-from acon.config.composition import compose
 from acon.errors import AconError
 from acon.tracking.params import MAX_VALUE, config_params
 from acon.tracking.settings import settings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.llm import LLMSession
 from acon.rollout import rollout
 from acon.run_folder import RunFolder

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from acon.agent import run_task
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.environment import Action, Environment
 from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient

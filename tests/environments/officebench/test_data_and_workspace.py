@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.environment import Action
 from acon.errors import AconError
 from environments.officebench.env import OfficeBenchEnv

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from acon.composition import compose
 from acon.config import typed
-from acon.config.composition import compose
 from acon.environment import Action
 from acon.errors import AconError
 from environments.qa.config import QAConfig, SearchConfig

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from acon.agent import run_task
+from acon.composition import compose
 from acon.config import build, typed
-from acon.config.composition import compose
 from acon.environment import Action
 from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.environment import Action, Task
 from acon.llm.scripted import ScriptedClient
 from acon.rollout import make_env

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.rollout import make_env
 from environments.webvoyager.config import WebVoyagerConfig

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.errors import AconError
 from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession

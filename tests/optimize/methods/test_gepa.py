@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.estimate.plan import estimate
 from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from acon.config.composition import compose
+from acon.composition import compose
 from acon.guidelines import load_guideline
 from acon.run_folder import RunFolder
 from tests.optimize.methods.test_acon import optimize

@@ -1,5 +1,7 @@
-"""Composing the config outside a command (tools, tests, notebooks) and checking it: the
-same config `acon-rollout` builds, each node typed by its schema and every value checked."""
+"""The root config composed and checked: the same config `acon-rollout` builds, each node
+typed by its schema and every value checked, for the commands and outside them (tools,
+tests, notebooks). It imports every subsystem's schema, so it sits above them all: no
+subsystem imports it."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from hydra.core.config_store import ConfigStore
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from acon.composition.root import RootConfig
 from acon.config.build import typed
 from acon.config.explain import explain
-from acon.config.root import AconConfig
 from acon.config.schemas import InvalidSetting, discover
 from acon.errors import AconError
 from acon.llm.config import LLMConfig
@@ -28,7 +30,7 @@ def register_schemas() -> None:
     if not OmegaConf.has_resolver("acon_project"):
         OmegaConf.register_new_resolver("acon_project", lambda: str(project_dir()))
     store = ConfigStore.instance()
-    store.store(name="acon_schema", node=AconConfig)
+    store.store(name="acon_schema", node=RootConfig)
     store.store(group="llm", name="schema", node=LLMConfig)
     discover()
 

@@ -102,7 +102,7 @@ class CheckConfig:
 
 
 @dataclass
-class AconConfig:
+class RootConfig:
     llm: LLMConfig = field(default_factory=LLMConfig)
     pricing: PricingConfig = field(default_factory=PricingConfig)
     local_models: dict[str, LocalModelConfig] = field(default_factory=dict)
