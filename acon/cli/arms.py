@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from omegaconf import OmegaConf
-
+from acon.config.naming import to_plain
 from acon.rollout import RolloutResult, rollout
 from acon.run_folder import RunFolder
 from acon.tracking import LiveRollout
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def tracked_rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
     """`cfg`'s rollout into `folder` (its config written beside the rows), live in MLflow."""
-    folder.make().write_config(OmegaConf.to_container(cfg, resolve=True))
+    folder.make().write_config(to_plain(cfg))
     with LiveRollout(cfg, folder) as live:
         return rollout(cfg, folder, llms, on_row=live.task)
 

@@ -163,7 +163,8 @@ def entry(verb: Verb, plan: str | None = None, guard: Guard | None = None) -> Ca
 
     def main() -> Any:
         if usage.asked(sys.argv):  # `python -m acon.cli.<verb> --help` as the command's
-            usage.show(sys.modules[verb.__module__].__spec__.name.rpartition(".")[2])
+            spec = sys.modules[verb.__module__].__spec__
+            usage.show((spec.name if spec else verb.__module__).rpartition(".")[2])
         os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's errors come back here, to be explained
         if verbose := {"-v", "--verbose"} & set(sys.argv[1:]):  # ours, not Hydra's
             sys.argv = [a for a in sys.argv if a not in verbose]

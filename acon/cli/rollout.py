@@ -12,6 +12,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from acon.cli.entry import entry
+from acon.config.naming import to_plain
 from acon.errors import IncompleteRun
 from acon.llm import LLMSession
 from acon.metrics import summarize
@@ -34,7 +35,7 @@ def repeats(cfg: Any, folder: RunFolder, write: bool = True) -> list[tuple[Any, 
         )
         child = folder.child(f"seed-{seed}")
         if write:
-            child.make().write_config(OmegaConf.to_container(seeded, resolve=True))
+            child.make().write_config(to_plain(seeded))
         runs.append((seeded, child))
     return runs
 

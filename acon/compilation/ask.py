@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import dspy
 import pydantic
@@ -32,7 +32,8 @@ class Asked:
 def reply_format(signature: type[dspy.Signature]) -> dict[str, Any]:
     """A strict `json_schema` response format for the signature's output fields."""
     fields = {name: (f.annotation, ...) for name, f in signature.output_fields.items()}
-    schema = _strict(pydantic.create_model(signature.__name__, **fields).model_json_schema())
+    model = pydantic.create_model(signature.__name__, **cast(Any, fields))
+    schema = _strict(model.model_json_schema())
     return {
         "type": "json_schema",
         "json_schema": {"name": signature.__name__, "schema": schema, "strict": True},

@@ -306,8 +306,8 @@ def _plugin_values(plugin: Any, text: str) -> set[str]:
                 continue
             while start < len(text) and text[start] in " \t\r\n'\"`=:":
                 start += 1
-            end = _TOKEN_END.match(text, start, stop).end()
-            end = _TOKEN_TAIL.match(text, end).end()
+            end = _matched_end(_TOKEN_END.match(text, start, stop), start)
+            end = _matched_end(_TOKEN_TAIL.match(text, end), end)
             if end > start and (check is None or check(text[start:end])):
                 values.add(text[start:end])
     return values
@@ -385,13 +385,18 @@ def _secret_detectors() -> tuple[list[Any], Any, list[tuple[bool, dict[Any, int]
         from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
     except ImportError as exc:
         raise AconError(_INSTALL) from exc
-    classes = {c.__name__: c for c in get_mapping_from_secret_type_to_class().values()}
+    secret_types: Any = get_mapping_from_secret_type_to_class().values()
+    classes: dict[str, Any] = {c.__name__: c for c in secret_types}
     plugins = [classes[name]() for name in _REGEX_PLUGINS if name in classes]
     # Quoted values (JSON, code) keep their spaces; unquoted ones (`password=x`, `.env`
     # lines, command lines) end at the first space.
     tables = [(True, keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP),
               (False, keyword.CONFIG_DENYLIST_REGEX_TO_GROUP)]  # fmt: skip
     return plugins, Base64HighEntropyString(limit=_ENTROPY_LIMIT), tables, heuristic
+
+
+def _matched_end(match: re.Match[str] | None, default: int) -> int:
+    return match.end() if match is not None else default
 
 
 def _presidio(ner_model: str | None) -> tuple[Any, bool]:
@@ -413,11 +418,12 @@ def _presidio(ner_model: str | None) -> tuple[Any, bool]:
     except ImportError as exc:
         raise AconError(_INSTALL) from exc
 
-    installed = bool(ner_model) and (spacy.util.is_package(ner_model) or Path(ner_model).is_dir())
-    if ner_model and not installed:
+    name = ner_model or ""
+    installed = bool(name) and (spacy.util.is_package(name) or Path(name).is_dir())
+    if name and not installed:
         log.warning("spaCy model %s is not installed: names and places are not redacted",
                     ner_model)  # fmt: skip
-    nlp = spacy.load(ner_model) if installed else spacy.blank("en")
+    nlp = spacy.load(name) if installed else spacy.blank("en")
     detects_names = bool({"ner", "entity_ruler"} & set(nlp.pipe_names))
 
     class LoadedSpacyEngine(SpacyNlpEngine):
@@ -425,10 +431,10 @@ def _presidio(ner_model: str | None) -> tuple[Any, bool]:
         a missing model."""
 
         def load(self) -> None:
-            self.nlp = {"en": nlp}
+            self.nlp = {"en": nlp}  # type: ignore[assignment]  # presidio's: None until load
 
     engine = LoadedSpacyEngine(
-        models=[{"lang_code": "en", "model_name": ner_model if installed else "blank:en"}],
+        models=[{"lang_code": "en", "model_name": name if installed else "blank:en"}],
         ner_model_configuration=NerModelConfiguration(labels_to_ignore=list(_NER_IGNORED)),
     )
     engine.load()

@@ -53,7 +53,7 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config") -> DictC
 def validate(cfg: DictConfig) -> None:
     """Every value set, and every node's schema checks pass; else one AconError that names
     the key and what it accepts."""
-    for key in cfg:
+    for key in map(str, cfg):
         if key == "hydra":
             continue
         missing = sorted(OmegaConf.missing_keys(cfg[key])) if OmegaConf.is_config(cfg[key]) else []

@@ -120,13 +120,15 @@ def build_compressor(
 class _Extractive:
     """What both strategies share: the keep-ratio compressor their config asks for."""
 
+    services: Services  # set by the strategy base this is mixed into
+
     def __init__(
         self,
         config: LinguaConfig,
         services: Services | None = None,
         scorer: TokenScorer | None = None,
     ):
-        super().__init__(config, services)  # type: ignore[call-arg] - the strategy base's
+        super().__init__(config, services)  # type: ignore[call-arg]  # the strategy base's
         self.compressor = build_compressor(config, self.services, scorer)
 
 

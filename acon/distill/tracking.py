@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from acon.config.naming import benchmark_name, flatten
+from acon.config.naming import benchmark_name, flatten, to_plain
 from acon.tracking.params import param_value
 from acon.tracking.settings import settings
 from acon.tracking.store import log_metrics, open_run, set_tags
@@ -28,9 +28,8 @@ class TrainingRun:
         s = settings(self.cfg)
         if s is None:
             return self
-        from omegaconf import OmegaConf
 
-        train = OmegaConf.to_container(self.cfg.distill.train, resolve=True)
+        train = to_plain(self.cfg.distill.train)
         params = {f"distill.train.{k}": param_value(v) for k, v in flatten(train).items()}
         params["distill.name"] = str(self.cfg.distill.name)
         card = json.loads((self.data_dir / "card.json").read_text())
@@ -65,9 +64,8 @@ class TrainingRun:
             self.client.log_artifact(self.run_id, str(self.data_dir / name), "data")
         self.client.log_artifact(self.run_id, str(self.train_dir / "train_summary.json"))
 
-    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if self.run_id is not None:
             status = "FINISHED" if kind is None else (
                 "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED")  # fmt: skip
             self.client.set_terminated(self.run_id, status=status)
-        return False

@@ -43,7 +43,7 @@ def load_student(base: str, local_models: Any, models_dir: str | Path) -> tuple[
         kwargs, source = {}, base
         dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
     if kwargs:  # de-quantized on load: plain fp32 weights, though still marked GGUF, which
         # the Trainer refuses to train on
         model.hf_quantizer, model.is_quantized = None, False
@@ -147,7 +147,8 @@ def train(
         log.info("Resuming training from the last checkpoint in %s", checkpoints)
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     adapter = out_dir / "adapter"
-    trainer.model.save_pretrained(str(adapter))
+    trained: Any = trainer.model  # the PEFT model it trained
+    trained.save_pretrained(str(adapter))
     tokenizer.save_pretrained(str(adapter))
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     evals = [e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e]

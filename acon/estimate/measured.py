@@ -36,7 +36,7 @@ def measured(profile: TaskProfile, folders: Iterable[str | Path]) -> TaskProfile
         for run in runs:
             (plain if _uncompressed(run) else compressed).extend(run.finished().values())
             logs.update(run.call_logs())
-    figures: dict[str, float] = {}
+    figures: dict[str, Any] = {}
     if plain:
         system = [r["peak_tokens_with_system"] - r["peak_tokens"] for r in plain]
         growth, first = [], []

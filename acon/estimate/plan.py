@@ -125,7 +125,7 @@ class Planner:
         if times > 0:
             self.bill.roles["optimizer"].add(prompt, completion, times)
 
-    def optimizer_call(self, signature: type, times: float, **inputs: float) -> None:
+    def optimizer_call(self, signature: Any, times: float, **inputs: float) -> None:
         """`times` calls of a DSPy program whose inputs have these token sizes."""
         if times <= 0:
             return

@@ -51,7 +51,8 @@ def _observation(p: TaskProfile, threshold: int, strategy: StrategyConfig,
                  bill: Bill) -> float:  # fmt: skip
     """The expected size of one observation in the context, after its compression; the
     calls compressing it are added to `bill` (a share of a call: expected)."""
-    usual, share, long = p.observation_tokens, p.long_observation_share, p.long_observation_tokens
+    usual: float = p.observation_tokens
+    share, long = p.long_observation_share, float(p.long_observation_tokens)
     if usual > threshold:  # every observation is a long one
         usual, share, long = 0, 1.0, usual
     if long <= threshold or not share:

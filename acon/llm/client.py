@@ -15,9 +15,9 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import openai
 
@@ -129,7 +129,7 @@ class LLMClient:
 
     def chat(
         self,
-        messages: list[Message],
+        messages: Sequence[Message],
         *,
         sample: int = 0,
         **params: Any,
@@ -153,7 +153,7 @@ class LLMClient:
         with self._slots:
             try:
                 raw = self._openai.chat.completions.with_raw_response.create(
-                    model=cfg.model, messages=list(messages), **request
+                    model=cfg.model, messages=cast(Any, list(messages)), **request
                 )
             except openai.APIError as exc:
                 elapsed = time.perf_counter() - start
@@ -169,7 +169,7 @@ class LLMClient:
 
     def _finish(
         self,
-        messages: list[Message],
+        messages: Sequence[Message],
         response: dict[str, Any],
         latency: float,
         cache_hit: bool,
@@ -287,7 +287,7 @@ class LLMClient:
 
 
 def _usage(
-    response: dict[str, Any], messages: list[Message], text: str, tool_calls: list[Any]
+    response: dict[str, Any], messages: Sequence[Message], text: str, tool_calls: list[Any]
 ) -> Usage:
     reported = response.get("usage") or {}
     details = reported.get("prompt_tokens_details") or {}

@@ -174,7 +174,7 @@ def resolve_role(llm: Any, role: str) -> RoleConfig:
 
 
 def _as_dict(node: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(node):
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
         return dataclasses.asdict(node)
     try:
         from omegaconf import OmegaConf

@@ -28,7 +28,7 @@ class OptimizerLM:
 
     def predict(
         self, signature: type, *, sample: int = 0, temperature: float | None = None,
-        **inputs: str,
+        **inputs: Any,
     ) -> Any:  # fmt: skip
         """One DSPy call; None when the reply is unusable (counted with its reason)."""
         done = predict(self.client, signature, sample=sample, temperature=temperature, **inputs)
@@ -56,7 +56,7 @@ def feedback(
     """One feedback item per task: contrastive (full vs. compressed) or failures-only."""
     items = []
     for task_id in ids:
-        inputs = {"task": instructions[task_id], "guideline": guideline,
+        inputs: dict[str, Any] = {"task": instructions[task_id], "guideline": guideline,
                   "compressed_context": compressed_text(comp.folder, comp.rows[task_id],
                                                         max_tokens)}  # fmt: skip
         if contrastive:

@@ -5,6 +5,7 @@ at a glance (`methods`), one panel per measure."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -13,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-STYLE = {"figure.dpi": 150, "axes.spines.top": False, "axes.spines.right": False,
+STYLE: dict[Any, Any] = {"figure.dpi": 150, "axes.spines.top": False, "axes.spines.right": False,
          "axes.grid": True, "grid.alpha": 0.3, "font.size": 10}  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +55,7 @@ def thresholds(params: Mapping[str, Any]) -> dict[str, float]:
 
 
 def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame],
-            guidelines: list[pd.DataFrame] = (),
+            guidelines: Sequence[pd.DataFrame] = (),
             configs: Mapping[str, Mapping[str, str]] | None = None) -> Rollouts:  # fmt: skip
     """The sources' frames as one; `configs` (each run's config, `config_of_*`) splits
     a label's runs of different configs into rows of their own (`by_config`)."""

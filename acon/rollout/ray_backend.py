@@ -86,8 +86,10 @@ class RolloutWorker:
 
 class RayBackend:
     def __init__(self, config: RayBackendConfig, services: Services):
+        if services.llms is None or services.run is None:
+            raise AconError("The Ray backend needs the run's LLM session and folder (Services).")
         self.config = config
-        self.services = services
+        self.folder, self.ledger = services.run, services.llms.ledger
 
     def run(self, cfg: Any, env: Environment, tasks: list[Task],
             record: Callable[[dict[str, Any]], None]) -> Iterator[dict[str, Any]]:  # fmt: skip
@@ -105,8 +107,8 @@ class RayBackend:
                      log_to_driver=False, configure_logging=False)  # fmt: skip
         plain = copy.deepcopy(cfg)
         OmegaConf.resolve(plain)  # the actors' paths and settings are the driver's
-        run_dir = str(Path(self.services.run.path).resolve())
-        worker = ray.remote(num_cpus=c.cpus_per_worker)(RolloutWorker)
+        run_dir = str(Path(self.folder.path).resolve())
+        worker: Any = ray.remote(num_cpus=c.cpus_per_worker)(RolloutWorker)
         n = self._fitted(ray, int(cfg.rollout.workers), len(tasks))
         actors = [worker.remote(plain, run_dir, i) for i in range(n)]
         todo = deque(tasks)
@@ -152,7 +154,7 @@ class RayBackend:
         line and the stop rules read it live)."""
         row, usage = result
         record(row)
-        self.services.llms.ledger.absorb(usage)
+        self.ledger.absorb(usage)
         return row
 
     def _drain(self, ray: Any, running: dict[Any, Any],

@@ -13,6 +13,7 @@ from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.llm.usage import BudgetExceeded
 from acon.metrics import task_metrics
+from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import ERRORED, TrajectoryWriter
 
@@ -37,6 +38,7 @@ class TaskRunner:
         if services.llms is None or services.run is None:
             raise AconError("A rollout needs the run's LLM session and folder (Services).")
         self.services = services
+        self.run: RunFolder = services.run
         self.history = build(cfg.compression.history, services)
         self.observation = build(cfg.compression.observation, services)
         self.agent: AgentConfig = typed(cfg.agent)
@@ -46,11 +48,11 @@ class TaskRunner:
             self.pads.write(services.run)
 
     def __call__(self, env: Environment, task: Task) -> dict[str, Any]:
-        writer = TrajectoryWriter(self.services.run.trajectory(task.id))
+        writer = TrajectoryWriter(self.run.trajectory(task.id))
         try:
             record = run_task(env, task, self.client, agent=self.agent, history=self.history,
                               observation=self.observation, writer=writer,
-                              artifacts_dir=self.services.run.artifacts(task.id),
+                              artifacts_dir=self.run.artifacts(task.id),
                               pads=self.pads)  # fmt: skip
             row = task_metrics(record)
             # The row itself ends the trajectory: the `end` event lacks the task's scenario,

@@ -29,11 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
-
 import acon
 from acon.config.build import typed
-from acon.config.naming import benchmark_name
+from acon.config.naming import benchmark_name, to_plain
 from acon.guidelines import KINDS, text_sha
 from acon.guidelines.store import resolve
 from acon.llm.config import resolve_role
@@ -55,7 +53,7 @@ class RolloutStore:
         ident = identity(cfg)
         folder = RunFolder(self.root / key_of(ident)).make()
         (folder.path / "identity.json").write_text(json.dumps(ident, indent=2, sort_keys=True))
-        folder.write_config(OmegaConf.to_container(cfg, resolve=True))
+        folder.write_config(to_plain(cfg))
         return folder
 
 

@@ -62,11 +62,10 @@ class LiveOptimization:
             log.warning("MLflow: live candidates stopped (%s: %s)", type(exc).__name__, exc)
             self.live = False
 
-    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if self.run_id is not None and kind is not None:
             status = "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED"
             self.client.set_terminated(self.run_id, status=status)
-        return False
 
 
 def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from acon.config.naming import flatten
+from acon.config.naming import flatten, to_plain
 from acon.secrets import redact_mapping, secret_values
 
 MAX_VALUE = 6000  # MLflow's limit on a param value
@@ -17,7 +17,7 @@ _CUT = " ...[truncated]"
 
 def plain_config(cfg: Any) -> dict[str, Any]:
     """The resolved config with secret-named fields and key values masked."""
-    data = OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else dict(cfg)
+    data: dict[str, Any] = to_plain(cfg) if OmegaConf.is_config(cfg) else dict(cfg)
     data.pop("hydra", None)
     return redact_mapping(data, secret_values(cfg.get("llm")))
 

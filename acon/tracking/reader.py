@@ -34,7 +34,8 @@ def _tracking_uri(uri: str) -> Iterator[None]:
     try:
         yield
     finally:
-        mlflow.set_tracking_uri(before)  # None: back to unset, so MLflow's default applies
+        # None: back to unset, so MLflow's default applies (its annotation omits None)
+        mlflow.set_tracking_uri(before)  # type: ignore[arg-type]
 
 
 def search_rollouts(
@@ -93,7 +94,7 @@ def _text(run: pd.Series, column: str) -> str | None:
     return value if isinstance(value, str) and value else None  # a missing tag is NaN
 
 
-def _tables(client: object, runs: pd.DataFrame, name: str, quiet: bool = False) -> pd.DataFrame:
+def _tables(client: Any, runs: pd.DataFrame, name: str, quiet: bool = False) -> pd.DataFrame:
     """A table artifact of every run, with its `run_id`; a run without it is left out
     (with MLflow's warning, unless `quiet`)."""
     from mlflow.exceptions import MlflowException

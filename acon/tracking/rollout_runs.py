@@ -95,15 +95,14 @@ class LiveRollout:
             log.warning("MLflow: live metrics stopped (%s: %s)", type(exc).__name__, exc)
             self.live = False
 
-    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if self.run_id is None:
-            return False
+            return
         if kind is None:
             log_rollout(self.cfg, self.folder)
         else:
             status = "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED"
             self.client.set_terminated(self.run_id, status=status)
-        return False
 
 
 def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

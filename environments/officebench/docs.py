@@ -58,6 +58,7 @@ def email_body(msg: EmailMessage) -> str:
     for part in parts:
         if part.get_content_type() in ("text/plain", "text/html"):
             payload = part.get_payload(decode=True) or b""
+            assert isinstance(payload, bytes)  # decode=True: a leaf part's bytes
             texts.append(payload.decode(part.get_content_charset() or "utf-8", errors="replace"))
     return "\n".join(texts)
 

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from environments.officebench.config import OfficeBenchConfig
 from environments.officebench.env import OfficeBenchEnv
 
 
@@ -89,7 +90,9 @@ def untouched_passes(env: OfficeBenchEnv) -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    env = OfficeBenchEnv(argv[0] if argv else "../shared/data/officebench")
+    env = OfficeBenchEnv(
+        OfficeBenchConfig(data_dir=argv[0] if argv else "../shared/data/officebench")
+    )
     rows = reference_report(env)
     print(f"{len(rows)} subtasks with reference outputs; "
           f"{sum(r.passes_with_reference for r in rows)} pass with them, "

@@ -129,7 +129,7 @@ class QAEnv(Environment):
     def reset(self, task: Task) -> str:
         self.searcher  # noqa: B018  (build the index before the first step, not during it)
         self._task, self._answer, self._searches = task, None, 0
-        self._queries: set[str] = set()
+        self._queries = set()
         return task.instruction
 
     def tools(self) -> list[Tool]:

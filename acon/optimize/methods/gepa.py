@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from acon.config.schemas import check_positive, schema
 from acon.environment import Task
@@ -191,11 +191,11 @@ class GepaMethod(OptimizerMethod):
         check = leakage_check(tasks, baseline, opt.leakage) if opt.leakage.check else None
         adapter = AconGEPAAdapter(evaluator, baseline.rows, self.context_tokens, check,
                                   start.text, opt.leakage.reject)  # fmt: skip
-        result = gepa.optimize(
+        result: Any = gepa.optimize(
             seed_candidate={opt.kind: start.text},
             trainset=tasks,
             valset=tasks[: opt.selection_tasks],
-            adapter=adapter,
+            adapter=cast(Any, adapter),  # gepa's protocol, typed for its own adapters
             reflection_lm=reflection,
             max_metric_calls=opt.max_metric_calls,
             reflection_minibatch_size=opt.reflection_minibatch_size,
