@@ -113,12 +113,7 @@ class Planner:
         """The config with `guideline` as the `kind` strategy's (the optimizer's arms)."""
         return with_guideline(self.cfg, kind, guideline)
 
-    @staticmethod
-    def clipper(budget: int | None) -> Any:
-        """Tokens of a context shown to the optimizer, cut at `budget` (null: whole)."""
-        return lambda tokens: min(tokens, budget) if budget else tokens
-
-    capped = staticmethod(capped)
+    capped = staticmethod(capped)  # for the methods' plans, which do not import this module
 
     def optimizer_prompt(self, prompt: float, completion: float, times: float) -> None:
         """`times` optimizer calls of a prompt that is not a DSPy program's (GEPA's own)."""
@@ -150,7 +145,7 @@ class Planner:
         self.optimize()
         opt, main = typed(self.cfg.optimizer), typed(self.cfg.main)
         n = self.tasks(main.test_split, main.test_tasks)
-        self.rollouts("test: no compression", n, uncompressed(self.cfg))
+        self.rollouts("test: no compression", n, self.uncompressed())
         for name, baseline in baseline_arms(self.cfg).items():
             self.rollouts(f"test: {name}", n, baseline)
         versions = opt.versions_planned() if main.every_step else 1

@@ -13,7 +13,8 @@ hands the next task to whichever actor returns one, so no task waits on an actor
 cannot start. Ctrl-C (or SIGTERM) works as on the local backend: no new task starts, the
 running ones are waited for and their rows recorded; a second interrupt stops at once.
 Each row comes back with the actor's LLM usage since its last one, counted in the run's
-ledger: the progress line, the stop rules and `usage.json` include the actors' calls.
+ledger: the progress line, the stop rules and the run's usage totals include the actors'
+calls.
 """
 
 from __future__ import annotations

@@ -37,7 +37,6 @@ class TaskRunner:
     def __init__(self, cfg: Any, services: Services):
         if services.llms is None or services.run is None:
             raise AconError("A rollout needs the run's LLM session and folder (Services).")
-        self.services = services
         self.run: RunFolder = services.run
         self.history = build(cfg.compression.history, services)
         self.observation = build(cfg.compression.observation, services)

@@ -99,7 +99,7 @@ class AconConfig(OptimizerConfig):
         n = planner.tasks(self.split, self.n_tasks)
         guided = planner.guided(kind, self.start)
         guideline = count_text(resolve(kind, self.start).text)
-        clip = planner.clipper(self.max_context_tokens)
+        shown_max = self.max_context_tokens  # what one context shown to the optimizer keeps
         base = planner.rollouts("optimizer: without compression", n, planner.uncompressed())
         comp = planner.rollouts("optimizer: the starting guideline", n, guided)
         contrastive = n * max(p.success - p.compressed_success, 0.0)
@@ -110,7 +110,7 @@ class AconConfig(OptimizerConfig):
             if step == "ut":
                 ids = contrastive if self.contrastive and round(contrastive) else 0.0
                 program = signatures.ContrastiveFeedback if ids else signatures.FailureFeedback
-                full = clip(base.last_context + OUTCOME_TOKENS) if ids else 0.0
+                full = capped(base.last_context + OUTCOME_TOKENS, shown_max) if ids else 0.0
                 ids = ids or n * (1 - p.compressed_success)
                 proposal = getattr(signatures, UT_PROPOSALS[self.ut_proposal])
             else:
@@ -119,7 +119,8 @@ class AconConfig(OptimizerConfig):
             if not round(ids):
                 subset = None  # skipped: nothing to learn from
                 continue
-            compressed = clip(comp.compressor_output) + clip(comp.last_context) + OUTCOME_TOKENS
+            compressed = (capped(comp.compressor_output, shown_max)
+                          + capped(comp.last_context, shown_max) + OUTCOME_TOKENS)  # fmt: skip
             planner.optimizer_call(program, capped(ids, self.feedback_tasks), task=p.task_tokens,
                                    guideline=guideline, full_context=full,
                                    compressed_context=compressed)  # fmt: skip

@@ -72,9 +72,9 @@ class GepaConfig(OptimizerConfig):
         planner.rollouts("optimizer: without compression", n, planner.uncompressed())
         guided = planner.guided(self.kind, self.start)
         one = planner.rollouts("optimizer: GEPA's evaluations", self.max_metric_calls, guided)
-        clip = planner.clipper(self.max_context_tokens)
-        record = (p.task_tokens + clip(one.compressor_output) + clip(one.last_context)
-                  + 2 * OUTCOME_TOKENS)  # fmt: skip
+        shown_max, capped = self.max_context_tokens, planner.capped
+        record = (p.task_tokens + capped(one.compressor_output, shown_max)
+                  + capped(one.last_context, shown_max) + 2 * OUTCOME_TOKENS)  # fmt: skip
         prompt = (count_text(InstructionProposalSignature.default_prompt_template)
                   + count_text(resolve(self.kind, self.start).text) + m * record)  # fmt: skip
         reflections = max(self.max_metric_calls - validation, 0) / (2 * m)
