@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from acon.composition import compose
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 
 WORDS = "river stone lantern orbit velvet quartz harbor meadow signal copper".split()  # noqa: SIM905
 
@@ -27,7 +27,7 @@ def prompt(seed: int) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = compose([*sys.argv[1:], "llm.cache.enabled=false"])
-        with LLMSession(cfg, tmp) as llms:
+        with LLMSession(ModelSettings.of(cfg), tmp) as llms:
             agent = llms.client("agent")
             agent.chat([{"role": "user", "content": "warm up"}], max_tokens=4)
             rows = []

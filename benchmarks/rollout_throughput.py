@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support
 
 from acon.composition import compose  # noqa: E402
 from acon.errors import AconError  # noqa: E402
-from acon.llm import LLMSession  # noqa: E402
+from acon.llm import LLMSession, ModelSettings  # noqa: E402
 from acon.llm.fake_server import FakeOpenAI  # noqa: E402
-from acon.rollout import rollout  # noqa: E402
+from acon.rollout import RolloutSpec, rollout  # noqa: E402
 from acon.run_folder import RunFolder  # noqa: E402
 from tests.support.brain import brain  # noqa: E402
 
@@ -54,11 +54,11 @@ def overrides(target: str, workers: int, tasks: int, base_url: str | None) -> li
 def measure(target: str, workers: int, tasks: int, base_url: str | None) -> tuple[float, float]:
     """(seconds, mean score) for `tasks` tasks at `workers` workers."""
     cfg = compose(overrides(target, workers, tasks, base_url))
-    with tempfile.TemporaryDirectory() as tmp, LLMSession(cfg, tmp) as llms:
+    with tempfile.TemporaryDirectory() as tmp, LLMSession(ModelSettings.of(cfg), tmp) as llms:
         if target == "local":  # the server starts and loads the model off the clock
             llms.client("agent").chat([{"role": "user", "content": "warm up"}], max_tokens=4)
         start = time.perf_counter()
-        result = rollout(cfg, RunFolder(Path(tmp) / "run"), llms)
+        result = rollout(RolloutSpec.of(cfg), RunFolder(Path(tmp) / "run"), llms)
         elapsed = time.perf_counter() - start
     return elapsed, float(result.table.loc["all", "score"])
 

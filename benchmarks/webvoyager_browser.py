@@ -28,7 +28,7 @@ def element(observation: str, role: str, name: str) -> int:
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    env = make_env(compose(["env=webvoyager_local"]))
+    env = make_env(compose(["env=webvoyager_local"]).env)
     task = next(t for t in env.tasks("all") if t.id == "weather-bergen-thursday")
     times: dict[str, list[float]] = {"start": [], "reset": [], "step": [], "task": [], "close": []}
     try:

@@ -77,8 +77,8 @@ class ActionPads:
                           show_progress=False)  # fmt: skip
 
     @classmethod
-    def load(cls, config: ActionPadsConfig, cfg: Any) -> ActionPads | None:
-        """The library from `config.source` for the run `cfg` configures; None when off."""
+    def load(cls, config: ActionPadsConfig, benchmark: str, split: str) -> ActionPads | None:
+        """The library from `config.source` for a run of `benchmark`'s `split`; None when off."""
         if not config.source:
             return None
         folders = RunFolder.find(config.source)
@@ -87,7 +87,6 @@ class ActionPads:
                 f"agent.action_pads.source {list(config.source)} holds no rollout: point it at "
                 "finished rollouts (folders with results.jsonl) of this benchmark's train split."
             )
-        benchmark, split = benchmark_name(cfg), cfg.rollout.split
         pads = []
         for folder in folders:
             source = folder.config()

@@ -6,23 +6,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from acon.config.naming import to_plain
-from acon.rollout import RolloutResult, rollout
+from acon.llm.session import LLMSession
+from acon.rollout import RolloutResult, RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from acon.tracking import LiveRollout
 
 log = logging.getLogger(__name__)
 
 
-def tracked_rollout(cfg: Any, folder: RunFolder, llms: Any) -> RolloutResult:
+def tracked_rollout(cfg: Any, folder: RunFolder, llms: LLMSession) -> RolloutResult:
     """`cfg`'s rollout into `folder` (its config written beside the rows), live in MLflow."""
-    folder.make().write_config(to_plain(cfg))
+    spec = RolloutSpec.of(cfg)
+    folder.make().write_config(spec.config)
     with LiveRollout(cfg, folder) as live:
-        return rollout(cfg, folder, llms, on_row=live.task)
+        return rollout(spec, folder, llms, on_row=live.task)
 
 
 def run_arms(
-    arms: dict[str, Any], folder: RunFolder, llms: Any, stage: str
+    arms: dict[str, Any], folder: RunFolder, llms: LLMSession, stage: str
 ) -> tuple[dict[str, RunFolder], list[str]]:
     """Each arm's rollout into `<folder>/rollouts/<arm>/`, in order: (their folders, one
     line per arm with errored tasks). `stage` prefixes the progress lines ("2/3")."""

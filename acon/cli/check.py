@@ -14,7 +14,7 @@ import dspy
 import pandas as pd
 
 from acon.cli.entry import entry
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.dspy_bridge import dspy_lm
 from acon.run_folder import RunFolder
 
@@ -39,7 +39,7 @@ class CapitalOf(dspy.Signature):
 
 
 def check(cfg: Any, folder: RunFolder) -> dict[str, Any]:
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         for role in cfg.check.roles:
             client = llms.client(role)
             log.info("%s: %s at %s", role, client.config.model, client.config.base_url)

@@ -24,7 +24,7 @@ from acon.cli.entry import entry
 from acon.compilation.config import CompilationConfig
 from acon.config.build import typed
 from acon.errors import AconError
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.run_folder import RunFolder
 from acon.secrets import secret_values
 
@@ -41,7 +41,7 @@ def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     folder.make()
     out: dict[str, Any] = {}
     export_dir = folder.path / "export"
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         store = PairStore(store_url(config.store, folder.path))
         try:
             if "compile" in config.stages:

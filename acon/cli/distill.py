@@ -25,11 +25,11 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from acon.cli.arms import run_arms, tracked_rollout
-from acon.cli.entry import entry
+from acon.cli.entry import entry, picks_its_own_tasks
 from acon.config.build import typed
 from acon.distill.config import DistillConfig
 from acon.errors import AconError, IncompleteRun
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.models import register_adapter, served_files
 from acon.run_folder import RunFolder
 
@@ -93,7 +93,7 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     out: dict[str, Any] = {}
     data_dir = Path(distill.data.dir) if distill.data.dir else folder.path / "data"
     train_dir = folder.path / "train"
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         if distill.data.dir and not (data_dir / "card.json").is_file():
             raise AconError(
                 f"distill.data.dir={data_dir} holds no card.json: point it at an "
@@ -132,7 +132,9 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     return out
 
 
-main = entry(distill_job)
+main = entry(
+    distill_job, guard=picks_its_own_tasks("distill.data.teacher_tasks", "distill.test_tasks")
+)
 
 if __name__ == "__main__":
     main()

@@ -44,6 +44,21 @@ def run_folder() -> RunFolder:
     return RunFolder(HydraConfig.get().runtime.output_dir)
 
 
+def picks_its_own_tasks(*settings: str) -> Guard:
+    """The guard of a verb whose rollouts take their tasks from its own `settings`:
+    `rollout.limit` and `rollout.task_ids` select acon-rollout's tasks, so set here they
+    would be silently replaced; they are refused instead."""
+
+    def guard(cfg: Any, folder: RunFolder) -> None:
+        if cfg.rollout.get("limit") is not None or cfg.rollout.get("task_ids"):
+            raise AconError(
+                "rollout.limit and rollout.task_ids choose acon-rollout's tasks; this command "
+                f"takes its tasks from {' and '.join(settings)}: set those instead."
+            )
+
+    return guard
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 

@@ -21,7 +21,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from acon.cli.arms import run_arms
-from acon.cli.entry import entry
+from acon.cli.entry import entry, picks_its_own_tasks
 from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.compression.labels import label_of
 from acon.config.build import typed
@@ -29,7 +29,7 @@ from acon.config.naming import benchmark_name
 from acon.errors import IncompleteRun
 from acon.export import export_guideline
 from acon.guidelines import GuidelineRef, load_guideline
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.optimize import OptimizationReport, optimize
 from acon.optimize.evaluation import (
     baseline_arms,
@@ -79,7 +79,7 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     main = typed(cfg.main)  # a baseline's typo fails now, not after the optimization
     baseline_configs(opt.kind, main.baselines, main.baseline_settings)
     errors = []
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
         with LiveOptimization(cfg, folder.child("optimize")) as live:
             optimized = optimize(cfg, llms, folder.child("optimize"), on_candidate=live.candidate)
@@ -148,7 +148,9 @@ def write_verdict(
     return path
 
 
-main = entry(main_job, plan="main")
+main = entry(
+    main_job, plan="main", guard=picks_its_own_tasks("optimizer.n_tasks", "main.test_tasks")
+)
 
 if __name__ == "__main__":
     main()

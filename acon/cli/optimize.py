@@ -11,16 +11,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from acon.cli.entry import entry
+from acon.cli.entry import entry, picks_its_own_tasks
 from acon.errors import IncompleteRun
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.optimize import OptimizationReport, optimize
 from acon.run_folder import RunFolder
 from acon.tracking import LiveOptimization, log_optimization
 
 
 def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
-    with LLMSession(cfg, folder.path) as llms, LiveOptimization(cfg, folder) as live:
+    with (
+        LLMSession(ModelSettings.of(cfg), folder.path) as llms,
+        LiveOptimization(cfg, folder) as live,
+    ):
         report = optimize(cfg, llms, folder, on_candidate=live.candidate)
     log_optimization(cfg, folder, report)
     spent = report.spent
@@ -42,7 +45,7 @@ def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
     return report
 
 
-main = entry(run, plan="optimize")
+main = entry(run, plan="optimize", guard=picks_its_own_tasks("optimizer.n_tasks"))
 
 if __name__ == "__main__":
     main()

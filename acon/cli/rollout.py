@@ -14,9 +14,9 @@ from omegaconf import OmegaConf
 from acon.cli.entry import entry
 from acon.config.naming import to_plain
 from acon.errors import IncompleteRun
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.metrics import summarize
-from acon.rollout import RolloutResult, rollout
+from acon.rollout import RolloutResult, RolloutSpec, rollout
 from acon.rollout.resume import claim
 from acon.run_folder import RunFolder
 from acon.tracking import LiveRollout
@@ -44,15 +44,16 @@ def check_folders(cfg: Any, folder: RunFolder) -> None:
     """Before anything is written: each rollout may add rows to its folder (same config
     as the rows there, or rollout.resume=force; acon.rollout.resume)."""
     for run_cfg, run_folder in repeats(cfg, folder, write=False):
-        claim(run_cfg, run_folder, write=False)
+        claim(RolloutSpec.of(run_cfg), run_folder, write=False)
 
 
 def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     results = []
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         for run_cfg, run_folder in repeats(cfg, folder):
+            spec = RolloutSpec.of(run_cfg)
             with LiveRollout(run_cfg, run_folder) as live:
-                results.append(rollout(run_cfg, run_folder, llms, on_row=live.task))
+                results.append(rollout(spec, run_folder, llms, on_row=live.task))
     rows = [row for result in results for row in result.rows]
     print("\n" + summarize(rows).to_markdown(floatfmt=".3f"))
     print(f"\nRun folder: {folder.path} (results.jsonl, summary.md, trajectories/)")

@@ -442,10 +442,9 @@ class LocalPerplexityScorer:
         return [ScoredToken(piece, float(sum(info[i] for i in pos))) for piece, pos in pieces]
 
 
-def scorer_server_config(server_cfg: Any, chunk_tokens: int) -> Any:
+def scorer_server_config(base: ServerConfig, chunk_tokens: int) -> ServerConfig:
     """The harness's server settings, for an embeddings-only scorer server: one slot,
     a context and physical batch that hold one chunk."""
-    base = ServerConfig(**dict(server_cfg))
     size = str(int(chunk_tokens))
     return dataclasses.replace(
         base,
@@ -477,9 +476,9 @@ def start_local_scorer(
             "Services(llms=...)."
         )
     name = model or llms.role_config("compressor").local_model or DEFAULT_LOCAL_MODEL
-    model_path, _ = served_files(llms.cfg.local_models, name, llms.cfg.paths.models_dir)
+    model_path, _ = served_files(llms.settings.local_models, name, llms.settings.models_dir)
     server = llms.local_server(
-        name, config=scorer_server_config(llms.cfg.llm.server, chunk), purpose="lingua"
+        name, config=scorer_server_config(llms.settings.llm.server, chunk), purpose="lingua"
     )
     return LocalPerplexityScorer(
         server.base_url,

@@ -90,7 +90,7 @@ class Planner:
 
     def tasks(self, split: str, limit: int | None = None) -> int:
         if split not in self.split_sizes:
-            env = make_env(self.cfg)
+            env = make_env(self.cfg.env)
             try:
                 self.split_sizes[split] = len(env.tasks(split))
             finally:

@@ -47,6 +47,9 @@ class GuidelineRef:
     name: str = "prompting"  # the paper's Prompting baseline and the optimization's start
     version: str = "latest"  # a number, latest, or an alias (best, baseline)
     dir: str | None = None  # a store's root (an optimizer's <run>/guidelines); null: shipped
+    # the text itself: a rollout's spec reads it once (acon.rollout.spec) so every reader
+    # in the run follows the same text; given here, it is followed instead of the store's
+    text: str | None = None
 
 
 class GuidelineStore:
@@ -142,17 +145,8 @@ def load_guideline(
 
 
 def resolve(kind: str, ref: GuidelineRef) -> Guideline:
+    """The guideline `ref` names: its pinned text, else the store's version."""
+    if ref.text is not None:
+        version = int(ref.version) if str(ref.version).isdigit() else 0
+        return Guideline(kind=kind, name=ref.name, version=version, text=ref.text.strip())
     return load_guideline(kind, ref.name, ref.version, ref.dir)
-
-
-def guidelines_used(strategies: dict[str, Any]) -> list[dict[str, Any]]:
-    """The guideline each kind's strategy (a typed config) follows: kind, name, version,
-    text and its sha, for the run's record and the report."""
-    used = []
-    for kind, config in strategies.items():
-        ref = getattr(config, "guideline", None)
-        if ref is not None:
-            g = resolve(kind, ref)
-            used.append({"kind": kind, "name": g.name, "version": g.version,
-                         "text_sha": text_sha(g.text), "text": g.text})  # fmt: skip
-    return used

@@ -8,7 +8,7 @@ for good raises `LLMCallError` with a `kind` and a one-sentence fix.
 
 from acon.llm.client import ChatResult, LLMCallError, LLMClient
 from acon.llm.config import ROLES, RoleConfig
-from acon.llm.session import LLMSession
+from acon.llm.session import LLMSession, ModelSettings
 from acon.llm.usage import RoleUsage, Usage, UsageLedger
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "LLMCallError",
     "LLMClient",
     "LLMSession",
+    "ModelSettings",
     "RoleConfig",
     "RoleUsage",
     "Usage",

@@ -150,11 +150,12 @@ class LLMConfig:
 
 
 def resolve_role(llm: Any, role: str) -> RoleConfig:
-    """`llm.common` with `llm.<role>`'s non-null fields on top."""
+    """`llm.common` with `llm.<role>`'s non-null fields on top (`llm`: the typed
+    LLMConfig or its config node)."""
     if role not in ROLES:
         raise AconError(f"Unknown LLM role {role!r}: use one of {', '.join(ROLES)}.")
-    common = _as_dict(llm["common"])
-    overrides = {k: v for k, v in _as_dict(llm.get(role) or {}).items() if v is not None}
+    common = _as_dict(_part(llm, "common"))
+    overrides = {k: v for k, v in _as_dict(_part(llm, role) or {}).items() if v is not None}
     if "base_url" in overrides and "provider" not in overrides:
         overrides["provider"] = "auto"
     names = {f.name for f in dataclasses.fields(RoleConfig)}
@@ -171,6 +172,12 @@ def resolve_role(llm: Any, role: str) -> RoleConfig:
             f"{', '.join(PROVIDERS)}."
         )
     return config
+
+
+def _part(llm: Any, name: str) -> Any:
+    if dataclasses.is_dataclass(llm):
+        return getattr(llm, name, None)
+    return llm.get(name)
 
 
 def _as_dict(node: Any) -> dict[str, Any]:

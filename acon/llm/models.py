@@ -12,6 +12,7 @@ start.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -68,7 +69,9 @@ class LocalModelSpec:
     base: str | None = None  # set for a LoRA adapter: the local model it applies to
 
     @classmethod
-    def from_config(cls, name: str, node: Mapping[str, Any]) -> LocalModelSpec:
+    def from_config(cls, name: str, node: Mapping[str, Any] | LocalModelConfig) -> LocalModelSpec:
+        if isinstance(node, LocalModelConfig):
+            node = dataclasses.asdict(node)
         parts = node.get("parts") or {}
         return cls(
             name=name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Mapping
@@ -55,6 +56,9 @@ class PriceTable:
 
     @classmethod
     def from_config(cls, pricing: Any) -> PriceTable:
+        """From `pricing` (a PricingConfig, its config node or a plain mapping; None: empty)."""
+        if isinstance(pricing, PricingConfig):
+            return cls({name: dataclasses.asdict(p) for name, p in pricing.models.items()})
         return cls((pricing or {}).get("models") or {})
 
     def price(self, model: str) -> Price | None:

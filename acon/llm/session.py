@@ -1,6 +1,6 @@
 """One run's LLM layer: a client per role, the local servers they need, one ledger.
 
-    with LLMSession(cfg, run_dir) as llms:
+    with LLMSession(ModelSettings.of(cfg), run_dir) as llms:
         reply = llms.client("agent").chat(messages)
         llms.ledger.summary()
 
@@ -13,33 +13,52 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from acon.llm.cache import ResponseCache
 from acon.llm.client import LLMClient
-from acon.llm.config import ROLES, RoleConfig, ServerConfig, resolve_role
+from acon.llm.config import ROLES, LLMConfig, RoleConfig, ServerConfig, resolve_role
 from acon.llm.llama_server import LlamaServer
-from acon.llm.models import find_binary, identity, served_files
-from acon.llm.pricing import PriceTable
+from acon.llm.models import LocalModelConfig, find_binary, identity, served_files
+from acon.llm.pricing import PriceTable, PricingConfig
 from acon.llm.usage import UsageLedger
 
 
+@dataclass(frozen=True)
+class ModelSettings:
+    """What an LLM session needs of the config, typed: the roles, their prices, the local
+    models and where their files are."""
+
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+    local_models: dict[str, LocalModelConfig] = field(default_factory=dict)
+    models_dir: str = ""
+
+    @classmethod
+    def of(cls, cfg: Any) -> ModelSettings:
+        """From a composed config (its `llm`, `pricing`, `local_models`, `paths`)."""
+        from acon.config.build import typed
+
+        return cls(typed(cfg.llm), typed(cfg.pricing), dict(typed(cfg.local_models)),
+                   str(cfg.paths.models_dir))  # fmt: skip
+
+
 class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
-    def __init__(self, cfg: Any, run_dir: str | Path):
-        """`cfg` is the composed config (it needs `llm`, `pricing`, `local_models`, `paths`)."""
-        self.cfg = cfg
+    def __init__(self, settings: ModelSettings, run_dir: str | Path):
+        self.settings = settings
         self.run_dir = Path(run_dir)
         self.ledger = UsageLedger(log_path=self.run_dir / "llm_calls.jsonl")
-        self.prices = PriceTable.from_config(cfg.get("pricing"))
-        cache_cfg = cfg.llm.cache
+        self.prices = PriceTable.from_config(settings.pricing)
+        cache_cfg = settings.llm.cache
         self.cache = ResponseCache(cache_cfg.dir) if cache_cfg.enabled else None
         self.servers: dict[str, LlamaServer] = {}
         self._clients: dict[str, LLMClient] = {}
         self._lock = threading.RLock()  # client() starts servers under it
 
     def role_config(self, role: str) -> RoleConfig:
-        return resolve_role(self.cfg.llm, role)
+        return resolve_role(self.settings.llm, role)
 
     def client(self, role: str) -> LLMClient:
         """The client for `role` (agent, compressor, optimizer, judge), made once."""
@@ -65,13 +84,13 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
 
     def local_identity(self, name: str) -> str:
         """The sha256 (an adapter's, then its base's) behind local model `name`."""
-        return identity(self.cfg.local_models, name, self.cfg.paths.models_dir)
+        return identity(self.settings.local_models, name, self.settings.models_dir)
 
-    def with_config(self, cfg: Any) -> LLMSession:
-        """A view of this session whose roles read `cfg.llm` (e.g. another seed), over the
+    def with_settings(self, settings: ModelSettings) -> LLMSession:
+        """A view of this session whose roles read `settings` (e.g. another seed), over the
         same servers, ledger and cache; only this session closes them."""
         view = copy.copy(self)
-        view.cfg, view._clients = cfg, {}
+        view.settings, view._clients = settings, {}
         return view
 
     def clients(self) -> dict[str, LLMClient]:
@@ -86,9 +105,9 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         with self._lock:
             if key not in self.servers:
                 model_path, adapter = served_files(
-                    self.cfg.local_models, name, self.cfg.paths.models_dir
+                    self.settings.local_models, name, self.settings.models_dir
                 )
-                server_cfg = config or ServerConfig(**dict(self.cfg.llm.server))
+                server_cfg = config or self.settings.llm.server
                 suffix = f"-{purpose}" if purpose else ""
                 server = LlamaServer(
                     find_binary(server_cfg.binary),

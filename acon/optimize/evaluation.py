@@ -36,7 +36,7 @@ from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
-from acon.rollout import rollout
+from acon.rollout import RolloutSpec, rollout
 from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder
 
@@ -140,8 +140,9 @@ class CandidateEvaluator:
     def _run(self, cfg: Any, tasks: list[Task]) -> Evaluated:
         cfg = OmegaConf.merge(cfg, {"rollout": {"split": self.split, "limit": None,
                                                 "task_ids": [t.id for t in tasks]}})  # fmt: skip
-        folder = self.store.folder(cfg)
-        result = rollout(cfg, folder, self.llms)
+        spec = RolloutSpec.of(cfg)
+        folder = self.store.folder(spec)
+        result = rollout(spec, folder, self.llms)
         finished = result.finished
         errored = [t.id for t in tasks if t.id not in finished]
         if errored:

@@ -1,6 +1,6 @@
 """Run the agent over a benchmark split with the configured compression, and record it.
 
-    result = rollout(cfg, RunFolder("runs/x"), llms)   # result.table, result.errored
+    result = rollout(RolloutSpec.of(cfg), RunFolder("runs/x"), llms)   # .table, .errored
 
 Every task attempt is a row in the run folder (acon.run_folder): finished rows carry the
 benchmark's score; errored rows (infrastructure cut the task short, acon.trajectory) carry
@@ -26,20 +26,19 @@ from typing import Any
 import pandas as pd
 
 from acon import progress
-from acon.compression.labels import label_of
-from acon.config.build import build, typed
+from acon.config.build import build
 from acon.environment import Environment, Task
-from acon.errors import AconError
-from acon.guidelines import KINDS
-from acon.guidelines.store import guidelines_used
+from acon.llm.session import LLMSession
 from acon.metrics import summarize
 from acon.rollout.resume import claim, recover
 from acon.rollout.runner import RolloutStopped, StopRules, TaskRunner, make_env
+from acon.rollout.spec import RolloutSpec, TaskSelection
 from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import ERRORED
 
-__all__ = ["RolloutResult", "RolloutStopped", "TaskRunner", "make_env", "rollout", "select_tasks"]
+__all__ = ["RolloutResult", "RolloutSpec", "RolloutStopped", "TaskRunner", "TaskSelection",
+           "make_env", "rollout"]  # fmt: skip
 log = logging.getLogger(__name__)
 
 
@@ -69,42 +68,31 @@ class RolloutResult:
                 f"every result ({'; '.join(parts)})")  # fmt: skip
 
 
-def select_tasks(tasks: list[Task], rollout_cfg: Any) -> list[Task]:
-    if rollout_cfg.get("task_ids"):
-        wanted = list(rollout_cfg.task_ids)
-        by_id = {t.id: t for t in tasks}
-        missing = [i for i in wanted if i not in by_id]
-        if missing:
-            raise AconError(f"Unknown task id(s) {', '.join(missing)}: fix rollout.task_ids.")
-        return [by_id[i] for i in wanted]
-    return tasks[: rollout_cfg.limit] if rollout_cfg.get("limit") else tasks
-
-
 OnRow = Callable[[int, dict[str, Any]], None]
 
 
-def rollout(cfg: Any, folder: RunFolder, llms: Any, on_row: OnRow | None = None) -> RolloutResult:
-    """Run (or finish) the configured rollout into `folder`; `on_row(index, row)` sees each
+def rollout(spec: RolloutSpec, folder: RunFolder, llms: LLMSession,
+            on_row: OnRow | None = None) -> RolloutResult:  # fmt: skip
+    """Run (or finish) `spec`'s rollout into `folder`; `on_row(index, row)` sees each
     task's row as it is written (index: the task's place in the selected tasks).
-    Its LLMs are those `cfg` names, over `llms`'s servers, ledger and cache."""
-    if llms.cfg is not cfg:
-        llms = llms.with_config(cfg)
-    claim(cfg, folder.make())  # before anything is written: one config per folder
+    Its LLMs are those `spec` names, over `llms`'s servers, ledger and cache."""
+    if llms.settings is not spec.models:
+        llms = llms.with_settings(spec.models)
+    claim(spec, folder.make())  # before anything is written: one config per folder
     services = Services(llms, folder)
-    strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
-    folder.write_guidelines(guidelines_used(strategies))  # which text each row followed
-    env = make_env(cfg, services)
+    folder.write_guidelines(spec.guidelines_used())  # which text each row followed
+    env = make_env(spec.env, services)
     try:
-        tasks = select_tasks(env.tasks(cfg.rollout.split), cfg.rollout)
+        tasks = spec.tasks.select(env.tasks(spec.tasks.split))
         recover(folder, tasks)
-        _run(cfg, folder, services, env, tasks, on_row)
+        _run(spec, folder, llms, env, tasks, on_row)
     finally:
         env.close()  # a browser or a server must not outlive the run
         _write_summary(folder)
     return _result(folder, tasks)
 
 
-def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
+def _run(spec: RolloutSpec, folder: RunFolder, llms: LLMSession, env: Environment,
          tasks: list[Task], on_row: OnRow | None) -> None:  # fmt: skip
     finished, errored = folder.finished(), folder.errored()
     todo = [t for t in tasks if t.id not in finished]
@@ -114,12 +102,11 @@ def _run(cfg: Any, folder: RunFolder, services: Services, env: Environment,
                  folder.path, len(tasks) - len(todo), len(tasks), len(todo), retry)  # fmt: skip
     if not todo:
         return
-    backend = build(cfg.rollout.backend, services)
-    rules = StopRules(services.llms, cfg.rollout.max_consecutive_errors, folder)
+    backend = build(spec.run.backend, Services(llms, folder))
+    rules = StopRules(llms, spec.run.max_consecutive_errors, folder)
     index = {t.id: i for i, t in enumerate(tasks)}
-    method = label_of(cfg)
-    bar = _Progress(len(todo), services.llms, f"{cfg.rollout.split}: {method}")
-    rows = backend.run(cfg, env, todo, folder.append_row)  # recorded as each task ends
+    bar = _Progress(len(todo), llms, f"{spec.tasks.split}: {spec.label}")
+    rows = backend.run(spec, env, todo, folder.append_row)  # recorded as each task ends
     with progress.logs_above_bars(), contextlib.closing(bar), contextlib.closing(rows):
         for row in rows:
             bar.log(row)
@@ -143,7 +130,7 @@ class _Progress:
     """A bar on a terminal (done/total, running score, tokens, cost, ETA) and one log line
     per finished task."""
 
-    def __init__(self, total: int, llms: Any, desc: str):
+    def __init__(self, total: int, llms: LLMSession, desc: str):
         self.total, self.llms, self.done = total, llms, 0
         self.scores: list[float] = []
         self.start = time.monotonic()

@@ -19,6 +19,7 @@ from typing import Any
 from acon.config.schemas import schema
 from acon.environment import Environment, Task
 from acon.rollout.runner import TaskRunner, make_env
+from acon.rollout.spec import RolloutSpec
 from acon.services import Services
 
 log = logging.getLogger(__name__)
@@ -35,13 +36,13 @@ class LocalBackend:
     def __init__(self, config: LocalBackendConfig, services: Services):
         self.services = services
 
-    def run(self, cfg: Any, env: Environment, tasks: list[Task],
+    def run(self, spec: RolloutSpec, env: Environment, tasks: list[Task],
             record: Record) -> Iterator[dict[str, Any]]:  # fmt: skip
         """Run the tasks, `record(row)` each as it ends, and yield the recorded rows.
         Closing the iterator early (the run stops) starts no further task and waits for
         those running."""
-        runner = TaskRunner(cfg, self.services)
-        workers = min(max(1, int(cfg.rollout.workers)), max(1, len(tasks)))
+        runner = TaskRunner(spec, self.services)
+        workers = min(spec.run.workers, max(1, len(tasks)))
         if workers == 1:
             for task in tasks:
                 row = runner(env, task)
@@ -49,7 +50,7 @@ class LocalBackend:
                 yield row
             return
         # One environment per thread: environments keep per-episode state.
-        envs = [env, *(make_env(cfg, self.services) for _ in range(workers - 1))]
+        envs = [env, *(make_env(spec.env, self.services) for _ in range(workers - 1))]
         todo: queue.SimpleQueue[Task] = queue.SimpleQueue()
         for task in tasks:
             todo.put(task)

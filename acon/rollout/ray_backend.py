@@ -19,7 +19,6 @@ calls.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 from collections import deque
@@ -28,14 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
-
 from acon.config.schemas import check_positive, schema
 from acon.environment import Environment, Task
 from acon.errors import AconError
 from acon.llm import LLMSession
 from acon.llm.usage import RoleUsage
 from acon.rollout.runner import TaskRunner, make_env
+from acon.rollout.spec import RolloutSpec
 from acon.run_folder import RunFolder
 from acon.services import Services
 
@@ -59,14 +57,13 @@ class RayBackendConfig:
 class RolloutWorker:
     """A Ray actor: its own LLM session and environment, writing into the run folder."""
 
-    def __init__(self, cfg: Any, run_dir: str, index: int):
-        conf = cfg  # resolved by the driver, typed nodes intact (they pickle)
+    def __init__(self, spec: RolloutSpec, run_dir: str, index: int):
         folder = RunFolder(run_dir)
-        self.llms = LLMSession(conf, folder.child("workers", f"w{index}").path)
+        self.llms = LLMSession(spec.models, folder.child("workers", f"w{index}").path)
         services = Services(self.llms, folder)
-        self.env = make_env(conf, services)
-        self.tasks = {t.id: t for t in self.env.tasks(conf.rollout.split)}
-        self.runner = TaskRunner(conf, services)
+        self.env = make_env(spec.env, services)
+        self.tasks = {t.id: t for t in self.env.tasks(spec.tasks.split)}
+        self.runner = TaskRunner(spec, services)
         self.reported: dict[str, RoleUsage] = {}
 
     def ready(self) -> bool:
@@ -92,7 +89,7 @@ class RayBackend:
         self.config = config
         self.folder, self.ledger = services.run, services.llms.ledger
 
-    def run(self, cfg: Any, env: Environment, tasks: list[Task],
+    def run(self, spec: RolloutSpec, env: Environment, tasks: list[Task],
             record: Callable[[dict[str, Any]], None]) -> Iterator[dict[str, Any]]:  # fmt: skip
         """Run the tasks on the actors; `record(row)` each as it comes back, then yield it."""
         try:
@@ -106,12 +103,11 @@ class RayBackend:
         if started:
             ray.init(address=c.address, num_cpus=c.num_cpus, include_dashboard=False,
                      log_to_driver=False, configure_logging=False)  # fmt: skip
-        plain = copy.deepcopy(cfg)
-        OmegaConf.resolve(plain)  # the actors' paths and settings are the driver's
         run_dir = str(Path(self.folder.path).resolve())
         worker: Any = ray.remote(num_cpus=c.cpus_per_worker)(RolloutWorker)
-        n = self._fitted(ray, int(cfg.rollout.workers), len(tasks))
-        actors = [worker.remote(plain, run_dir, i) for i in range(n)]
+        n = self._fitted(ray, spec.run.workers, len(tasks))
+        # the spec is resolved (paths and settings are the driver's) and pickles
+        actors = [worker.remote(spec, run_dir, i) for i in range(n)]
         todo = deque(tasks)
         starting = {actor.ready.remote(): actor for actor in actors}
         running: dict[Any, Any] = {}  # a task's result ref -> its actor

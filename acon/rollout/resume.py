@@ -23,6 +23,7 @@ from acon.config.naming import flatten
 from acon.environment import Task
 from acon.errors import AconError
 from acon.rollout.runner import ROW_EVENT
+from acon.rollout.spec import RolloutSpec
 from acon.rollout.store import identity, key_of, setting_order
 from acon.run_folder import RunFolder
 from acon.trajectory import FINISHED
@@ -43,10 +44,10 @@ _WORDS = {
 }
 
 
-def claim(cfg: Any, folder: RunFolder, write: bool = True) -> None:
-    """Check that `cfg` may add rows to `folder` (AconError, one sentence, if not), and
+def claim(spec: RolloutSpec, folder: RunFolder, write: bool = True) -> None:
+    """Check that `spec` may add rows to `folder` (AconError, one sentence, if not), and
     record its fingerprint there (`write`); a refusal puts back the folder's config files."""
-    ident = identity(cfg)
+    ident = identity(spec)
     key = key_of(ident)
     record = folder.fingerprint()
     if record is not None and record.get("key") == key:
@@ -61,7 +62,7 @@ def claim(cfg: Any, folder: RunFolder, write: bool = True) -> None:
         changes = differences(record.get("identity") or {}, ident)
         shown = "; ".join(changes[:SHOWN]) + (
             f"; and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")  # fmt: skip
-        if str(cfg.rollout.get("resume", "check")) != "force":
+        if spec.run.resume != "force":
             folder.restore_config_files()
             raise AconError(
                 f"The run folder {folder.path} holds {finished} finished task(s) of another "

@@ -6,13 +6,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from omegaconf import DictConfig
+
 from acon.agent import AgentConfig, run_task
 from acon.agent.action_pads import ActionPads
-from acon.config.build import build, typed
-from acon.environment import Environment, Task
+from acon.config.build import build
+from acon.environment import EnvConfig, Environment, Task
 from acon.errors import AconError
+from acon.llm.session import LLMSession
 from acon.llm.usage import BudgetExceeded
 from acon.metrics import task_metrics
+from acon.rollout.spec import RolloutSpec
 from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import ERRORED, TrajectoryWriter
@@ -26,23 +30,24 @@ FATAL_KINDS = ("auth", "not_found", "budget")
 LLM_KINDS = ("connection", "timeout", "rate_limit", "server", "bad_request", "llm")
 
 
-def make_env(cfg: Any, services: Services | None = None) -> Environment:
-    """The configured benchmark, with the run's services."""
-    return build(cfg.env, services or Services())
+def make_env(env: EnvConfig | DictConfig, services: Services | None = None) -> Environment:
+    """The benchmark `env` configures (its schema, or its config node), with the run's
+    services."""
+    return build(env, services or Services())
 
 
 class TaskRunner:
     """Runs single tasks with the configured agent and compression; reusable."""
 
-    def __init__(self, cfg: Any, services: Services):
+    def __init__(self, spec: RolloutSpec, services: Services):
         if services.llms is None or services.run is None:
             raise AconError("A rollout needs the run's LLM session and folder (Services).")
         self.run: RunFolder = services.run
-        self.history = build(cfg.compression.history, services)
-        self.observation = build(cfg.compression.observation, services)
-        self.agent: AgentConfig = typed(cfg.agent)
+        self.history = build(spec.strategies["history"], services)
+        self.observation = build(spec.strategies["observation"], services)
+        self.agent: AgentConfig = spec.agent
         self.client = services.llms.client("agent")
-        self.pads = ActionPads.load(self.agent.action_pads, cfg)
+        self.pads = ActionPads.load(self.agent.action_pads, spec.benchmark, spec.tasks.split)
         if self.pads is not None:
             self.pads.write(services.run)
 
@@ -73,7 +78,7 @@ class StopRules:
     endpoint that has not answered a single call in this run); otherwise
     `max_consecutive` errored tasks in a row stop it."""
 
-    def __init__(self, llms: Any, max_consecutive: int, folder: Any):
+    def __init__(self, llms: LLMSession, max_consecutive: int, folder: RunFolder):
         self.llms = llms
         self.max_consecutive = max_consecutive
         self.folder = folder

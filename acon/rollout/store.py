@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import acon
-from acon.config.build import typed
-from acon.config.naming import benchmark_name, to_plain
-from acon.guidelines import KINDS, text_sha
-from acon.guidelines.store import resolve
+from acon.environment import EnvConfig
+from acon.guidelines import text_sha
 from acon.llm.config import resolve_role
 from acon.llm.models import identity as model_identity
 from acon.metrics import ROWS_VERSION
 from acon.paths import PACKAGE_DIR
+from acon.rollout.spec import RolloutSpec
 from acon.run_folder import RunFolder
 from acon.trajectory import TRAJECTORY_VERSION
 
@@ -48,12 +47,12 @@ class RolloutStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
-    def folder(self, cfg: Any) -> RunFolder:
-        """The folder of `cfg`'s configuration (made, with its identity.json, if new)."""
-        ident = identity(cfg)
+    def folder(self, spec: RolloutSpec) -> RunFolder:
+        """The folder of `spec`'s rollout (made, with its identity.json, if new)."""
+        ident = identity(spec)
         folder = RunFolder(self.root / key_of(ident)).make()
         (folder.path / "identity.json").write_text(json.dumps(ident, indent=2, sort_keys=True))
-        folder.write_config(to_plain(cfg))
+        folder.write_config(spec.config)
         return folder
 
 
@@ -62,8 +61,8 @@ def key_of(ident: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def reuse_key(cfg: Any) -> str:
-    return key_of(identity(cfg))
+def reuse_key(spec: RolloutSpec) -> str:
+    return key_of(identity(spec))
 
 
 def setting_order(key: str) -> tuple[int, str]:
@@ -73,44 +72,43 @@ def setting_order(key: str) -> tuple[int, str]:
     return rank.get(key.split(".")[0], 5), key
 
 
-def identity(cfg: Any) -> dict[str, Any]:
+def identity(spec: RolloutSpec) -> dict[str, Any]:
     """What makes a rollout's numbers (see the module docstring)."""
-    env = typed(cfg.env)
-    strategies = {kind: typed(cfg.compression[kind]) for kind in KINDS}
-    roles = ["agent", *env.scoring_roles()]
-    for strategy in strategies.values():
+    roles = ["agent", *spec.env.scoring_roles()]
+    for strategy in spec.strategies.values():
         roles += strategy.llm_roles()
     return {
         "harness": acon.__version__,
         "rows": ROWS_VERSION,
         "trajectory": TRAJECTORY_VERSION,
-        "benchmark": benchmark_name(cfg),
-        "split": str(cfg.rollout.split),
-        "env": _outcome_fields(env),
-        "data": {name: fingerprint(path) for name, path in _data_paths(env)},
-        "agent": dataclasses.asdict(typed(cfg.agent)),
-        "prompts": _prompts(env),
-        "compression": {kind: _strategy(kind, s) for kind, s in strategies.items()},
-        "llm": {role: _role(cfg, role) for role in sorted(set(roles))},
+        "benchmark": spec.benchmark,
+        "split": spec.tasks.split,
+        "env": _outcome_fields(spec.env),
+        "data": {name: fingerprint(path) for name, path in _data_paths(spec.env)},
+        "agent": dataclasses.asdict(spec.agent),
+        "prompts": _prompts(spec.env),
+        "compression": {kind: _strategy(s) for kind, s in spec.strategies.items()},
+        "llm": {role: _role(spec, role) for role in sorted(set(roles))},
     }
 
 
-def _strategy(kind: str, config: Any) -> dict[str, Any]:
+def _strategy(config: Any) -> dict[str, Any]:
     fields = _outcome_fields(config)
     ref = getattr(config, "guideline", None)
     if ref is not None:  # the text decides, not where it is stored or what it is called
-        fields["guideline"] = {"text_sha": text_sha(resolve(kind, ref).text)}
+        fields["guideline"] = {"text_sha": text_sha(ref.text)}
     return fields
 
 
-def _role(cfg: Any, role: str) -> dict[str, Any]:
-    config = resolve_role(cfg.llm, role)
+def _role(spec: RolloutSpec, role: str) -> dict[str, Any]:
+    models = spec.models
+    config = resolve_role(models.llm, role)
     fields = _outcome_fields(config)
     if config.local_model:
         fields["local_model_sha256"] = model_identity(
-            cfg.local_models, config.local_model, cfg.paths.models_dir
+            models.local_models, config.local_model, models.models_dir
         )
-        fields["ctx_size"] = cfg.llm.server.ctx_size
+        fields["ctx_size"] = models.llm.server.ctx_size
     return fields
 
 
@@ -139,7 +137,7 @@ def _data_paths(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
-def _prompts(env: Any) -> str:
+def _prompts(env: EnvConfig) -> str:
     """One hash over the agent's templates, the compressor's frames and the environment
     package's own non-code files (prompts, page scripts, local sites)."""
     package = Path(importlib.import_module(str(env._target_).rsplit(".", 2)[0]).__path__[0])

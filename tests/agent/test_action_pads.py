@@ -9,7 +9,6 @@ import pytest
 
 from acon.agent import run_task
 from acon.agent.action_pads import HEADER, ActionPads, ActionPadsConfig
-from acon.composition import compose
 from acon.compression.labels import method_of
 from acon.errors import AconError
 from acon.llm.scripted import ScriptedClient
@@ -56,7 +55,7 @@ def source_rollout(env, folder: RunFolder, split: str = "train", env_target: str
 
 def test_each_successful_training_task_becomes_a_pad_of_its_actions(env, tmp_path):
     tasks = source_rollout(env, RunFolder(tmp_path / "src"))
-    pads = ActionPads.load(ActionPadsConfig(source=[str(tmp_path)]), compose(["env=facts"]))
+    pads = ActionPads.load(ActionPadsConfig(source=[str(tmp_path)]), "facts", "test")
     assert [p.task_id for p in pads.pads] == [tasks[0].id, tasks[2].id]
     first = pads.pads[0]
     assert first.instruction == tasks[0].instruction
@@ -66,7 +65,7 @@ def test_each_successful_training_task_becomes_a_pad_of_its_actions(env, tmp_pat
 
 def test_a_task_is_offered_the_best_matching_pad_and_its_record_says_which(env, tmp_path):
     tasks = source_rollout(env, RunFolder(tmp_path / "src"))
-    pads = ActionPads.load(ActionPadsConfig(source=[str(tmp_path)]), compose(["env=facts"]))
+    pads = ActionPads.load(ActionPadsConfig(source=[str(tmp_path)]), "facts", "test")
     target = tasks[2]  # its own instruction matches its own pad best
     writer = TrajectoryWriter(tmp_path / "t.jsonl")
     client = ScriptedClient(solve(env, target))
@@ -82,13 +81,13 @@ def test_a_task_is_offered_the_best_matching_pad_and_its_record_says_which(env, 
 def test_pads_from_the_split_being_scored_or_another_benchmark_are_refused(env, tmp_path):
     source_rollout(env, RunFolder(tmp_path / "same"), split="test")
     with pytest.raises(AconError, match="pads must come from other tasks"):
-        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "same")]), compose(["env=facts"]))
+        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "same")]), "facts", "test")
     source_rollout(env, RunFolder(tmp_path / "other"), env_target="environments.qa.env.QAEnv")
     with pytest.raises(AconError, match="ran qa, not facts"):
-        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "other")]), compose(["env=facts"]))
+        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "other")]), "facts", "test")
     with pytest.raises(AconError, match="holds no rollout"):
-        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "none")]), compose(["env=facts"]))
-    assert ActionPads.load(ActionPadsConfig(), compose(["env=facts"])) is None
+        ActionPads.load(ActionPadsConfig(source=[str(tmp_path / "none")]), "facts", "test")
+    assert ActionPads.load(ActionPadsConfig(), "facts", "test") is None
 
 
 def test_a_run_with_pads_is_its_own_row():

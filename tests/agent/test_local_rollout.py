@@ -7,8 +7,8 @@ import json
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 
 pytestmark = pytest.mark.integration
@@ -25,8 +25,8 @@ def test_history_compression_with_the_local_model_drops_the_context(local_llm_re
         "llm.agent.max_tokens=120",
         "rollout.task_ids=[test-002]",  # three facts: the agent has to look several up
     ])  # fmt: skip
-    with LLMSession(cfg, tmp_path) as llms:
-        table = rollout(cfg, RunFolder(tmp_path), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     events = [json.loads(line) for line in (tmp_path / "trajectories/test-002.jsonl").open()]
     calls = {e["step"]: e for e in events if e["event"] == "agent_call"}
     compressions = [e for e in events if e["event"] == "compression" and e["ok"]]

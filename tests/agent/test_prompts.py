@@ -17,7 +17,7 @@ BENCHMARKS = ["facts", "qa", "officebench", "webvoyager", "appworld"]
 
 @pytest.mark.parametrize("benchmark", BENCHMARKS)
 def test_the_worked_example_uses_the_benchmarks_own_tools_in_the_reply_format(benchmark):
-    env = make_env(compose([f"env={benchmark}"]))
+    env = make_env(compose([f"env={benchmark}"]).env)
     try:
         tools = {t.name: t for t in env.tools()}
         example = env.example()

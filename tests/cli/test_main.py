@@ -57,6 +57,18 @@ def test_an_unknown_baseline_stops_before_anything_runs(tmp_path):
     assert "compression/history=fifoo is not an option: use one of fifo," in proc.stdout
 
 
+def test_a_rollout_task_count_is_refused_not_overwritten(tmp_path):
+    """acon-main takes its tasks from optimizer.n_tasks and main.test_tasks: a
+    rollout.limit would be replaced without a word, so it stops, naming them."""
+    with FakeOpenAI(default=brain) as fake:
+        proc = subprocess.run(main_command(fake, tmp_path, "rollout.limit=2"), capture_output=True,
+                              text=True, timeout=300, env=os.environ)  # fmt: skip
+        assert not fake.requests
+    assert proc.returncode == 2
+    assert "set those instead" in proc.stdout + proc.stderr
+    assert "optimizer.n_tasks and main.test_tasks" in proc.stdout + proc.stderr
+
+
 def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     with FakeOpenAI(default=brain) as fake:
         cmd = main_command(fake, tmp_path)

@@ -18,7 +18,7 @@ from acon.compilation.config import (
 from acon.compilation.store import PairStore, store_url
 from acon.composition import compose
 from acon.errors import AconError
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.config import RoleConfig
 from acon.llm.fake_server import FakeOpenAI
 
@@ -64,7 +64,7 @@ def test_a_session_is_redacted_whole_before_it_is_windowed(tmp_path):
         cfg = compose([f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
                        f"llm.cache.dir={tmp_path / 'cache'}"])  # fmt: skip
         store = PairStore(store_url(None, tmp_path))
-        with LLMSession(cfg, tmp_path) as llms:
+        with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
             report = compile_trajectories(config, llms, store, set())
     assert report.trajectories == 3 and report.redacted == {"EMAIL": 12}
     texts = {row["window"]: " ".join(t["text"] for t in row["turns"])

@@ -11,7 +11,7 @@ import pytest
 from acon.compilation.compiler import compile_trajectories
 from acon.compilation.config import AuditSource, CompilationConfig, SourcesConfig
 from acon.compilation.store import PairStore, store_url
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def test_the_local_model_proposes_and_judges_in_schema(local_cfg, tmp_path):
     ))  # fmt: skip
     config = CompilationConfig(sources=SourcesConfig(audit=[AuditSource(path=str(log))]))
     store = PairStore(store_url(None, tmp_path))
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         report = compile_trajectories(config, llms, store, set())
     assert (report.trajectories, report.compiled) == (1, 1)
     assert "unparsable_reply" not in report.dropped  # the schema held

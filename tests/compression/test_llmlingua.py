@@ -208,9 +208,9 @@ FILLER = {"the", "and", "a", "was", "of", "in", "to", "it", "he", "him", "very",
 def test_local_perplexity_on_a_real_paragraph(local_cfg, tmp_path):
     import time
 
-    from acon.llm import LLMSession
+    from acon.llm import LLMSession, ModelSettings
 
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         config = LinguaObservationConfig(keep_ratio=0.3, scorer="local_perplexity")
         obs = LinguaObservation(config, Services(llms=llms, run=RunFolder(tmp_path)))
         scorer = obs.compressor.scorer

@@ -80,14 +80,14 @@ def test_a_small_local_compressor_closes_its_json_inside_a_tight_token_limit(loc
     from acon.compression.base import Turn
     from acon.compression.summary import GuidelineCompressor
     from acon.guidelines import Guideline
-    from acon.llm import LLMSession
+    from acon.llm import LLMSession, ModelSettings
 
     copy_all = "Copy every step below word for word, leaving nothing out."
     keep_all = Guideline(kind="history", name="keep-all", version=1, text=copy_all)
     passage = ("Doc 1(Title: Cool Hand Luke) Cool Hand Luke is a 1967 American prison drama "
                "film directed by Stuart Rosenberg, starring Paul Newman. ") * 4  # fmt: skip
     turns = [Turn.make(i, f'{{"action": "search", "query": "q{i}"}}', passage) for i in range(3)]
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         compressor = GuidelineCompressor(keep_all, llms.client("compressor"), max_tokens=48)
         summary, call = compressor.summarize("Answer: when was Cool Hand Luke made?", None, turns)
     assert call.finish_reason == "stop" and call.json()["summary"].strip() == summary and summary

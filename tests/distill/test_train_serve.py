@@ -19,7 +19,7 @@ from acon.compression.summary import GuidelineCompressor, frame_text
 from acon.distill.tracking import TrainingRun
 from acon.guidelines import GuidelineRef
 from acon.guidelines.store import resolve
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.run_folder import RunFolder
 from acon.trajectory import TrajectoryWriter
 from tests.support import tracking_overrides
@@ -112,7 +112,7 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
     for model in ("student", "qwen2.5-coder-0.5b"):
         cfg = compose([*overrides, f"llm.compressor.base_url=local://{model}",
                        f"llm.compressor.model={model}"])  # fmt: skip
-        with LLMSession(cfg, tmp_path / model) as llms:
+        with LLMSession(ModelSettings.of(cfg), tmp_path / model) as llms:
             compressor = GuidelineCompressor(guideline, llms.client("compressor"), 128)
             replies[model], _ = compressor.summarize("Find item 9.", None, [_turn(9)])
     assert "ZEBRA-7" in replies["student"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from tests.support.processes import kill_harness, pid_alive, wait_gone
 
 pytestmark = pytest.mark.integration
@@ -18,7 +18,7 @@ SCHEMA = {
 
 
 def test_chat_json_schema_and_usage_per_role(local_cfg, tmp_path):
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         reply = llms.client("agent").chat(
             [{"role": "user", "content": "What is 2 + 3? Answer with the number only."}]
         )
@@ -47,7 +47,7 @@ def test_chat_json_schema_and_usage_per_role(local_cfg, tmp_path):
 
 def test_repeated_prefix_is_reported_as_cached(local_cfg, tmp_path):
     prefix = [{"role": "system", "content": "You are terse. " + "Background fact. " * 80}]
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         agent = llms.client("agent")
         agent.chat(prefix + [{"role": "user", "content": "Say A."}], max_tokens=4)
         second = agent.chat(prefix + [{"role": "user", "content": "Say B."}], max_tokens=4)
@@ -57,7 +57,7 @@ def test_repeated_prefix_is_reported_as_cached(local_cfg, tmp_path):
 
 def test_server_is_stopped_when_the_block_raises(local_cfg, tmp_path):
     pid = None
-    with pytest.raises(RuntimeError), LLMSession(local_cfg, tmp_path) as llms:
+    with pytest.raises(RuntimeError), LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         llms.client("agent")
         pid = next(iter(llms.servers.values())).pid
         raise RuntimeError("boom")
@@ -68,9 +68,9 @@ def test_no_orphan_when_the_harness_is_killed(local_cfg, tmp_path):
     script = f"""
 import sys
 from acon.composition import compose
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 cfg = compose(["llm.cache.dir={tmp_path / "responses"}"])
-llms = LLMSession(cfg, {str(tmp_path)!r})
+llms = LLMSession(ModelSettings.of(cfg), {str(tmp_path)!r})
 llms.client("agent")
 print(next(iter(llms.servers.values())).pid, flush=True)
 import time; time.sleep(600)

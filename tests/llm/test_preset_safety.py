@@ -11,7 +11,7 @@ import pytest
 
 from acon.composition import compose
 from acon.errors import AconError
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.client import LLMCallError, LLMClient
 from acon.llm.config import ROLES, resolve_role
 from acon.llm.fake_server import FakeOpenAI
@@ -25,7 +25,7 @@ def test_azure_without_its_resource_variable_is_refused_before_any_client(monkey
     monkeypatch.delenv("AZURE_OPENAI_RESOURCE", raising=False)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "sk-secret")
     cfg = compose(["llm=azure", f"llm.cache.dir={tmp_path / 'responses'}"])
-    with LLMSession(cfg, tmp_path) as llms, pytest.raises(AconError) as refused:
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms, pytest.raises(AconError) as refused:
         llms.client("agent")
     message = str(refused.value)
     assert "export AZURE_OPENAI_RESOURCE=" in message and "my-resource" not in message

@@ -9,7 +9,7 @@ import pytest
 
 from acon.composition import compose
 from acon.config import typed
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.client import LLMCallError
 from acon.llm.fake_server import FakeOpenAI
 from acon.optimize import optimize
@@ -46,11 +46,11 @@ def test_ut_co_and_gepa_run_on_every_preset_against_its_endpoints_rules(
     rules = provider_of(compose([f"llm={preset}"]))
     with FakeOpenAI(default=brain, rules=rules) as fake:
         cfg = preset_config(preset, fake, tmp_path, monkeypatch, "optimizer.n_candidates=2")
-        with LLMSession(cfg, tmp_path / "acon") as llms:
+        with LLMSession(ModelSettings.of(cfg), tmp_path / "acon") as llms:
             acon = optimize(cfg, llms, RunFolder(tmp_path / "acon"))
         gepa_cfg = preset_config(preset, fake, tmp_path, monkeypatch, "optimizer=gepa",
                                  "optimizer.max_metric_calls=16")  # fmt: skip
-        with LLMSession(gepa_cfg, tmp_path / "gepa") as llms:
+        with LLMSession(ModelSettings.of(gepa_cfg), tmp_path / "gepa") as llms:
             gepa = optimize(gepa_cfg, llms, RunFolder(tmp_path / "gepa"))
     assert fake.rejected == []  # every request was one this endpoint accepts
     ut, co = acon.steps
@@ -81,6 +81,6 @@ def test_a_refused_optimizer_request_fails_the_run_with_the_parameter_named(
         cfg = preset_config("openai", fake, tmp_path, monkeypatch, f"optimizer={method}",
                             "llm.common.max_retries=0")  # fmt: skip
         refused = pytest.raises(LLMCallError, match="'foo'")
-        with LLMSession(cfg, tmp_path / "run") as llms, refused as err:
+        with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms, refused as err:
             optimize(cfg, llms, RunFolder(tmp_path / "run"))
     assert err.value.kind == "bad_request" and err.value.role == "optimizer"

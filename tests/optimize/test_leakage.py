@@ -15,7 +15,7 @@ from acon.rollout import make_env
 def qa():
     """The first 3 QA training tasks (2 questions each) and, per task, the text of an
     uncompressed run: its instruction and the search result for each question."""
-    env = make_env(compose(["env=qa", "env.questions_per_task=2"]))
+    env = make_env(compose(["env=qa", "env.questions_per_task=2"]).env)
     tasks = env.tasks("train")[:3]
     texts = {}
     for task in tasks:

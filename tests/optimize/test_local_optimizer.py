@@ -7,7 +7,7 @@ import pytest
 
 from acon.composition import compose
 from acon.guidelines import GuidelineStore
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.optimize import optimize
 from acon.run_folder import RunFolder
 from acon.tracking import log_optimization, prompt_name
@@ -33,7 +33,7 @@ def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
         "optimizer.max_context_tokens=750",
     ])  # fmt: skip
     folder = RunFolder(tmp_path / "run")
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         report = optimize(cfg, llms, folder)
     (ut,) = report.steps
     if ut.skipped:  # every compressed run succeeded: honest, but nothing to register

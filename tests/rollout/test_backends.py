@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
-from acon.rollout import rollout
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from tests.support.brain import brain
 
@@ -39,11 +39,11 @@ def results(folder):
 
 def test_parallel_workers_give_the_same_rows_as_one(fake, tmp_path):
     one, four = tmp_path / "one", tmp_path / "four"
-    with LLMSession(cfg_for(fake, tmp_path), one) as llms:
-        rollout(cfg_for(fake, tmp_path), RunFolder(one), llms)
+    with LLMSession(ModelSettings.of(cfg_for(fake, tmp_path)), one) as llms:
+        rollout(RolloutSpec.of(cfg_for(fake, tmp_path)), RunFolder(one), llms)
     cfg = cfg_for(fake, tmp_path, "rollout.workers=3", "llm.cache.enabled=false")
-    with LLMSession(cfg, four) as llms:
-        rollout(cfg, RunFolder(four), llms)
+    with LLMSession(ModelSettings.of(cfg), four) as llms:
+        rollout(RolloutSpec.of(cfg), RunFolder(four), llms)
     a, b = results(one), results(four)
     assert set(a) == set(b) and len(a) == 4
     for task_id in a:
@@ -59,8 +59,8 @@ def test_ray_backend_on_a_local_instance(fake, tmp_path):
     pytest.importorskip("ray")
     cfg = cfg_for(fake, tmp_path, "rollout/backend=ray", "rollout.workers=2",
                   "rollout.backend.num_cpus=2")  # fmt: skip
-    with LLMSession(cfg, tmp_path / "run") as llms:
-        table = rollout(cfg, RunFolder(tmp_path / "run"), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path / "run"), llms).table
     rows = results(tmp_path / "run")
     assert len(rows) == 4 and table.loc["all", "tasks"] == 4
     assert all(r["score"] == 1.0 for r in rows.values())  # the scripted agent solves them
@@ -90,6 +90,6 @@ def test_the_rollout_calls_the_models_its_own_config_names(fake, tmp_path):
         opened = cfg_for(fake, tmp_path, "rollout.limit=1")
         run = cfg_for(fake, tmp_path, "rollout.limit=1", "llm.cache.enabled=false",
                       f"llm.agent.base_url={other.base_url}")  # fmt: skip
-        with LLMSession(opened, tmp_path / "run") as llms:
-            rollout(run, RunFolder(tmp_path / "run"), llms)
+        with LLMSession(ModelSettings.of(opened), tmp_path / "run") as llms:
+            rollout(RolloutSpec.of(run), RunFolder(tmp_path / "run"), llms)
         assert other.requests and not fake.requests

@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
-from acon.rollout import RolloutStopped, rollout
+from acon.rollout import RolloutSpec, RolloutStopped, rollout
 from acon.run_folder import RunFolder
 from environments.facts.config import FactsConfig
 from environments.facts.env import FactsEnv
@@ -39,8 +39,8 @@ class Outage:
 
 
 def run(cfg, folder):
-    with LLMSession(cfg, folder.path) as llms:
-        return rollout(cfg, folder, llms)
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
+        return rollout(RolloutSpec.of(cfg), folder, llms)
 
 
 def config(fake, tmp_path, *more):

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
-from acon.rollout import rollout
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from tests.rollout.test_resume import Slow
 from tests.support import scripted_overrides
@@ -19,8 +19,8 @@ TIMINGS = ("agent_latency_s", "compressor_latency_s", "agent_wait_s", "compresso
 
 
 def run(cfg, folder: RunFolder) -> dict[str, dict]:
-    with LLMSession(cfg, folder.path) as llms:
-        rollout(cfg, folder, llms)
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
+        rollout(RolloutSpec.of(cfg), folder, llms)
     return {r["task_id"]: r for r in folder.rows()}
 
 

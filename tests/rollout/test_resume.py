@@ -17,9 +17,9 @@ import pytest
 
 from acon.composition import compose
 from acon.errors import AconError
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
-from acon.rollout import rollout
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from environments.facts.config import FactsConfig
 from environments.facts.env import FactsEnv
@@ -107,8 +107,8 @@ def test_more_tasks_or_workers_resume_the_same_config(fake, tmp_path):
     base = scripted_overrides(fake, tmp_path, "compression/history=guideline")
     for more in (["rollout.limit=2"], ["rollout.limit=4", "rollout.workers=2"]):
         cfg = compose([*base, *more])
-        with LLMSession(cfg, folder.path) as llms:
-            result = rollout(cfg, folder, llms)
+        with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
+            result = rollout(RolloutSpec.of(cfg), folder, llms)
     assert len(result.finished) == 4
     assert len((folder.path / "results.jsonl").read_text().splitlines()) == 4  # none redone
 
@@ -117,11 +117,11 @@ def test_force_adds_the_rows_and_the_folder_records_the_mix(fake, tmp_path):
     folder = RunFolder(tmp_path / "run")
     first = compose(scripted_overrides(fake, tmp_path, "rollout.limit=1", "agent.max_steps=7"))
     other = scripted_overrides(fake, tmp_path, "rollout.limit=2", "agent.max_steps=9")
-    with LLMSession(first, folder.path) as llms:
-        rollout(first, folder, llms)
+    with LLMSession(ModelSettings.of(first), folder.path) as llms:
+        rollout(RolloutSpec.of(first), folder, llms)
         with pytest.raises(AconError, match=r"agent\.max_steps: 7 -> 9"):
-            rollout(compose(other), folder, llms)
-        rollout(compose([*other, "rollout.resume=force"]), folder, llms)
+            rollout(RolloutSpec.of(compose(other)), folder, llms)
+        rollout(RolloutSpec.of(compose([*other, "rollout.resume=force"])), folder, llms)
     assert len(folder.finished()) == 2
     (mix,) = folder.fingerprint()["forced_over"]
     assert mix["changes"] == ["agent.max_steps: 7 -> 9"]

@@ -10,8 +10,15 @@ import pytest
 import acon
 from acon.composition import compose
 from acon.guidelines import SHIPPED, GuidelineStore
+from acon.rollout import RolloutSpec
 from acon.rollout import store as rollout_store
-from acon.rollout.store import RolloutStore, reuse_key
+from acon.rollout.store import RolloutStore
+from acon.rollout.store import reuse_key as spec_key
+
+
+def reuse_key(cfg):
+    return spec_key(RolloutSpec.of(cfg))
+
 
 BASE = ["compression/history=guideline"]
 
@@ -119,7 +126,7 @@ def test_prompt_templates_the_harness_and_rows_versions_count(tmp_path, monkeypa
 
 
 def test_the_store_folder_shows_what_its_key_covers(tmp_path):
-    folder = RolloutStore(tmp_path).folder(compose(BASE))
+    folder = RolloutStore(tmp_path).folder(RolloutSpec.of(compose(BASE)))
     identity = (folder.path / "identity.json").read_text()
     assert folder.path.name == reuse_key(compose(BASE))
     for part in ('"harness"', '"prompts"', '"text_sha"', '"agent"', '"compressor"'):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from acon.composition import compose
 from acon.guidelines import GuidelineStore
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.optimize import optimize
 from acon.run_folder import RunFolder
 from acon.tracking import LiveOptimization, load_registered_guideline, log_optimization
@@ -17,7 +17,7 @@ def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fak
     cfg = compose([*optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
                    *tracking_overrides(store)])  # fmt: skip
     folder = RunFolder(tmp_path / "run")
-    with LLMSession(cfg, folder.path) as llms:
+    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         report = optimize(cfg, llms, folder)
     run_id = log_optimization(cfg, folder, report)
 
@@ -70,7 +70,10 @@ def test_candidates_appear_in_mlflow_as_they_are_evaluated(fake, store, tmp_path
     client = mlflow_client(store[0])
     seen = []
 
-    with LLMSession(cfg, folder.path) as llms, LiveOptimization(cfg, folder) as live:
+    with (
+        LLMSession(ModelSettings.of(cfg), folder.path) as llms,
+        LiveOptimization(cfg, folder) as live,
+    ):
 
         def on_candidate():
             live.candidate()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from acon.tracking import LiveRollout, log_rollout
 from acon.tracking.store import mlflow_client
@@ -18,8 +18,8 @@ from tests.support import scripted_overrides, tracking_overrides
 
 
 def run_rollout(cfg, run_dir):
-    with LLMSession(cfg, run_dir) as llms:
-        return rollout(cfg, RunFolder(run_dir), llms).table
+    with LLMSession(ModelSettings.of(cfg), run_dir) as llms:
+        return rollout(RolloutSpec.of(cfg), RunFolder(run_dir), llms).table
 
 
 def artifact_paths(client, run_id, path=None):
@@ -110,17 +110,20 @@ def test_a_rollout_is_live_in_mlflow_and_a_resume_continues_its_run(fake, store,
 
     folder = RunFolder(run_dir)
     with (
-        LLMSession(cfg, run_dir) as llms,
+        LLMSession(ModelSettings.of(cfg), run_dir) as llms,
         pytest.raises(KeyboardInterrupt),
         LiveRollout(cfg, folder) as live,
     ):
-        rollout(cfg, folder, llms, on_row=interrupt_after_the_first(live))
+        rollout(RolloutSpec.of(cfg), folder, llms, on_row=interrupt_after_the_first(live))
     assert seen == [("RUNNING", [(0, 1.0)])]  # visible while the rollout ran
     (first,) = client.search_runs([run_experiment(client)])
     assert first.info.status == "KILLED"
 
-    with LLMSession(cfg, run_dir) as llms, LiveRollout(cfg, RunFolder(run_dir)) as live:
-        rollout(cfg, RunFolder(run_dir), llms, on_row=live.task)
+    with (
+        LLMSession(ModelSettings.of(cfg), run_dir) as llms,
+        LiveRollout(cfg, RunFolder(run_dir)) as live,
+    ):
+        rollout(RolloutSpec.of(cfg), RunFolder(run_dir), llms, on_row=live.task)
     (run,) = client.search_runs([run_experiment(client)])
     assert run.info.run_id == first.info.run_id and run.info.status == "FINISHED"
     history = client.get_metric_history(run.info.run_id, "task/score")

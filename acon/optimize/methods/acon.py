@@ -147,7 +147,7 @@ class AconMethod(OptimizerMethod):
     # -- the loop -------------------------------------------------------------------------
 
     def run(self, cfg: Any) -> OptimizationReport:
-        env = make_env(cfg)
+        env = make_env(cfg.env)
         self.tasks = env.tasks(self.opt.split)[: self.opt.n_tasks]
         env.close()
         self.instructions = {t.id: t.instruction for t in self.tasks}

@@ -181,7 +181,7 @@ class GepaMethod(OptimizerMethod):
         import gepa
 
         opt = self.opt
-        env = make_env(cfg)
+        env = make_env(cfg.env)
         tasks = env.tasks(opt.split)[: opt.n_tasks]
         env.close()
         evaluator = CandidateEvaluator(cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split)

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 
 pytestmark = pytest.mark.integration
@@ -31,8 +31,8 @@ def test_a_generated_task_rolls_out_with_the_local_model(
         "rollout.split=train",
         "rollout.task_ids=[gnote_1]",
     ])  # fmt: skip
-    with LLMSession(cfg, tmp_path) as llms:
-        table = rollout(cfg, RunFolder(tmp_path), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result
     events = [json.loads(x) for x in (tmp_path / "trajectories/gnote_1.jsonl").open()]

@@ -67,7 +67,7 @@ def test_config_builds_the_env_with_the_papers_thresholds(officebench_dir):
     assert cfg.agent.max_steps == 20
     from acon.rollout import make_env
 
-    env = make_env(cfg)
+    env = make_env(cfg.env)
     assert isinstance(env, OfficeBenchEnv) and env.data.root.resolve() == officebench_dir.resolve()
     names = [t.name for t in env.tools()]
     assert names[-2:] == ["shell", "finish"] and len(set(names)) == len(names)

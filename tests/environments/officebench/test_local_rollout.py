@@ -8,8 +8,8 @@ import json
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 
 pytestmark = pytest.mark.integration
@@ -26,8 +26,8 @@ def test_one_subtask_with_the_local_model(local_llm_ready, officebench_dir, tmp_
         "llm.agent.timeout_s=1800",  # a loaded 2-core machine took 290 s for the first step
         "rollout.task_ids=[1-13-0]",  # a yes/no question over an Excel course list
     ])  # fmt: skip
-    with LLMSession(cfg, tmp_path) as llms:
-        table = rollout(cfg, RunFolder(tmp_path), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result
     assert row["task_id"] == "1-13-0" and row["difficulty"] == "1"

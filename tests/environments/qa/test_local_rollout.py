@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 
 pytestmark = pytest.mark.integration
@@ -30,8 +30,8 @@ def test_one_qa_task_with_the_local_model(local_llm_ready, tmp_path, record_prop
     ])  # fmt: skip
     if not Path(cfg.env.data_dir).is_dir():
         pytest.fail(f"the NQ data folder {cfg.env.data_dir} is missing")
-    with LLMSession(cfg, tmp_path) as llms:
-        table = rollout(cfg, RunFolder(tmp_path), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     assert table.loc["all", "tasks"] == 1
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result

@@ -29,7 +29,7 @@ def element(observation: str, role: str, name: str) -> int:
 
 @pytest.fixture
 def env(chromium_ready):
-    env = make_env(compose(["env=webvoyager_local"]))
+    env = make_env(compose(["env=webvoyager_local"]).env)
     yield env
     env.close()
     assert not env.browser.running
@@ -122,7 +122,9 @@ def test_live_task_path_judged_on_the_real_final_page(chromium_ready):
     with SiteServer(HERE / "sites") as server:
         client = ScriptedClient([{"reasoning": "The page shows 14.50.", "success": True}])
         layer = type("Layer", (), {"client": lambda self, role: client})()
-        env = make_env(compose(["env=webvoyager", "env.browser.settle_ms=300"]), Services(layer))
+        env = make_env(
+            compose(["env=webvoyager", "env.browser.settle_ms=300"]).env, Services(layer)
+        )
         try:
             live = Task("Shop--0", "Find the price of The Quiet Orbit.", "Shop", {
                 "source": "webvoyager", "web": f"{server.url}/bookshop/book-quiet-orbit.html",

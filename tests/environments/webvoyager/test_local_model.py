@@ -8,8 +8,8 @@ import json
 import pytest
 
 from acon.composition import compose
-from acon.llm import LLMSession
-from acon.rollout import rollout
+from acon.llm import LLMSession, ModelSettings
+from acon.rollout import RolloutSpec, rollout
 from acon.run_folder import RunFolder
 from environments.webvoyager.judge import Judge
 from tests.environments.webvoyager.conftest import chromium_descendants
@@ -25,8 +25,8 @@ def test_local_site_task_with_the_local_model(local_llm_ready, chromium_ready, t
         "llm.agent.max_tokens=150",
         "rollout.task_ids=[weather-bergen-thursday]",
     ])  # fmt: skip
-    with LLMSession(cfg, tmp_path) as llms:
-        table = rollout(cfg, RunFolder(tmp_path), llms).table
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+        table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     assert chromium_descendants() == [], "the rollout left Chromium running"
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result
@@ -47,7 +47,7 @@ def test_local_site_task_with_the_local_model(local_llm_ready, chromium_ready, t
 
 def test_judge_verdict_from_the_local_model(local_cfg, tmp_path):
     """The judge's schema-constrained verdict comes back parseable from llama.cpp."""
-    with LLMSession(local_cfg, tmp_path) as llms:
+    with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         verdict = Judge(llms.client("judge"))(
             task="What is the price of the book 'The Quiet Orbit'?",
             website="https://books.example/",

@@ -73,7 +73,7 @@ def test_missing_or_broken_data_names_the_fix(tmp_path):
 
 
 def test_config_builds_the_env_without_starting_a_browser(data_dir):
-    env = make_env(compose(["env=webvoyager"]))
+    env = make_env(compose(["env=webvoyager"]).env)
     assert isinstance(env, WebVoyagerEnv) and env.finish_tool == "answer"
     assert len(env.tasks("test")) == 568 and len(env.tasks("all")) == 643
     assert not env.browser.running
@@ -86,7 +86,7 @@ def test_config_builds_the_env_without_starting_a_browser(data_dir):
 
 def test_local_tasks_point_at_shipped_pages():
     cfg = compose(["env=webvoyager_local"])
-    env = make_env(cfg)
+    env = make_env(cfg.env)
     assert env.task_source == "local" and env.name == "webvoyager_local"
     tasks = env.tasks("test")
     assert len(tasks) == len(load_local(HERE / "sites")) == 7

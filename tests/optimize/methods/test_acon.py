@@ -11,7 +11,7 @@ import pytest
 from acon.composition import compose
 from acon.errors import AconError
 from acon.guidelines import GuidelineStore, load_guideline
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
 from acon.llm.usage import BudgetExceeded
 from acon.optimize import optimize as run_optimizer
@@ -28,7 +28,7 @@ def config(fake, tmp_path, *overrides):
 
 
 def optimize(cfg, run_dir):
-    with LLMSession(cfg, run_dir) as llms:
+    with LLMSession(ModelSettings.of(cfg), run_dir) as llms:
         report = run_optimizer(cfg, llms, RunFolder(run_dir))
         return report.to_dict(), llms.ledger.total()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from acon.composition import compose
 from acon.estimate.plan import estimate
 from acon.guidelines import GuidelineStore, load_guideline
-from acon.llm import LLMSession
+from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
 from acon.optimize import optimize
 from acon.run_folder import RunFolder
@@ -22,7 +22,7 @@ def gepa_config(fake, tmp_path):
 
 def run_gepa(fake, tmp_path):
     cfg = gepa_config(fake, tmp_path)
-    with LLMSession(cfg, tmp_path / "run") as llms:
+    with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
         return optimize(cfg, llms, RunFolder(tmp_path / "run"))
 
 

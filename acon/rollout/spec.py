@@ -1,0 +1,111 @@
+"""What a rollout runs, typed and resolved once at the command's edge (`RolloutSpec.of`):
+the benchmark, the agent, each kind's strategy with its guideline's text pinned, which
+tasks, the models, and how the run goes (workers, backend, stop rule, resume). The
+rollout, its backends (threads and Ray actors), the rollout store's key and the resume
+check see this and nothing else of the composed config."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig
+
+from acon.agent.config import AgentConfig
+from acon.compression.base import StrategyConfig
+from acon.compression.labels import method_of
+from acon.config.build import typed
+from acon.config.naming import benchmark_name, flatten, to_plain
+from acon.environment import EnvConfig, Task
+from acon.errors import AconError
+from acon.guidelines import KINDS
+from acon.guidelines.store import resolve
+from acon.llm.session import ModelSettings
+from acon.rollout.config import RolloutConfig
+
+
+@dataclass(frozen=True)
+class TaskSelection:
+    """Which tasks of a split run: `task_ids` when given, else the first `limit` (None:
+    all). The one setting is `rollout.limit` / `rollout.task_ids`; a verb that picks its
+    own tasks (acon-main's test arms, the optimizer's rollouts) makes its own selection."""
+
+    split: str
+    limit: int | None = None
+    task_ids: tuple[str, ...] | None = None
+
+    def select(self, tasks: list[Task]) -> list[Task]:
+        if self.task_ids:
+            by_id = {t.id: t for t in tasks}
+            missing = [i for i in self.task_ids if i not in by_id]
+            if missing:
+                raise AconError(f"Unknown task id(s) {', '.join(missing)}: fix rollout.task_ids.")
+            return [by_id[i] for i in self.task_ids]
+        return tasks[: self.limit] if self.limit else tasks
+
+
+@dataclass(frozen=True)
+class RolloutSpec:
+    benchmark: str
+    env: EnvConfig  # the benchmark's own schema
+    agent: AgentConfig
+    strategies: dict[str, StrategyConfig]  # kind -> strategy; a guideline's text pinned
+    tasks: TaskSelection
+    models: ModelSettings
+    run: RolloutConfig  # workers, backend, stop rule, resume, seeds
+    config: dict[str, Any]  # the composed config, resolved, as the run folder records it
+
+    @classmethod
+    def of(cls, cfg: DictConfig) -> RolloutSpec:
+        """The rollout a composed config describes (`rollout.split`, `.limit`, `.task_ids`
+        select its tasks)."""
+        run: RolloutConfig = typed(cfg.rollout)
+        ids = tuple(run.task_ids) if run.task_ids else None
+        return cls(
+            benchmark=benchmark_name(cfg),
+            env=typed(cfg.env),
+            agent=typed(cfg.agent),
+            strategies={kind: _pinned(kind, typed(cfg.compression[kind])) for kind in KINDS},
+            tasks=TaskSelection(str(run.split), run.limit, ids),
+            models=ModelSettings.of(cfg),
+            run=run,
+            config=to_plain(cfg),
+        )
+
+    @property
+    def label(self) -> str:
+        """The row label of this rollout's method (acon.compression.labels)."""
+        return method_of(flatten({
+            "compression": {k: dataclasses.asdict(s) for k, s in self.strategies.items()},
+            "agent": dataclasses.asdict(self.agent),
+        }))  # fmt: skip
+
+    def guidelines_used(self) -> list[dict[str, Any]]:
+        """The guideline each kind's strategy follows: kind, name, version, text and its
+        sha, for the run's record and the report."""
+        from acon.guidelines.lineage import text_sha
+
+        used = []
+        for kind, config in self.strategies.items():
+            ref = getattr(config, "guideline", None)
+            if ref is not None:
+                used.append({"kind": kind, "name": ref.name, "version": _number(ref.version),
+                             "text_sha": text_sha(ref.text), "text": ref.text})  # fmt: skip
+        return used
+
+
+def _pinned(kind: str, strategy: StrategyConfig) -> StrategyConfig:
+    """`strategy` with its guideline (if it follows one) read once: its version number and
+    text fixed, so every reader in the run (the compressor, the key, the record) sees the
+    same text even if the store's `latest` or `best` moves meanwhile."""
+    ref = getattr(strategy, "guideline", None)
+    if ref is None or ref.text is not None:
+        return strategy
+    guideline = resolve(kind, ref)
+    pinned = dataclasses.replace(ref, version=str(guideline.version), text=guideline.text)
+    return dataclasses.replace(strategy, guideline=pinned)  # type: ignore[call-arg]
+
+
+def _number(version: str) -> int | str:
+    return int(version) if str(version).isdigit() else version
