@@ -10,13 +10,12 @@ agent's history is re-counted every step, and its old messages must not cost aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from typing import Any
-
 import importlib.machinery
 import importlib.util
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 ENCODING = "cl100k_base"
 # OpenAI's documented chat framing: 3 tokens per message, 3 to prime the reply.
