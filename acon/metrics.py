@@ -86,15 +86,25 @@ def task_metrics(record: TaskRecord) -> dict[str, Any]:
         "compressor_wall_s": sum(c.wall_s for c in record.compressions),
         "task_wall_s": record.wall_s,
         "format_errors": record.format_errors,
-        **{MEASURE + name: value if failure is None else None
-           for name, value in record.measures.items()},
-    }  # fmt: skip
+        **{
+            MEASURE + name: value if failure is None else None
+            for name, value in record.measures.items()
+        },
+    }
 
 
 SUMMARY_COLUMNS = [
-    "score", "success", "steps", "peak_tokens", "peak_tokens_with_system", "dependency",
-    "compressor_calls", "compressor_failures", "agent_cost_usd", "compressor_cost_usd",
-]  # fmt: skip
+    "score",
+    "success",
+    "steps",
+    "peak_tokens",
+    "peak_tokens_with_system",
+    "dependency",
+    "compressor_calls",
+    "compressor_failures",
+    "agent_cost_usd",
+    "compressor_cost_usd",
+]
 
 
 def finished_rows(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -109,8 +119,11 @@ def scenario_goal_completion(rows: Iterable[Mapping[str, Any]]) -> float:
     by_scenario: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         by_scenario[row["scenario"]].append(row)
-    known = [all(bool(r["success"]) for r in tasks) for tasks in by_scenario.values()
-             if len(finished_rows(tasks)) == len(tasks)]  # fmt: skip
+    known = [
+        all(bool(r["success"]) for r in tasks)
+        for tasks in by_scenario.values()
+        if len(finished_rows(tasks)) == len(tasks)
+    ]
     return sum(known) / len(known) if known else math.nan
 
 

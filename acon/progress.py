@@ -28,8 +28,15 @@ def live() -> bool:
 
 def bar(total: int, desc: str, unit: str = "task") -> tqdm:
     """A bar on a terminal, a silent counter otherwise."""
-    return tqdm(total=total, desc=desc, unit=unit, disable=not live(), leave=False,
-                dynamic_ncols=True, file=sys.stderr)  # fmt: skip
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=not live(),
+        leave=False,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
 
 
 @contextlib.contextmanager

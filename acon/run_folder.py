@@ -102,8 +102,13 @@ class RunFolder:
         for number, why in bad:
             if (str(path), number) not in _warned:
                 _warned.add((str(path), number))
-                log.warning("Skipped line %d of %s (%s): its task counts as not run and runs "
-                            "again on resume.", number, path, why)  # fmt: skip
+                log.warning(
+                    "Skipped line %d of %s (%s): its task counts as not run and runs "
+                    "again on resume.",
+                    number,
+                    path,
+                    why,
+                )
         latest: dict[str, dict[str, Any]] = {}
         for row in rows:
             latest[row["task_id"]] = row
@@ -193,8 +198,11 @@ class RunFolder:
 
     def config_files(self) -> dict[str, str]:
         """The texts of the files that record this run's config (CONFIG_FILES), by path."""
-        return {name: (self.path / name).read_text(encoding="utf-8")
-                for name in CONFIG_FILES if (self.path / name).is_file()}  # fmt: skip
+        return {
+            name: (self.path / name).read_text(encoding="utf-8")
+            for name in CONFIG_FILES
+            if (self.path / name).is_file()
+        }
 
     def restore_config_files(self) -> None:
         """Put back the config files kept in the fingerprint: a command refused on this
@@ -315,9 +323,17 @@ class RunFolder:
 
     def record_files(self) -> list[Path]:
         """The run's record files that exist (results, summaries, calls, optimizer)."""
-        names = ("results.jsonl", "summary.md", "summary.csv", "llm_calls.jsonl", "usage.json",
-                 "estimate.json", "estimate_vs_actual.md", "optimizer_report.json",
-                 "optimizer_state.json")  # fmt: skip
+        names = (
+            "results.jsonl",
+            "summary.md",
+            "summary.csv",
+            "llm_calls.jsonl",
+            "usage.json",
+            "estimate.json",
+            "estimate_vs_actual.md",
+            "optimizer_report.json",
+            "optimizer_state.json",
+        )
         return [self.path / n for n in names if (self.path / n).is_file()]
 
     @staticmethod

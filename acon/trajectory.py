@@ -157,6 +157,7 @@ def context_per_step(trajectories: Path) -> list[dict[str, Any]]:
     for path in sorted(Path(trajectories).glob("*.jsonl")):
         for event in read_events(path):
             if event["event"] == "agent_call":
-                rows.append({"task_id": path.stem, "step": event["step"],
-                             "in_tokens": event["in_tokens"]})  # fmt: skip
+                rows.append(
+                    {"task_id": path.stem, "step": event["step"], "in_tokens": event["in_tokens"]}
+                )
     return rows

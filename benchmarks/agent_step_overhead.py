@@ -69,9 +69,13 @@ def run(steps: int, history: object, folder: Path) -> float:
     writer = TrajectoryWriter(folder / f"{steps}.jsonl")
     start = time.perf_counter()
     record = run_task(
-        env, task, client, history=history, writer=writer,
+        env,
+        task,
+        client,
+        history=history,
+        writer=writer,
         agent=AgentConfig(max_steps=steps, context=ContextConfig(history_threshold_tokens=4096)),
-    )  # fmt: skip
+    )
     elapsed = time.perf_counter() - start
     writer.close()
     assert len(record.steps) == steps

@@ -42,8 +42,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--out", default=None, help="keep the two rollouts here")
     args, overrides = parser.parse_known_args()
-    cfg = compose([*overrides, f"rollout.limit={args.tasks}", "rollout.split=train",
-                   "tracking=off"])  # fmt: skip
+    cfg = compose(
+        [*overrides, f"rollout.limit={args.tasks}", "rollout.split=train", "tracking=off"]
+    )
     base_cfg = with_compression(cfg, history=NoHistoryCompression())
     start_cfg = with_guideline(cfg, "history", typed(cfg.optimizer).start)
     out = Path(args.out or tempfile.mkdtemp(prefix="acon-signal-"))
@@ -60,9 +61,11 @@ def main() -> None:
     n = len(base)
     print(f"\nsetting: {' '.join(overrides) or '(defaults)'}")
     print(f"rollouts in {out}, {minutes:.1f} min")
-    print("| tasks | success (none) | success (start) | score (none) | score (start) "
-          "| compressions/task | compressor replies parsed | contrastive (success lost) "
-          "| contrastive (score drop) |")  # fmt: skip
+    print(
+        "| tasks | success (none) | success (start) | score (none) | score (start) "
+        "| compressions/task | compressor replies parsed | contrastive (success lost) "
+        "| contrastive (score drop) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---|---|")
     print(
         f"| {n} | {sum(r['success'] for r in base.values()) / n:.2f} "

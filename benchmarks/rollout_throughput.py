@@ -40,15 +40,30 @@ from tests.support.brain import brain  # noqa: E402
 
 
 def overrides(target: str, workers: int, tasks: int, base_url: str | None) -> list[str]:
-    common = [f"rollout.workers={workers}", f"rollout.limit={tasks}", "llm.cache.enabled=false",
-              "tracking=off", "rollout.split=train"]  # fmt: skip
+    common = [
+        f"rollout.workers={workers}",
+        f"rollout.limit={tasks}",
+        "llm.cache.enabled=false",
+        "tracking=off",
+        "rollout.split=train",
+    ]
     if target == "local":
         model = "qwen2.5-coder-1.5b"
-        return ["+experiment=quickstart", "compression/history=none",
-                f"llm.agent.base_url=local://{model}", f"llm.agent.model={model}",
-                f"llm.server.parallel={workers}", *common]  # fmt: skip
-    return [f"llm.common.base_url={base_url}", "llm.common.model=scripted",
-            "llm.common.max_concurrency=8", "env.n_tasks=200", *common]  # fmt: skip
+        return [
+            "+experiment=quickstart",
+            "compression/history=none",
+            f"llm.agent.base_url=local://{model}",
+            f"llm.agent.model={model}",
+            f"llm.server.parallel={workers}",
+            *common,
+        ]
+    return [
+        f"llm.common.base_url={base_url}",
+        "llm.common.model=scripted",
+        "llm.common.max_concurrency=8",
+        "env.n_tasks=200",
+        *common,
+    ]
 
 
 def measure(target: str, workers: int, tasks: int, base_url: str | None) -> tuple[float, float]:
@@ -98,8 +113,10 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|")
     base = rows[0][1]
     for w, seconds, score in rows:
-        print(f"| {w} | {seconds:.1f} | {tasks / seconds * 60:.2f} | {base / seconds:.2f}x "
-              f"| {score:.3f} |")  # fmt: skip
+        print(
+            f"| {w} | {seconds:.1f} | {tasks / seconds * 60:.2f} | {base / seconds:.2f}x "
+            f"| {score:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -42,14 +42,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
-    times: dict[str, list[float]] = {"acon-rollout --help": [], "one task, tracking=off": [],
-                                     "one task, local MLflow store": []}  # fmt: skip
+    times: dict[str, list[float]] = {
+        "acon-rollout --help": [],
+        "one task, tracking=off": [],
+        "one task, local MLflow store": [],
+    }
     with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(default=brain) as fake:
         work = Path(tmp)
-        store = [f"tracking.uri=sqlite:///{work}/mlflow.db",
-                 f"tracking.artifacts_dir={work}/artifacts"]  # fmt: skip
-        timed([*scripted_overrides(fake, work / "made"), "rollout.limit=1", *store,
-               f"hydra.run.dir={work}/made"], work)  # fmt: skip
+        store = [
+            f"tracking.uri=sqlite:///{work}/mlflow.db",
+            f"tracking.artifacts_dir={work}/artifacts",
+        ]
+        timed(
+            [
+                *scripted_overrides(fake, work / "made"),
+                "rollout.limit=1",
+                *store,
+                f"hydra.run.dir={work}/made",
+            ],
+            work,
+        )
         for i in range(repeats):
             times["acon-rollout --help"].append(timed(["--help"], work))
             common = [*scripted_overrides(fake, work / str(i)), "rollout.limit=1"]
@@ -59,8 +71,10 @@ def main() -> None:
                 timed([*common, *store, f"hydra.run.dir={work}/on-{i}"], work)
             )
     for what, took in times.items():
-        print(f"{what}: median {statistics.median(took):.2f} s "
-              f"(min {min(took):.2f}, max {max(took):.2f}, n={len(took)})")  # fmt: skip
+        print(
+            f"{what}: median {statistics.median(took):.2f} s "
+            f"(min {min(took):.2f}, max {max(took):.2f}, n={len(took)})"
+        )
 
 
 if __name__ == "__main__":

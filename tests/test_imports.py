@@ -81,8 +81,9 @@ def test_the_packages_form_layers():
     graph = nx.DiGraph()
     for path in files:
         name = module_name(path)
-        for target in imports(ast.parse(path.read_text(encoding="utf-8")), name,
-                              path.name == "__init__.py", known):  # fmt: skip
+        for target in imports(
+            ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py", known
+        ):
             if subsystem(target) != subsystem(name):
                 graph.add_edge(subsystem(name), subsystem(target))
     cycles = sorted(nx.simple_cycles(graph), key=len)

@@ -10,20 +10,58 @@ from acon.trajectory import AgentStep, CompressorCall, Failure, TaskRecord
 
 def record(task_id="t1", difficulty="1", score=1.0):
     steps = [
-        AgentStep(1, in_tokens=1000, system_tokens=200, out_tokens=50, provider_in=1100,
-                  cost_usd=0.01, latency_s=1.5),
-        AgentStep(2, in_tokens=1500, system_tokens=200, out_tokens=100, provider_in=1650,
-                  cost_usd=0.02, latency_s=2.0),
-        AgentStep(3, in_tokens=900, system_tokens=200, out_tokens=20, provider_in=990,
-                  cost_usd=0.005, latency_s=0.5),
-    ]  # fmt: skip
+        AgentStep(
+            1,
+            in_tokens=1000,
+            system_tokens=200,
+            out_tokens=50,
+            provider_in=1100,
+            cost_usd=0.01,
+            latency_s=1.5,
+        ),
+        AgentStep(
+            2,
+            in_tokens=1500,
+            system_tokens=200,
+            out_tokens=100,
+            provider_in=1650,
+            cost_usd=0.02,
+            latency_s=2.0,
+        ),
+        AgentStep(
+            3,
+            in_tokens=900,
+            system_tokens=200,
+            out_tokens=20,
+            provider_in=990,
+            cost_usd=0.005,
+            latency_s=0.5,
+        ),
+    ]
     compressions = [
-        CompressorCall("history", 2, "guideline", True, 1400, 600, provider_in=1500,
-                       provider_out=120, cost_usd=0.003, latency_s=0.75),
+        CompressorCall(
+            "history",
+            2,
+            "guideline",
+            True,
+            1400,
+            600,
+            provider_in=1500,
+            provider_out=120,
+            cost_usd=0.003,
+            latency_s=0.75,
+        ),
         CompressorCall("observation", 3, "guideline", False, 900, 900, error="bad"),
-    ]  # fmt: skip
-    return TaskRecord(task_id, difficulty, steps, compressions, score=score,
-                      success=score == 1.0, end_reason="finish")  # fmt: skip
+    ]
+    return TaskRecord(
+        task_id,
+        difficulty,
+        steps,
+        compressions,
+        score=score,
+        success=score == 1.0,
+        end_reason="finish",
+    )
 
 
 def test_task_metrics_by_hand():

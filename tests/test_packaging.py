@@ -28,22 +28,53 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
     source = root / "source"  # what the wheel is built from, so no build/ lands in the checkout
     for part in ("acon", "environments"):
-        shutil.copytree(REPO_ROOT / part, source / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(
+            REPO_ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__")
+        )
     for part in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / part, source / part)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w",
-                    str(root / "dist"), str(source)], check=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(root / "dist"),
+            str(source),
+        ],
+        check=True,
+        timeout=600,
+    )
     (wheel,) = (root / "dist").glob("acon-*.whl")
-    data = {p.relative_to(source).as_posix() for part in ("acon", "environments")
-            for p in (source / part).rglob("*") if p.is_file() and p.suffix != ".py"}  # fmt: skip
+    data = {
+        p.relative_to(source).as_posix()
+        for part in ("acon", "environments")
+        for p in (source / part).rglob("*")
+        if p.is_file() and p.suffix != ".py"
+    }
     missing = data - set(zipfile.ZipFile(wheel).namelist())
     assert not missing, f"the wheel lacks {sorted(missing)[:5]}: fix pyproject's package-data"
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-                    "--no-deps", str(wheel)], check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     site = Path(subprocess.check_output([str(python), "-c", purelib], text=True).strip())
     (site / "acon_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -52,13 +83,24 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ACON_TRACKING_URI")}
-    return subprocess.run([str(bin_dir / args[0]), *args[1:]], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [str(bin_dir / args[0]), *args[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_wheel_is_what_runs(installed, tmp_path):
-    where = run(installed, tmp_path, "python", "-c", "import acon, environments; "
-                "print(acon.__file__); print(environments.__file__)")  # fmt: skip
+    where = run(
+        installed,
+        tmp_path,
+        "python",
+        "-c",
+        "import acon, environments; print(acon.__file__); print(environments.__file__)",
+    )
     assert where.returncode == 0, where.stderr
     for line in where.stdout.split():
         assert Path(line).is_relative_to(installed.parent), line
@@ -77,8 +119,14 @@ def test_a_scripted_rollout_runs_from_a_project_folder(installed, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     with FakeOpenAI(default=brain) as fake:
-        done = run(installed, project, "acon-rollout", "tracking=off", "rollout.limit=1",
-                   *scripted_overrides(fake, tmp_path))  # fmt: skip
+        done = run(
+            installed,
+            project,
+            "acon-rollout",
+            "tracking=off",
+            "rollout.limit=1",
+            *scripted_overrides(fake, tmp_path),
+        )
     assert done.returncode == 0, done.stderr[-3000:]
     (results,) = (project / "runs").glob("*/*/results.jsonl")
     (row,) = [json.loads(line) for line in results.read_text().splitlines()]

@@ -15,13 +15,18 @@ ACON_ROLLOUT = str(Path(sys.executable).parent / "acon-rollout")
 
 
 def rollout_cmd(fake, tmp_path, *more):
-    return [ACON_ROLLOUT, *scripted_overrides(fake, tmp_path), "rollout.limit=2",
-            "tracking=off", f"hydra.run.dir={tmp_path / 'run'}", *more]  # fmt: skip
+    return [
+        ACON_ROLLOUT,
+        *scripted_overrides(fake, tmp_path),
+        "rollout.limit=2",
+        "tracking=off",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        *more,
+    ]
 
 
 def test_piped_output_is_a_line_per_task_and_no_request_noise(fake, tmp_path):
-    done = subprocess.run(rollout_cmd(fake, tmp_path), capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(rollout_cmd(fake, tmp_path), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     console = done.stdout + done.stderr
     assert "[1/2] " in console and "[2/2] " in console and "mean score" in console
@@ -32,16 +37,21 @@ def test_piped_output_is_a_line_per_task_and_no_request_noise(fake, tmp_path):
 
 
 def test_dash_v_shows_the_libraries_lines_too(fake, tmp_path):
-    done = subprocess.run(rollout_cmd(fake, tmp_path, "-v"), capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        rollout_cmd(fake, tmp_path, "-v"), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "HTTP Request: POST" in done.stdout + done.stderr
 
 
 def test_on_a_terminal_a_live_bar_shows_tasks_score_tokens_and_cost(fake, tmp_path):
     controller, terminal = pty.openpty()
-    proc = subprocess.Popen(rollout_cmd(fake, tmp_path), stdout=terminal, stderr=terminal,
-                            env={**os.environ, "COLUMNS": "160"})  # fmt: skip
+    proc = subprocess.Popen(
+        rollout_cmd(fake, tmp_path),
+        stdout=terminal,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "160"},
+    )
     os.close(terminal)
     chunks = []
     while True:

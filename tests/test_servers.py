@@ -22,8 +22,7 @@ class HttpServer(ManagedServer):
         self.argv = argv
 
     def command(self, port):
-        return self.argv or [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
-                             str(port)]  # fmt: skip
+        return self.argv or [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)]
 
 
 def test_started_on_a_free_local_port_healthy_then_stopped(tmp_path):

@@ -42,8 +42,12 @@ def test_counts_and_clipping_match_the_reference_encoder():
     import bpe_openai
 
     reference = bpe_openai.get_encoding("cl100k_base")
-    texts = ["héllo wörld 日本語 🎉", "  spaces\n\n\ttabs", "def f(x):\n    return x**2\n",
-             (ROOT / "README.md").read_text()[:20000]]  # fmt: skip
+    texts = [
+        "héllo wörld 日本語 🎉",
+        "  spaces\n\n\ttabs",
+        "def f(x):\n    return x**2\n",
+        (ROOT / "README.md").read_text()[:20000],
+    ]
     for text in texts:
         assert count_text(text) == len(reference.encode(text))
     head_and_tail, cut = clip_tokens(texts[-1], 100)

@@ -73,8 +73,9 @@ class ActionPads:
 
         self._bm25s = bm25s
         self._index = bm25s.BM25()
-        self._index.index(bm25s.tokenize([p.instruction for p in pads], show_progress=False),
-                          show_progress=False)  # fmt: skip
+        self._index.index(
+            bm25s.tokenize([p.instruction for p in pads], show_progress=False), show_progress=False
+        )
 
     @classmethod
     def load(cls, config: ActionPadsConfig, benchmark: str, split: str) -> ActionPads | None:
@@ -127,8 +128,11 @@ def pads_of(folder: RunFolder, max_actions: int) -> list[ActionPad]:
             continue
         events = read_events(path)
         start = next((e for e in events if e["event"] == "start"), None)
-        actions = [{"name": e["name"], "arguments": e["arguments"]}
-                   for e in events if e["event"] == "action"]  # fmt: skip
+        actions = [
+            {"name": e["name"], "arguments": e["arguments"]}
+            for e in events
+            if e["event"] == "action"
+        ]
         if start is not None and 0 < len(actions) <= max_actions:
             pads.append(ActionPad(task_id, start["instruction"], actions))
     return pads

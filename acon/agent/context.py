@@ -49,11 +49,17 @@ log = logging.getLogger(__name__)
 
 
 class AgentContext:
-    def __init__(self, system: str, task: str, config: ContextConfig,
-                 history: HistoryStrategy | None = None,
-                 observation: ObservationStrategy | None = None,
-                 record: TaskRecord | None = None, writer: TrajectoryWriter | None = None,
-                 artifacts_dir: Path | None = None):  # fmt: skip
+    def __init__(
+        self,
+        system: str,
+        task: str,
+        config: ContextConfig,
+        history: HistoryStrategy | None = None,
+        observation: ObservationStrategy | None = None,
+        record: TaskRecord | None = None,
+        writer: TrajectoryWriter | None = None,
+        artifacts_dir: Path | None = None,
+    ):
         self.task, self.config = task, config
         self.history, self.observation = history, observation
         self.record = record if record is not None else TaskRecord(task_id="?")
@@ -139,8 +145,9 @@ class AgentContext:
             except LLMCallError as exc:  # the answer is in; an outage now changes nothing
                 assert self.observation is not None
                 before, wall = count_text(observed.observation), ended - observed.start
-                self._ended_with(exc, "observation", self.observation.name, observed.step,
-                                 before, wall)  # fmt: skip
+                self._ended_with(
+                    exc, "observation", self.observation.name, observed.step, before, wall
+                )
         job, self._pending = self._pending, None
         if job is not None:
             result, ended, _ = outcome(job.future, waited_from=None)
@@ -148,8 +155,9 @@ class AgentContext:
                 self._finish(job, result, ended, 0.0, splice=False)
             except LLMCallError as exc:
                 assert self.history is not None
-                self._ended_with(exc, "history", self.history.name, job.step, job.before,
-                                 ended - job.start)  # fmt: skip
+                self._ended_with(
+                    exc, "history", self.history.name, job.step, job.before, ended - job.start
+                )
         self.jobs.close()
 
     def _ended_with(
@@ -184,16 +192,26 @@ class AgentContext:
             _raise_unless_the_methods(result)
             self.recorder.failed("observation", name, job.step, before, wall, waited, result)
             return job.observation
-        text = self._offload(job.step, job.observation, result) if result.offloaded else (
-            result.text
-        )  # fmt: skip
-        spliced = (splice and self.config.background
-                   and self.window.replace_observation(job.step, text))  # fmt: skip
+        text = (
+            self._offload(job.step, job.observation, result) if result.offloaded else (result.text)
+        )
+        spliced = (
+            splice and self.config.background and self.window.replace_observation(job.step, text)
+        )
         payload: dict[str, Any] = {"input": job.observation, "output": text}
         if self.config.background:
             payload["background"] = {"spliced": spliced}
-        self.recorder.succeeded("observation", name, job.step, before, count_text(text), wall,
-                                waited, result.call, payload)  # fmt: skip
+        self.recorder.succeeded(
+            "observation",
+            name,
+            job.step,
+            before,
+            count_text(text),
+            wall,
+            waited,
+            result.call,
+            payload,
+        )
         return text
 
     def _offload(self, step: int, observation: str, result: CompressedObservation) -> str:
@@ -201,8 +219,14 @@ class AgentContext:
         FactSet; the handle and gist are what the context gets."""
         assert self.offloads is not None
         artifact, text, grew = self.offloads.put(observation, result.text, result.facts)
-        self.writer.event("artifact", step=step, id=artifact.id, tokens=artifact.tokens,
-                          text=artifact.text, facts=list(result.facts))  # fmt: skip
+        self.writer.event(
+            "artifact",
+            step=step,
+            id=artifact.id,
+            tokens=artifact.tokens,
+            text=artifact.text,
+            facts=list(result.facts),
+        )
         if grew:
             self.window.show_facts(self.offloads.facts)
         return text
@@ -226,16 +250,26 @@ class AgentContext:
     def _start(self, step: int) -> Compaction:
         assert self.history is not None
         w, settings = self.window, self.config
-        state = HistoryState(self.task, w.summary, list(w.turns), list(w.all_turns),
-                             settings.keep_last, settings.history_threshold_tokens)  # fmt: skip
+        state = HistoryState(
+            self.task,
+            w.summary,
+            list(w.turns),
+            list(w.all_turns),
+            settings.keep_last,
+            settings.history_threshold_tokens,
+        )
         job = Compaction(step, len(w.turns), self.history_tokens, time.perf_counter())
         self.jobs.start(job, self.history.compact, state)
         return job
 
     def _finish(
-        self, job: Compaction, result: Compacted | Exception, ended: float, waited: float,
+        self,
+        job: Compaction,
+        result: Compacted | Exception,
+        ended: float,
+        waited: float,
         splice: bool = True,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Record a compaction that has ended and, when `splice`, put its history in place
         of the turns it was given; turns added since it started stay raw after it."""
         assert self.history is not None
@@ -245,8 +279,9 @@ class AgentContext:
             if not isinstance(result, CompressionError | LLMCallError):
                 raise result
             _raise_unless_the_methods(result)
-            self.recorder.failed("history", self.history.name, job.step, job.before, wall,
-                                 waited, result)  # fmt: skip
+            self.recorder.failed(
+                "history", self.history.name, job.step, job.before, wall, waited, result
+            )
             return
         if result.detail.get("skipped"):
             return
@@ -270,8 +305,17 @@ class AgentContext:
                 "turns_added_meanwhile": [t.index for t in since],
             }
         after = self.history_tokens if splice else job.before
-        self.recorder.succeeded("history", self.history.name, job.step, job.before, after, wall,
-                                waited, result.call, payload)  # fmt: skip
+        self.recorder.succeeded(
+            "history",
+            self.history.name,
+            job.step,
+            job.before,
+            after,
+            wall,
+            waited,
+            result.call,
+            payload,
+        )
 
 
 def _raise_unless_the_methods(exc: Exception) -> None:

@@ -149,12 +149,23 @@ def run_task(
         if observation is not None and observation.offloads:
             tools = with_read_artifact(tools)
         prompt, offered = pads.offer(instruction) if pads else (instruction, [])
-        writer.event("start", task_id=task.id, difficulty=task.difficulty,
-                     instruction=instruction, action_pads=offered)  # fmt: skip
+        writer.event(
+            "start",
+            task_id=task.id,
+            difficulty=task.difficulty,
+            instruction=instruction,
+            action_pads=offered,
+        )
         ctx = AgentContext(
-            system_prompt(tools, env.finish_tool, env.example()), prompt, agent.context, history,
-            observation, record, writer, artifacts_dir=artifacts_dir,
-        )  # fmt: skip
+            system_prompt(tools, env.finish_tool, env.example()),
+            prompt,
+            agent.context,
+            history,
+            observation,
+            record,
+            writer,
+            artifacts_dir=artifacts_dir,
+        )
         try:
             stage = _loop(env, client, agent, ctx, tools, record, writer)
         finally:
@@ -166,8 +177,13 @@ def run_task(
         record.failure = failure_of(exc, stage)
         record.end_reason = ERRORED
         log.warning("Task %s errored (%s): %s", task.id, record.failure.stage, exc)
-        writer.event("error", stage=record.failure.stage, kind=record.failure.kind,
-                     message=record.failure.message, traceback=traceback.format_exc())  # fmt: skip
+        writer.event(
+            "error",
+            stage=record.failure.stage,
+            kind=record.failure.kind,
+            message=record.failure.message,
+            traceback=traceback.format_exc(),
+        )
         return record
     record.score, record.success = evaluation.score, evaluation.success
     record.measures = dict(evaluation.measures)
@@ -223,8 +239,12 @@ def _loop(
             action = parse_action(result, tools)
         except ValueError as exc:
             record.format_errors += 1
-            _add(ctx, step, result.text,
-                 f"Invalid reply: {exc}. Reply with one JSON object as described.")  # fmt: skip
+            _add(
+                ctx,
+                step,
+                result.text,
+                f"Invalid reply: {exc}. Reply with one JSON object as described.",
+            )
             continue
         writer.event("action", step=step, name=action.name, arguments=action.arguments)
         if ctx.artifacts is not None and action.name == READ_ARTIFACT.name:

@@ -16,32 +16,68 @@ class CompressionRecorder:
     def __init__(self, record: TaskRecord, writer: TrajectoryWriter):
         self.record, self.writer = record, writer
 
-    def succeeded(self, kind: str, strategy: str, step: int, before: int, after: int,
-                  wall: float, waited: float, call: ChatResult | None,
-                  payload: dict[str, Any]) -> None:  # fmt: skip
+    def succeeded(
+        self,
+        kind: str,
+        strategy: str,
+        step: int,
+        before: int,
+        after: int,
+        wall: float,
+        waited: float,
+        call: ChatResult | None,
+        payload: dict[str, Any],
+    ) -> None:
         if call is not None and call.cache_hit:
             wall, waited = as_live(wall, waited, call.latency_s)
             self.record.replayed_s += waited
         entry = CompressorCall(
-            kind=kind, step=step, strategy=strategy, ok=True, in_tokens=before, out_tokens=after,
+            kind=kind,
+            step=step,
+            strategy=strategy,
+            ok=True,
+            in_tokens=before,
+            out_tokens=after,
             provider_in=call.usage.prompt if call else 0,
             provider_cached=call.usage.cached_prompt if call else 0,
             provider_out=call.usage.completion if call else 0,
             # the model's own time (a cached reply keeps the live call's), else the wall's
             latency_s=call.latency_s if call else wall,
-            cost_usd=call.cost_usd if call else 0.0, wall_s=wall, waited_s=waited,
-        )  # fmt: skip
+            cost_usd=call.cost_usd if call else 0.0,
+            wall_s=wall,
+            waited_s=waited,
+        )
         if call is not None:
             payload = {**payload, "request": call.messages, "reply": call.text}
         self._add(entry, payload)
 
-    def failed(self, kind: str, strategy: str, step: int, before: int, wall: float,
-               waited: float, exc: Exception) -> None:  # fmt: skip
+    def failed(
+        self,
+        kind: str,
+        strategy: str,
+        step: int,
+        before: int,
+        wall: float,
+        waited: float,
+        exc: Exception,
+    ) -> None:
         """The context stays as it was: in and out tokens are the same."""
         log.warning("%s compression (%s) failed at step %d: %s", kind, strategy, step, exc)
-        self._add(CompressorCall(kind=kind, step=step, strategy=strategy, ok=False,
-                                 in_tokens=before, out_tokens=before, latency_s=wall,
-                                 error=str(exc), wall_s=wall, waited_s=waited), {})  # fmt: skip
+        self._add(
+            CompressorCall(
+                kind=kind,
+                step=step,
+                strategy=strategy,
+                ok=False,
+                in_tokens=before,
+                out_tokens=before,
+                latency_s=wall,
+                error=str(exc),
+                wall_s=wall,
+                waited_s=waited,
+            ),
+            {},
+        )
 
     def _add(self, entry: CompressorCall, payload: dict[str, Any]) -> None:
         self.record.compressions.append(entry)

@@ -57,8 +57,11 @@ def compile_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
                 out["compile"] = report.to_dict()
             if "export" in config.stages:
                 card = export(store.pairs(kept=True), config.export, export_dir)
-                log.info("Exported %s to %s", {k: v["examples"] for k, v in card["files"].items()},
-                         export_dir)  # fmt: skip
+                log.info(
+                    "Exported %s to %s",
+                    {k: v["examples"] for k, v in card["files"].items()},
+                    export_dir,
+                )
                 out["export"] = card
         finally:
             store.close()
@@ -78,17 +81,24 @@ def evaluate_stage(
         raise AconError(f"No evaluation set at {eval_set}: run the export stage first.")
     items = read_eval_set(eval_set, config.evaluate.limit)
     if not items:
-        log.warning("The evaluation set %s is empty (no pair was kept): nothing to evaluate.",
-                    eval_set)  # fmt: skip
+        log.warning(
+            "The evaluation set %s is empty (no pair was kept): nothing to evaluate.", eval_set
+        )
         return None
     if "reader" in config.verify.checks:
-        log.warning("The pairs were kept only where the reader role answered them "
-                    "(compilation.verify.checks has reader): evaluating that same "
-                    "model on them overstates it.")  # fmt: skip
+        log.warning(
+            "The pairs were kept only where the reader role answered them "
+            "(compilation.verify.checks has reader): evaluating that same "
+            "model on them overstates it."
+        )
     bar = progress.bar(len(items), "evaluate", unit="pair")
-    summary = evaluate(items, llms.client("reader"),
-                       llms.client("judge") if config.evaluate.judge else None,
-                       folder.path / "evaluate", on_item=lambda _: bar.update())  # fmt: skip
+    summary = evaluate(
+        items,
+        llms.client("reader"),
+        llms.client("judge") if config.evaluate.judge else None,
+        folder.path / "evaluate",
+        on_item=lambda _: bar.update(),
+    )
     bar.close()
     track_evaluation(cfg, folder, summary)
     print((folder.path / "evaluate" / "evaluation.md").read_text())
@@ -108,17 +118,26 @@ def track_evaluation(cfg: Any, folder: RunFolder, summary: dict[str, Any]) -> No
     if not cfg.tracking.get("experiment"):
         s = dataclasses.replace(s, experiment="acon/longcontext")
     reader = resolve_role(cfg.llm, "reader")
-    params = {"reader.model": reader.model, "reader.base_url": reader.base_url,
-              "pairs": str(summary["pairs"]), "eval_set": str(folder.path / "export")}  # fmt: skip
-    client, run_id = open_run(s, folder.path / "evaluate", verb="compile-evaluate",
-                              params=params)  # fmt: skip
-    metrics = {"pairs": summary["pairs"], "unparsed_replies": summary["unparsed_replies"],
-               "reader_cost_usd": summary["reader_cost_usd"]}  # fmt: skip
+    params = {
+        "reader.model": reader.model,
+        "reader.base_url": reader.base_url,
+        "pairs": str(summary["pairs"]),
+        "eval_set": str(folder.path / "export"),
+    }
+    client, run_id = open_run(s, folder.path / "evaluate", verb="compile-evaluate", params=params)
+    metrics = {
+        "pairs": summary["pairs"],
+        "unparsed_replies": summary["unparsed_replies"],
+        "reader_cost_usd": summary["reader_cost_usd"],
+    }
     for name in ("em", "f1", "judge_correct"):
         m = summary[name]
         if m["n"]:
-            metrics |= {name: m["mean"], f"{name}_ci_low": m["ci95"][0],
-                        f"{name}_ci_high": m["ci95"][1]}  # fmt: skip
+            metrics |= {
+                name: m["mean"],
+                f"{name}_ci_low": m["ci95"][0],
+                f"{name}_ci_high": m["ci95"][1],
+            }
     log_metrics(client, run_id, {k: v for k, v in metrics.items() if v == v})
     for name in ("answers.csv", "evaluation.md", "evaluation.json"):
         client.log_artifact(run_id, str(folder.path / "evaluate" / name))

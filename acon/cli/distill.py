@@ -72,14 +72,25 @@ def serve(cfg: Any, distill: DistillConfig, folder: RunFolder, data_dir: Path) -
     card = json.loads((data_dir / "card.json").read_text())
     summary = json.loads((folder.path / "train" / "train_summary.json").read_text())
     spec = register_adapter(
-        cfg.paths.models_dir, distill.name, base, gguf,
-        about={"run": str(folder.path),
-               "guidelines": [g for s in card["sources"] for g in s["guidelines"]],
-               "examples": summary["train_examples"], "steps": summary["steps"],
-               "last_loss": summary["last_loss"]},
-    )  # fmt: skip
-    log.info("Registered %s (sha256 %s) on %s: use llm.compressor.base_url=local://%s",
-             spec.name, spec.sha256[:12], base, spec.name)  # fmt: skip
+        cfg.paths.models_dir,
+        distill.name,
+        base,
+        gguf,
+        about={
+            "run": str(folder.path),
+            "guidelines": [g for s in card["sources"] for g in s["guidelines"]],
+            "examples": summary["train_examples"],
+            "steps": summary["steps"],
+            "last_loss": summary["last_loss"],
+        },
+    )
+    log.info(
+        "Registered %s (sha256 %s) on %s: use llm.compressor.base_url=local://%s",
+        spec.name,
+        spec.sha256[:12],
+        base,
+        spec.name,
+    )
     return {"name": spec.name, "sha256": spec.sha256, "path": spec.path}
 
 
@@ -113,9 +124,13 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
                 log.info("2/4 Training %s with LoRA on %s", distill.train.base, data_dir)
                 with TrainingRun(cfg, train_dir, data_dir) as tracked:
                     out["train"] = train(
-                        distill.train, data_dir, train_dir, local_models=cfg.local_models,
-                        models_dir=cfg.paths.models_dir, on_log=tracked.log,
-                    )  # fmt: skip
+                        distill.train,
+                        data_dir,
+                        train_dir,
+                        local_models=cfg.local_models,
+                        models_dir=cfg.paths.models_dir,
+                        on_log=tracked.log,
+                    )
                     tracked.finish(out["train"])
         if "serve" in distill.stages:
             out["served"] = serve(cfg, distill, folder, data_dir)

@@ -35,8 +35,16 @@ log = logging.getLogger("acon")
 Verb = Callable[[Any, RunFolder], Any]
 Guard = Callable[[Any, RunFolder], None]  # raises AconError when the verb must not run there
 # What a user fixes by choosing another place: the rest of OSError stays a traceback (a bug)
-UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ENOENT,
-              errno.EISDIR, errno.ENOSPC, errno.EDQUOT)  # fmt: skip
+UNWRITABLE = (
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOTDIR,
+    errno.ENOENT,
+    errno.EISDIR,
+    errno.ENOSPC,
+    errno.EDQUOT,
+)
 
 
 def run_folder() -> RunFolder:
@@ -122,9 +130,12 @@ def estimated(cfg: Any, folder: RunFolder, verb: str | None) -> dict[str, Any] |
         print(f"Per-task figures {planned['profile_source']}: {planned['profile']}")
         if planned.get("caps") is not None:
             caps = ", ".join(f"{k}={v}" for k, v in planned["caps"].items())
-            print(f"Budget caps: {caps} (the paper's protocol has none)" if caps else
-                  "Budget caps: none (the paper's protocol: feedback and selection on every "
-                  "task of each step's set)")  # fmt: skip
+            print(
+                f"Budget caps: {caps} (the paper's protocol has none)"
+                if caps
+                else "Budget caps: none (the paper's protocol: feedback and selection on every "
+                "task of each step's set)"
+            )
         print()
         print(markdown(estimate_table(planned)))
         print(
@@ -151,8 +162,10 @@ def unwritable(exc: BaseException) -> str | None:
     if not isinstance(exc, OSError) or exc.errno not in UNWRITABLE or not exc.filename:
         return None
     where = Path(os.fsdecode(exc.filename))
-    return (f"Could not write {where} ({exc.strerror}): choose a writable run folder "
-            f"(hydra.run.dir=...) or fix that path's permissions.")  # fmt: skip
+    return (
+        f"Could not write {where} ({exc.strerror}): choose a writable run folder "
+        f"(hydra.run.dir=...) or fix that path's permissions."
+    )
 
 
 def run_verb(verb: Verb, cfg: Any, plan: str | None = None, guard: Guard | None = None) -> Any:

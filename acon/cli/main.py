@@ -52,12 +52,11 @@ def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
     """The test-split rollouts, a config per arm: no compression, the baselines, the
     starting guideline, and the optimized one (after every step, with `main.every_step`)."""
     opt, main = typed(cfg.optimizer), typed(cfg.main)
-    test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split,
-                                             "limit": main.test_tasks}})  # fmt: skip
+    test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split, "limit": main.test_tasks}})
     arms = {
         "no_compression": with_compression(
             test, history=NoHistoryCompression(), observation=NoObservationCompression()
-        ),  # fmt: skip
+        ),
     }
     arms |= baseline_arms(test)
     arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
@@ -101,8 +100,10 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     best = load_guideline(opt.kind, optimized.name, "best", guidelines)
     verdict_md = write_verdict(cfg, optimized, arms, rollouts, out)
     exported = export_guideline(best, Path(cfg.export.out))
-    print(f"\nOptimized guideline: {best.name} v{best.version} "
-          f"(lineage in {guidelines / best.kind / best.name})")  # fmt: skip
+    print(
+        f"\nOptimized guideline: {best.name} v{best.version} "
+        f"(lineage in {guidelines / best.kind / best.name})"
+    )
     for path in written:
         if path.suffix == ".md":
             print(f"\n{path}:\n{path.read_text()}")
@@ -133,11 +134,14 @@ def write_verdict(
     """`<out>/<benchmark>/verdict.md`: the optimized guideline against its start (the
     paper's Prompting baseline by default) and no compression, from the test arms' paired
     comparisons."""
-    best = GuidelineRef(name=optimized.name, version=str(optimized.best_version),
-                        dir=optimized.guidelines_dir)  # fmt: skip
+    best = GuidelineRef(
+        name=optimized.name, version=str(optimized.best_version), dir=optimized.guidelines_dir
+    )
     kind = typed(cfg.optimizer).kind
-    label = {"best": label_of(with_guideline(arms["start_guideline"], kind, best)),
-             "start": label_of(arms["start_guideline"])}  # fmt: skip
+    label = {
+        "best": label_of(with_guideline(arms["start_guideline"], kind, best)),
+        "start": label_of(arms["start_guideline"]),
+    }
     comparisons = comparison_table(rollouts.tasks)
     benchmark = benchmark_name(cfg)
     if not comparisons.empty:

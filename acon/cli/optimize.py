@@ -27,8 +27,17 @@ def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
         report = optimize(cfg, llms, folder, on_candidate=live.candidate)
     log_optimization(cfg, folder, report)
     spent = report.spent
-    print(json.dumps({"method": report.method, "kind": report.kind, "name": report.name,
-                      "best_version": report.best_version}, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "method": report.method,
+                "kind": report.kind,
+                "name": report.name,
+                "best_version": report.best_version,
+            },
+            indent=2,
+        )
+    )
     for step in report.steps:
         unusable = f", {len(step.unusable)} unusable replies" if step.unusable else ""
         what = step.skipped or f"{len(step.candidates)} candidates, best v{step.best_version}"

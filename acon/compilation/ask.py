@@ -55,11 +55,21 @@ def _strict(node: Any) -> Any:
 def ask(
     client: LLMClient, signature: type[dspy.Signature], sample: int = 0, **inputs: Any
 ) -> Asked:
-    done = predict(client, signature, sample=sample, adapter=dspy.JSONAdapter(),
-                   params={"response_format": reply_format(signature)}, **inputs)  # fmt: skip
+    done = predict(
+        client,
+        signature,
+        sample=sample,
+        adapter=dspy.JSONAdapter(),
+        params={"response_format": reply_format(signature)},
+        **inputs,
+    )
     replies = done.replies
-    return Asked(done.prediction, replies[-1].text if replies else "",
-                 sum(r.cost_usd for r in replies), sum(r.latency_s for r in replies))  # fmt: skip
+    return Asked(
+        done.prediction,
+        replies[-1].text if replies else "",
+        sum(r.cost_usd for r in replies),
+        sum(r.latency_s for r in replies),
+    )
 
 
 def answer_of(asked: Asked) -> str:

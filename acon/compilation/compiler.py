@@ -77,24 +77,34 @@ class CompileReport:
 def settings_sha(config: CompilationConfig, roles: dict[str, RoleConfig]) -> str:
     """What decides a trajectory's pairs: the models, the programs' texts, the settings."""
     body = {
-        "roles": {name: {k: getattr(r, k) for k in ("base_url", "model", "temperature",
-                                                     "seed", "max_tokens")}
-                  for name, r in roles.items()},
-        "programs": {name: getattr(signatures, name).instructions
-                     for name in ("ProposePairs", "AskAcrossTurns", "JudgeSupport",
-                                  "AnswerFromContext")},
-        "compiler": asdict(config.compiler), "verify": asdict(config.verify),
+        "roles": {
+            name: {
+                k: getattr(r, k) for k in ("base_url", "model", "temperature", "seed", "max_tokens")
+            }
+            for name, r in roles.items()
+        },
+        "programs": {
+            name: getattr(signatures, name).instructions
+            for name in ("ProposePairs", "AskAcrossTurns", "JudgeSupport", "AnswerFromContext")
+        },
+        "compiler": asdict(config.compiler),
+        "verify": asdict(config.verify),
         "redaction": asdict(config.redaction),
-    }  # fmt: skip
+    }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def make_redactor(config: CompilationConfig, roles: dict[str, RoleConfig],
-                  known_secrets: set[str]) -> tuple[Redactor, list[str]]:  # fmt: skip
+def make_redactor(
+    config: CompilationConfig, roles: dict[str, RoleConfig], known_secrets: set[str]
+) -> tuple[Redactor, list[str]]:
     redactor = Redactor(config.redaction, known_secrets)
     external = [name for name, role in roles.items() if is_external(role)]
-    if (external and config.redaction.pii and not redactor.detects_names
-            and not config.redaction.allow_without_ner):  # fmt: skip
+    if (
+        external
+        and config.redaction.pii
+        and not redactor.detects_names
+        and not config.redaction.allow_without_ner
+    ):
         raise AconError(
             f"The {', '.join(external)} role(s) send trajectories off this machine, and names "
             f"cannot be redacted without the NER model {config.redaction.ner_model}: run "
@@ -142,8 +152,9 @@ def compile_trajectories(
         unshared = 0.0  # what calls that kept no pair cost
         for sample in range(config.compiler.samples):
             if config.compiler.evidence == "given":
-                proposal = propose_across(compiler, trajectory, config.compiler.max_pairs,
-                                          config.verify.min_gap, sample)  # fmt: skip
+                proposal = propose_across(
+                    compiler, trajectory, config.compiler.max_pairs, config.verify.min_gap, sample
+                )
             else:
                 proposal = propose(compiler, trajectory, config.compiler.max_pairs, sample)
             dropped.update(proposal.dropped)
@@ -153,13 +164,24 @@ def compile_trajectories(
                 dropped["duplicate"] += len(proposal.pairs) - len(fresh)
             pairs += [verifier.verify(p, trajectory) for p in fresh]
         cost = unshared + sum(p.cost_usd for p in pairs)
-        store.save(trajectory, settings, pairs, dropped=dropped, redacted=redacted,
-                   cost_usd=cost, seconds=time.perf_counter() - begun)  # fmt: skip
+        store.save(
+            trajectory,
+            settings,
+            pairs,
+            dropped=dropped,
+            redacted=redacted,
+            cost_usd=cost,
+            seconds=time.perf_counter() - begun,
+        )
         report.compiled += 1
         bar.update()
-        log.info("%s: %d proposed, %d kept%s", trajectory.key, len(pairs),
-                 sum(p.kept for p in pairs),
-                 f" ({dict(dropped)} dropped)" if dropped else "")  # fmt: skip
+        log.info(
+            "%s: %d proposed, %d kept%s",
+            trajectory.key,
+            len(pairs),
+            sum(p.kept for p in pairs),
+            f" ({dict(dropped)} dropped)" if dropped else "",
+        )
     bar.close()
     report.seconds = time.perf_counter() - start
     _tally(report, store, report.keys)

@@ -56,10 +56,16 @@ class SourcesConfig:
         check_choice("tasks", self.tasks, ("finished", "succeeded"))
         for i, audit in enumerate(self.audit):
             if (audit.path is None) == (audit.url is None):
-                raise InvalidSetting(f"audit[{i}]", audit.path or audit.url,
-                                     "set exactly one of path or url")  # fmt: skip
-        for name in ("min_turns", "max_trajectories", "window_turns", "window_tokens",
-                     "max_turn_tokens"):  # fmt: skip
+                raise InvalidSetting(
+                    f"audit[{i}]", audit.path or audit.url, "set exactly one of path or url"
+                )
+        for name in (
+            "min_turns",
+            "max_trajectories",
+            "window_turns",
+            "window_tokens",
+            "max_turn_tokens",
+        ):
             check_positive(name, getattr(self, name))
 
 
@@ -100,9 +106,14 @@ class VerifyConfig:
     run once one fails. `checks` lists the ones used (CHECKS)."""
 
     checks: list[str] = field(
-        default_factory=lambda: ["turns_exist", "non_adjacent", "overlap", "judge_support",
-                                 "multi_turn"]
-    )  # fmt: skip
+        default_factory=lambda: [
+            "turns_exist",
+            "non_adjacent",
+            "overlap",
+            "judge_support",
+            "multi_turn",
+        ]
+    )
     min_gap: int = 2  # non-adjacent: two cited turns whose ids differ by at least this
     min_overlap: float = 0.7  # share of the answer's content words found in the cited turns
     single_turn_f1: float = 0.8  # multi_turn fails when one cited turn alone reaches this F1

@@ -43,12 +43,19 @@ def evaluate(
     for i, item in enumerate(items):
         asked = ask(reader, AnswerFromContext, context=item["context"], question=item["question"])
         prediction = answer_of(asked)
-        row = {"id": item["id"], "session": item["session"], "question": item["question"],
-               "answer": item["answer"], "prediction": prediction,
-               "em": exact_match(prediction, [item["answer"]]),
-               "f1": token_f1(prediction, item["answer"]), "parsed": asked.prediction is not None,
-               "reader_cost_usd": asked.cost_usd, "reader_s": asked.seconds,
-               "judge_correct": math.nan}  # fmt: skip
+        row = {
+            "id": item["id"],
+            "session": item["session"],
+            "question": item["question"],
+            "answer": item["answer"],
+            "prediction": prediction,
+            "em": exact_match(prediction, [item["answer"]]),
+            "f1": token_f1(prediction, item["answer"]),
+            "parsed": asked.prediction is not None,
+            "reader_cost_usd": asked.cost_usd,
+            "reader_s": asked.seconds,
+            "judge_correct": math.nan,
+        }
         if judge is not None:
             verdict = ask(
                 judge,
@@ -77,8 +84,11 @@ def summarize(table: pd.DataFrame, model: str) -> dict[str, Any]:
         values = table[name].astype(float) if len(table) else pd.Series(dtype=float)
         present = values.dropna()
         low, high = mean_interval(present)
-        summary[name] = {"mean": float(present.mean()) if len(present) else math.nan,
-                         "ci95": [low, high], "n": int(len(present))}  # fmt: skip
+        summary[name] = {
+            "mean": float(present.mean()) if len(present) else math.nan,
+            "ci95": [low, high],
+            "n": int(len(present)),
+        }
     summary["unparsed_replies"] = int((~table["parsed"]).sum()) if len(table) else 0
     summary["reader_cost_usd"] = float(table["reader_cost_usd"].sum()) if len(table) else 0.0
     summary["reader_s_per_pair"] = float(table["reader_s"].mean()) if len(table) else math.nan
@@ -86,8 +96,12 @@ def summarize(table: pd.DataFrame, model: str) -> dict[str, Any]:
 
 
 def markdown(summary: dict[str, Any]) -> str:
-    lines = [f"# {summary['model']} on {summary['pairs']} compiled long-context pairs", "",
-             "| measure | mean | 95% CI | n |", "|---|---:|---|---:|"]  # fmt: skip
+    lines = [
+        f"# {summary['model']} on {summary['pairs']} compiled long-context pairs",
+        "",
+        "| measure | mean | 95% CI | n |",
+        "|---|---:|---|---:|",
+    ]
     for name, label in (("em", "EM"), ("f1", "F1"), ("judge_correct", "judged correct")):
         m = summary[name]
         low, high = m["ci95"]

@@ -22,8 +22,10 @@ from acon.compilation.config import ExportConfig
 from acon.compilation.records import Turn, render_turns
 from acon.distill.data import split_tasks, token_lengths, write_jsonl
 
-SYSTEM = ("You answer questions about an agent's earlier work from its recorded turns alone. "
-          "Reply with the short answer only.")  # fmt: skip
+SYSTEM = (
+    "You answer questions about an agent's earlier work from its recorded turns alone. "
+    "Reply with the short answer only."
+)
 
 
 def context_of(row: dict[str, Any]) -> str:
@@ -34,17 +36,26 @@ def context_of(row: dict[str, Any]) -> str:
 
 
 def chat_example(row: dict[str, Any]) -> dict[str, Any]:
-    return {"messages": [
-        {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"{context_of(row)}\n\nQuestion: {row['question']}"},
-        {"role": "assistant", "content": row["answer"]},
-    ]}  # fmt: skip
+    return {
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": f"{context_of(row)}\n\nQuestion: {row['question']}"},
+            {"role": "assistant", "content": row["answer"]},
+        ]
+    }
 
 
 def eval_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "source": row["source"], "session": row["session"],
-            "window": row["window"], "context": context_of(row), "question": row["question"],
-            "answer": row["answer"], "supporting_turns": row["supporting_turns"]}  # fmt: skip
+    return {
+        "id": row["id"],
+        "source": row["source"],
+        "session": row["session"],
+        "window": row["window"],
+        "context": context_of(row),
+        "question": row["question"],
+        "answer": row["answer"],
+        "supporting_turns": row["supporting_turns"],
+    }
 
 
 def export(rows: list[dict[str, Any]], config: ExportConfig, out: Path) -> dict[str, Any]:
@@ -83,7 +94,9 @@ def export(rows: list[dict[str, Any]], config: ExportConfig, out: Path) -> dict[
         "|---|---:|---:|---:|---:|",
     ]
     for name, c in files.items():
-        lines.append(f"| {name}.jsonl | {c['examples']} | {c.get('tokens_min', '')} | "
-                     f"{c.get('tokens_median', '')} | {c.get('tokens_max', '')} |")  # fmt: skip
+        lines.append(
+            f"| {name}.jsonl | {c['examples']} | {c.get('tokens_min', '')} | "
+            f"{c.get('tokens_median', '')} | {c.get('tokens_max', '')} |"
+        )
     (out / "card.md").write_text("\n".join(lines) + f"\n\nFormat: {card['format']}.\n")
     return card

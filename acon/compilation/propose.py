@@ -40,8 +40,13 @@ def propose(
     client: LLMClient, trajectory: Trajectory, max_pairs: int = 5, sample: int = 0
 ) -> Proposal:
     """The compiler's pairs for one trajectory; an endpoint failure raises (LLMCallError)."""
-    asked = ask(client, ProposePairs, sample=sample, task=trajectory.task or "(not recorded)",
-                trajectory=render_turns(trajectory.turns))  # fmt: skip
+    asked = ask(
+        client,
+        ProposePairs,
+        sample=sample,
+        task=trajectory.task or "(not recorded)",
+        trajectory=render_turns(trajectory.turns),
+    )
     out = Proposal(cost_usd=asked.cost_usd, seconds=asked.seconds)
     if asked.prediction is not None:
         items: list[Any] = [p.model_dump() for p in asked.prediction.pairs]
@@ -67,24 +72,36 @@ def propose(
 
 
 def propose_across(
-    client: LLMClient, trajectory: Trajectory, max_pairs: int = 5, min_gap: int = 2,
+    client: LLMClient,
+    trajectory: Trajectory,
+    max_pairs: int = 5,
+    min_gap: int = 2,
     sample: int = 0,
-) -> Proposal:  # fmt: skip
+) -> Proposal:
     """One question per pair of turns the harness picks (at least `min_gap` apart, a
     seeded draw per trajectory and sample): the model writes the question and answer, the
     evidence is given. For models that do not plan non-adjacent evidence themselves."""
     out = Proposal()
-    context = {"task": trajectory.task or "(not recorded)",
-               "trajectory": render_turns(trajectory.turns)}  # fmt: skip
+    context = {
+        "task": trajectory.task or "(not recorded)",
+        "trajectory": render_turns(trajectory.turns),
+    }
     for first, second in evidence_pairs(trajectory, max_pairs, min_gap, sample):
         # the trajectory first, the turn numbers last: a server's prompt cache reuses it
-        asked = ask(client, AskAcrossTurns, sample=sample, **context, first_turn=first,
-                    second_turn=second)  # fmt: skip
+        asked = ask(
+            client, AskAcrossTurns, sample=sample, **context, first_turn=first, second_turn=second
+        )
         out.cost_usd += asked.cost_usd
         out.seconds += asked.seconds
-        item = None if asked.prediction is None else {
-            "question": asked.prediction.question, "answer": asked.prediction.answer,
-            "supporting_turns": [first, second]}  # fmt: skip
+        item = (
+            None
+            if asked.prediction is None
+            else {
+                "question": asked.prediction.question,
+                "answer": asked.prediction.answer,
+                "supporting_turns": [first, second],
+            }
+        )
         pair = _pair(item)
         if pair is None:
             out.dropped["malformed" if item is not None else "unparsable_reply"] += 1

@@ -47,8 +47,9 @@ class Trajectory:
 
 def render_turns(turns: tuple[Turn, ...] | list[Turn]) -> str:
     """Turns as a model reads them: one `[turn N]` block each."""
-    return "\n\n".join(f"[turn {t.id}]" + (f" {t.tool}" if t.tool else "") + f"\n{t.text}"
-                       for t in turns)  # fmt: skip
+    return "\n\n".join(
+        f"[turn {t.id}]" + (f" {t.tool}" if t.tool else "") + f"\n{t.text}" for t in turns
+    )
 
 
 @dataclass

@@ -48,26 +48,66 @@ _PII_KINDS = {
 }
 _NER_KINDS = {"PERSON": "PERSON", "LOCATION": "LOCATION"}
 # spaCy labels other than names and places: dropped before Presidio sees them (and warns).
-_NER_IGNORED = ("ORG", "ORGANIZATION", "NORP", "NRP", "DATE", "TIME", "DATE_TIME", "CARDINAL",
-                "ORDINAL", "MONEY", "PERCENT", "QUANTITY", "PRODUCT", "EVENT", "WORK_OF_ART",
-                "LAW", "LANGUAGE", "FAC")  # fmt: skip
+_NER_IGNORED = (
+    "ORG",
+    "ORGANIZATION",
+    "NORP",
+    "NRP",
+    "DATE",
+    "TIME",
+    "DATE_TIME",
+    "CARDINAL",
+    "ORDINAL",
+    "MONEY",
+    "PERCENT",
+    "QUANTITY",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "FAC",
+)
 
 # detect-secrets plugins whose matches are provider-shaped and never ordinary content.
 # Left out: PrivateKeyDetector (its match is the BEGIN line only; _PEM_BLOCK takes the whole
 # block), HexHighEntropyString (flags every git and sha256 hash), IPPublicDetector (an IP is
 # personal data, Presidio's job). KeywordDetector's patterns are applied below, line by line.
 _REGEX_PLUGINS = (
-    "ArtifactoryDetector", "AWSKeyDetector", "AzureStorageKeyDetector", "BasicAuthDetector",
-    "CloudantDetector", "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector",
-    "IbmCloudIamDetector", "IbmCosHmacDetector", "JwtTokenDetector", "MailchimpDetector",
-    "NpmDetector", "OpenAIDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector",
-    "SoftlayerDetector", "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector",
+    "ArtifactoryDetector",
+    "AWSKeyDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "CloudantDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "IbmCloudIamDetector",
+    "IbmCosHmacDetector",
+    "JwtTokenDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SoftlayerDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
     "TwilioKeyDetector",
-)  # fmt: skip
+)
 # Plugins whose first group is the value after a name (`aws_secret_access_key = "..."`,
 # `://user:password@`); the others' groups are prefixes (`(ghp|gho|...)_`): whole match.
-_VALUE_GROUP = {"AWSKeyDetector", "BasicAuthDetector", "CloudantDetector", "IbmCloudIamDetector",
-                "IbmCosHmacDetector", "NpmDetector", "SoftlayerDetector"}  # fmt: skip
+_VALUE_GROUP = {
+    "AWSKeyDetector",
+    "BasicAuthDetector",
+    "CloudantDetector",
+    "IbmCloudIamDetector",
+    "IbmCosHmacDetector",
+    "NpmDetector",
+    "SoftlayerDetector",
+}
 _TOKEN_END = re.compile(r"[^\s'\"`]*")
 _TOKEN_TAIL = re.compile(r"[A-Za-z0-9_\-]*")
 # Quoted strings of the base64 alphabet above this Shannon entropy (detect-secrets' default):
@@ -161,8 +201,9 @@ class Redactor:
 
     # -- detection ---------------------------------------------------------------------
 
-    def _redact(self, text: str, placeholders: dict[str, str], found: set[str] | None,
-                counts: Counter[str]) -> str:  # fmt: skip
+    def _redact(
+        self, text: str, placeholders: dict[str, str], found: set[str] | None, counts: Counter[str]
+    ) -> str:
         """`found`: the secret values to replace (None: those detected in `text`), besides
         the known ones and the secrets `placeholders` already holds."""
         if not text:
@@ -203,8 +244,9 @@ class Redactor:
         for m in self._entropy.regex.finditer(text):
             value = m.group(2)
             window = text[max(0, m.start() - 40) : m.end()]
-            if (self._entropy.calculate_shannon_entropy(value) > _ENTROPY_LIMIT
-                    and not self._filtered(value, window)):  # fmt: skip
+            if self._entropy.calculate_shannon_entropy(
+                value
+            ) > _ENTROPY_LIMIT and not self._filtered(value, window):
                 values.add(value)
         for line in text.splitlines():
             values |= self._keyword_values(line)
@@ -239,10 +281,13 @@ class Redactor:
         literals and references; with `context` (the text before a high-entropy string),
         also ids and uuids."""
         heuristic = self._filters
-        if (value.lower() in _LITERALS or heuristic.is_templated_secret(value)
-                or heuristic.is_prefixed_with_dollar_sign(value)
-                or heuristic.is_not_alphanumeric_string(value)
-                or heuristic.is_sequential_string(value)):  # fmt: skip
+        if (
+            value.lower() in _LITERALS
+            or heuristic.is_templated_secret(value)
+            or heuristic.is_prefixed_with_dollar_sign(value)
+            or heuristic.is_not_alphanumeric_string(value)
+            or heuristic.is_sequential_string(value)
+        ):
             return True
         if context is not None:  # an id after `_id`, or a uuid, is not a key
             uuid = heuristic.is_potential_uuid(value)
@@ -253,9 +298,11 @@ class Redactor:
 
     def _pii_spans(self, text: str) -> list[_Span]:
         results = self._analyzer.analyze(
-            text=text, language="en", entities=self._entities,
+            text=text,
+            language="en",
+            entities=self._entities,
             score_threshold=self.config.score_threshold,
-        )  # fmt: skip
+        )
         spans = []
         for r in results:
             if r.entity_type == "IP_ADDRESS" and not _is_public_ip(text[r.start : r.end]):
@@ -336,8 +383,9 @@ def _phone_shaped(text: str, start: int, end: int) -> bool:
     separator; and not glued to a longer token (a version, a model name, a path)."""
     number = text[start:end]
     before, after = text[start - 1 : start], text[end : end + 1]
-    if (before and (before.isalnum() or before in "-./_+")) or (after and (after.isalnum()
-            or after in "-/_")):  # fmt: skip
+    if (before and (before.isalnum() or before in "-./_+")) or (
+        after and (after.isalnum() or after in "-/_")
+    ):
         return False
     separators = set(re.sub(r"[\d()+]", "", number))
     return number[0] in "+(" or len(separators) == 1
@@ -390,8 +438,10 @@ def _secret_detectors() -> tuple[list[Any], Any, list[tuple[bool, dict[Any, int]
     plugins = [classes[name]() for name in _REGEX_PLUGINS if name in classes]
     # Quoted values (JSON, code) keep their spaces; unquoted ones (`password=x`, `.env`
     # lines, command lines) end at the first space.
-    tables = [(True, keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP),
-              (False, keyword.CONFIG_DENYLIST_REGEX_TO_GROUP)]  # fmt: skip
+    tables = [
+        (True, keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP),
+        (False, keyword.CONFIG_DENYLIST_REGEX_TO_GROUP),
+    ]
     return plugins, Base64HighEntropyString(limit=_ENTROPY_LIMIT), tables, heuristic
 
 
@@ -421,8 +471,7 @@ def _presidio(ner_model: str | None) -> tuple[Any, bool]:
     name = ner_model or ""
     installed = bool(name) and (spacy.util.is_package(name) or Path(name).is_dir())
     if name and not installed:
-        log.warning("spaCy model %s is not installed: names and places are not redacted",
-                    ner_model)  # fmt: skip
+        log.warning("spaCy model %s is not installed: names and places are not redacted", ner_model)
     nlp = spacy.load(name) if installed else spacy.blank("en")
     detects_names = bool({"ner", "entity_ruler"} & set(nlp.pipe_names))
 
@@ -461,9 +510,14 @@ def _presidio(ner_model: str | None) -> tuple[Any, bool]:
             return results
 
     registry = RecognizerRegistry(supported_languages=["en"])
-    for recognizer in (OfflineEmailRecognizer(), FormattedPhoneRecognizer(),
-                       CreditCardRecognizer(), IbanRecognizer(), IpRecognizer(),
-                       UsSsnRecognizer()):  # fmt: skip
+    for recognizer in (
+        OfflineEmailRecognizer(),
+        FormattedPhoneRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        UsSsnRecognizer(),
+    ):
         registry.add_recognizer(recognizer)
     if detects_names:
         registry.add_nlp_recognizer(nlp_engine=engine)

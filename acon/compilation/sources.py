@@ -97,8 +97,11 @@ def run_folder_trajectories(
         raise AconError(f"compilation.sources.runs: {root} does not exist: fix the path.")
     folders = rollout_folders([root])
     if not folders:
-        log.warning("compilation.sources.runs: no rollout folder (results.jsonl beside "
-                    "trajectories/) at or below %s.", root)  # fmt: skip
+        log.warning(
+            "compilation.sources.runs: no rollout folder (results.jsonl beside "
+            "trajectories/) at or below %s.",
+            root,
+        )
     for folder in folders:
         for row in folder.rows():
             path = folder.trajectory(row["task_id"])
@@ -240,8 +243,10 @@ def _safe_url(url: str) -> str:
 
 
 def _missing(key: str, field: str, name: str, where: str) -> AconError:
-    return AconError(f"{key}.columns.{field}: {where} has no column {name!r}: set "
-                     f"{key}.columns.{field} to the column that holds the {field}.")  # fmt: skip
+    return AconError(
+        f"{key}.columns.{field}: {where} has no column {name!r}: set "
+        f"{key}.columns.{field} to the column that holds the {field}."
+    )
 
 
 def _jsonl_rows(
@@ -256,8 +261,9 @@ def _jsonl_rows(
             try:
                 row = json.loads(line)
             except ValueError as exc:
-                raise AconError(f"{key}.path: line {number} of {path} is not JSON ({exc}): "
-                                "fix or remove it.") from exc  # fmt: skip
+                raise AconError(
+                    f"{key}.path: line {number} of {path} is not JSON ({exc}): fix or remove it."
+                ) from exc
             for field in REQUIRED:
                 name = getattr(columns, field)
                 if not isinstance(row, dict) or name not in row:
@@ -275,8 +281,9 @@ def _table_rows(
     try:
         engine = sa.create_engine(url)
     except (ImportError, SQLAlchemyError) as exc:
-        raise AconError(f"{key}.url: cannot open {where} ({exc}): fix the URL or install "
-                        "its database driver.") from exc  # fmt: skip
+        raise AconError(
+            f"{key}.url: cannot open {where} ({exc}): fix the URL or install its database driver."
+        ) from exc
     if engine.url.get_backend_name() == "sqlite":
         database = engine.url.database
         if database and database != ":memory:" and not Path(database).is_file():
@@ -288,12 +295,18 @@ def _table_rows(
             try:
                 table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=conn)
             except NoSuchTableError as exc:
-                raise AconError(f"{key}.table: {where} has no table {source.table!r}: set "
-                                f"{key}.table to the audit log's table.") from exc  # fmt: skip
+                raise AconError(
+                    f"{key}.table: {where} has no table {source.table!r}: set "
+                    f"{key}.table to the audit log's table."
+                ) from exc
             for field in REQUIRED:
                 if getattr(source.columns, field) not in table.c:
-                    raise _missing(key, field, getattr(source.columns, field),
-                                   f"table {source.table!r} of {where}")  # fmt: skip
+                    raise _missing(
+                        key,
+                        field,
+                        getattr(source.columns, field),
+                        f"table {source.table!r} of {where}",
+                    )
             wanted = [getattr(source.columns, f) for f in REQUIRED + OPTIONAL]
             cols = [table.c[c] for c in dict.fromkeys(wanted) if c in table.c]
             session_col, time_col = table.c[source.columns.session], table.c[source.columns.time]
@@ -304,8 +317,9 @@ def _table_rows(
                 # SQL orders ISO strings of mixed formats as text; order them as times
                 yield session, _by_time(list(group), source.columns.time)
     except SQLAlchemyError as exc:
-        raise AconError(f"{key}: reading {where} failed ({exc}): check the database and "
-                        "its URL.") from exc  # fmt: skip
+        raise AconError(
+            f"{key}: reading {where} failed ({exc}): check the database and its URL."
+        ) from exc
     finally:
         engine.dispose()
 
@@ -343,8 +357,10 @@ def _audit_trajectory(
     turns = []
     for position, row in enumerate(rows, start=1):
         tool = row[columns.tool]
-        text = (f"{row[columns.agent]} called {tool}({_text(row[columns.arguments])}) -> "
-                f"{_text(row[columns.response])}")  # fmt: skip
+        text = (
+            f"{row[columns.agent]} called {tool}({_text(row[columns.arguments])}) -> "
+            f"{_text(row[columns.response])}"
+        )
         tool = None if tool is None else str(tool)
         turns.append(Turn(id=position, text=text, tool=tool, time=_time_text(row[columns.time])))
     meta = {"cost": _total(rows, columns.cost), "duration": _total(rows, columns.duration)}
@@ -398,9 +414,15 @@ def windows(
         tokens += size
     if current or not chunks:
         chunks.append(current)
-    return [replace(trajectory, turns=tuple(chunk), window=i,
-                    meta={**trajectory.meta, "windows": len(chunks)})
-            for i, chunk in enumerate(chunks)]  # fmt: skip
+    return [
+        replace(
+            trajectory,
+            turns=tuple(chunk),
+            window=i,
+            meta={**trajectory.meta, "windows": len(chunks)},
+        )
+        for i, chunk in enumerate(chunks)
+    ]
 
 
 def _clip(turn: Turn, max_tokens: int) -> Turn:

@@ -23,7 +23,8 @@ from acon.errors import AconError
 
 META = sa.MetaData()
 TRAJECTORIES = sa.Table(
-    "trajectories", META,
+    "trajectories",
+    META,
     sa.Column("key", sa.String(512), primary_key=True),
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("session", sa.Text, nullable=False),
@@ -38,12 +39,18 @@ TRAJECTORIES = sa.Table(
     sa.Column("cost_usd", sa.Float, nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("compiled_at", sa.String(40), nullable=False),
-)  # fmt: skip
+)
 PAIRS = sa.Table(
-    "pairs", META,
+    "pairs",
+    META,
     sa.Column("id", sa.String(24), primary_key=True),
-    sa.Column("trajectory_key", sa.String(512), sa.ForeignKey("trajectories.key"),
-              nullable=False, index=True),
+    sa.Column(
+        "trajectory_key",
+        sa.String(512),
+        sa.ForeignKey("trajectories.key"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("answer", sa.Text, nullable=False),
     sa.Column("supporting_turns", sa.JSON, nullable=False),
@@ -51,7 +58,7 @@ PAIRS = sa.Table(
     sa.Column("verdicts", sa.JSON, nullable=False),
     sa.Column("scores", sa.JSON, nullable=False),
     sa.Column("cost_usd", sa.Float, nullable=False),
-)  # fmt: skip
+)
 
 
 def store_url(configured: str | None, run_dir: Path) -> str:
@@ -100,35 +107,66 @@ class PairStore:
         with self.engine.begin() as conn:
             conn.execute(PAIRS.delete().where(PAIRS.c.trajectory_key == trajectory.key))
             conn.execute(TRAJECTORIES.delete().where(TRAJECTORIES.c.key == trajectory.key))
-            conn.execute(TRAJECTORIES.insert().values(
-                key=trajectory.key, source=trajectory.source, session=trajectory.session,
-                window=trajectory.window, content_sha=trajectory.content_sha,
-                settings_sha=settings_sha, task=trajectory.task,
-                turns=[{"id": t.id, "text": t.text, "tool": t.tool, "time": t.time}
-                       for t in trajectory.turns],
-                proposed=len(pairs), dropped=dict(dropped), redacted=dict(redacted),
-                cost_usd=cost_usd, seconds=seconds,
-                compiled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            ))  # fmt: skip
+            conn.execute(
+                TRAJECTORIES.insert().values(
+                    key=trajectory.key,
+                    source=trajectory.source,
+                    session=trajectory.session,
+                    window=trajectory.window,
+                    content_sha=trajectory.content_sha,
+                    settings_sha=settings_sha,
+                    task=trajectory.task,
+                    turns=[
+                        {"id": t.id, "text": t.text, "tool": t.tool, "time": t.time}
+                        for t in trajectory.turns
+                    ],
+                    proposed=len(pairs),
+                    dropped=dict(dropped),
+                    redacted=dict(redacted),
+                    cost_usd=cost_usd,
+                    seconds=seconds,
+                    compiled_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                )
+            )
             if pairs:
-                conn.execute(PAIRS.insert(), [
-                    {"id": p.pair_id(trajectory.key), "trajectory_key": trajectory.key,
-                     "question": p.question, "answer": p.answer,
-                     "supporting_turns": p.supporting_turns, "kept": p.kept,
-                     "verdicts": p.verdicts, "scores": p.scores, "cost_usd": p.cost_usd}
-                    for p in pairs
-                ])  # fmt: skip
+                conn.execute(
+                    PAIRS.insert(),
+                    [
+                        {
+                            "id": p.pair_id(trajectory.key),
+                            "trajectory_key": trajectory.key,
+                            "question": p.question,
+                            "answer": p.answer,
+                            "supporting_turns": p.supporting_turns,
+                            "kept": p.kept,
+                            "verdicts": p.verdicts,
+                            "scores": p.scores,
+                            "cost_usd": p.cost_usd,
+                        }
+                        for p in pairs
+                    ],
+                )
 
     def pairs(self, kept: bool | None = True) -> list[dict[str, Any]]:
         """Pairs with their trajectory's source, session, task and turns, in a stable
         order (source, session, window, then question)."""
-        query = sa.select(
-            PAIRS, TRAJECTORIES.c.source, TRAJECTORIES.c.session, TRAJECTORIES.c.window,
-            TRAJECTORIES.c.task, TRAJECTORIES.c.turns,
-        ).join(TRAJECTORIES, PAIRS.c.trajectory_key == TRAJECTORIES.c.key).order_by(
-            TRAJECTORIES.c.source, TRAJECTORIES.c.session, TRAJECTORIES.c.window,
-            PAIRS.c.question,
-        )  # fmt: skip
+        query = (
+            sa.select(
+                PAIRS,
+                TRAJECTORIES.c.source,
+                TRAJECTORIES.c.session,
+                TRAJECTORIES.c.window,
+                TRAJECTORIES.c.task,
+                TRAJECTORIES.c.turns,
+            )
+            .join(TRAJECTORIES, PAIRS.c.trajectory_key == TRAJECTORIES.c.key)
+            .order_by(
+                TRAJECTORIES.c.source,
+                TRAJECTORIES.c.session,
+                TRAJECTORIES.c.window,
+                PAIRS.c.question,
+            )
+        )
         if kept is not None:
             query = query.where(PAIRS.c.kept == kept)
         with self.engine.connect() as conn:

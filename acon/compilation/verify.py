@@ -98,8 +98,13 @@ class Verifier:
 
     def _judge_support(self, pair: QAPair, trajectory: Trajectory) -> tuple[bool, dict, float]:
         cited = tuple(t for t in trajectory.turns if t.id in set(pair.supporting_turns))
-        asked = ask(_needs(self.judge, "judge"), JudgeSupport, turns=render_turns(cited),
-                    question=pair.question, answer=pair.answer)  # fmt: skip
+        asked = ask(
+            _needs(self.judge, "judge"),
+            JudgeSupport,
+            turns=render_turns(cited),
+            question=pair.question,
+            answer=pair.answer,
+        )
         return _flag(asked, "supported"), {}, asked.cost_usd
 
     def _multi_turn(self, pair: QAPair, trajectory: Trajectory) -> tuple[bool, dict, float]:
@@ -107,15 +112,23 @@ class Verifier:
         for turn in trajectory.turns:
             if turn.id not in pair.supporting_turns:
                 continue
-            asked = ask(_needs(self.judge, "judge"), AnswerFromContext,
-                        context=render_turns((turn,)), question=pair.question)  # fmt: skip
+            asked = ask(
+                _needs(self.judge, "judge"),
+                AnswerFromContext,
+                context=render_turns((turn,)),
+                question=pair.question,
+            )
             cost += asked.cost_usd
             best = max(best, token_f1(answer_of(asked), pair.answer))
         return best < self.config.single_turn_f1, {"single_turn_f1": best}, cost
 
     def _reader(self, pair: QAPair, trajectory: Trajectory) -> tuple[bool, dict, float]:
-        asked = ask(_needs(self.reader, "reader"), AnswerFromContext,
-                    context=render_turns(trajectory.turns), question=pair.question)  # fmt: skip
+        asked = ask(
+            _needs(self.reader, "reader"),
+            AnswerFromContext,
+            context=render_turns(trajectory.turns),
+            question=pair.question,
+        )
         f1 = token_f1(answer_of(asked), pair.answer)
         return f1 >= self.config.reader_f1, {"reader_f1": f1}, asked.cost_usd
 

@@ -64,13 +64,18 @@ def validate(cfg: DictConfig) -> None:
             typed(cfg[key])
         except InvalidSetting as exc:
             raise AconError(f"{_where(cfg, key, exc)} is not valid: {exc.accepts}.") from None
-    unset = {k: what for k, what in (cfg.get("requires") or {}).items()
-             if OmegaConf.select(cfg, k) in (None, "")}  # fmt: skip
+    unset = {
+        k: what
+        for k, what in (cfg.get("requires") or {}).items()
+        if OmegaConf.select(cfg, k) in (None, "")
+    }
     if unset:
         needs = "; ".join(f"{k} ({what})" for k, what in unset.items())
         example = " ".join(f"{k}=..." for k in unset)
-        raise AconError(f"This configuration needs values only you can supply: {needs}; add "
-                        f"{example} to the command.")  # fmt: skip
+        raise AconError(
+            f"This configuration needs values only you can supply: {needs}; add "
+            f"{example} to the command."
+        )
 
 
 def _where(cfg: DictConfig, key: str, exc: InvalidSetting) -> str:

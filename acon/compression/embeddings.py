@@ -200,5 +200,8 @@ def make_embedder(config: EmbeddingConfig) -> Embedder:
     """The embedder `config` describes."""
     if config.provider == "local":
         return LocalEmbedder(config.model or PACKAGED_MODEL)
-    return OpenAIEmbedder(model=config.model or "text-embedding-3-small",
-                          base_url=config.base_url, api_key_env=config.api_key_env)  # fmt: skip
+    return OpenAIEmbedder(
+        model=config.model or "text-embedding-3-small",
+        base_url=config.base_url,
+        api_key_env=config.api_key_env,
+    )

@@ -85,8 +85,9 @@ def label_of(cfg: Any) -> str:
     and `agent`)."""
     from acon.config.naming import flatten, to_plain
 
-    return method_of(flatten({"compression": to_plain(cfg.compression),
-                              "agent": to_plain(cfg.agent)}))  # fmt: skip
+    return method_of(
+        flatten({"compression": to_plain(cfg.compression), "agent": to_plain(cfg.agent)})
+    )
 
 
 def method_of(params: Mapping[str, Any]) -> str:

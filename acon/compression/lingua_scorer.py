@@ -236,8 +236,9 @@ def llmlingua2_problem(setting: str, model_name: str) -> str | None:
             f"{setting}.model_name={model_name!r} is no folder here: set it to a local copy of "
             "the model (its config, tokenizer and weights) or to a Hugging Face hub id"
         )
-    offline = any(os.environ.get(v, "").lower() in _TRUE
-                  for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))  # fmt: skip
+    offline = any(
+        os.environ.get(v, "").lower() in _TRUE for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
     if offline and not _hub_cached(model_name):
         return (
             f"{model_name!r} is not in the Hugging Face cache and the hub is switched off "

@@ -109,8 +109,9 @@ def build_compressor(
 ) -> Compressor:
     """The compressor `config` asks for; `scorer` replaces the local one (tests)."""
     if config.scorer == "llmlingua2":
-        return LLMLingua2Compressor(config.model_name, config.keep_ratio, config.device,
-                                    config.keep_digits, config.SETTING)  # fmt: skip
+        return LLMLingua2Compressor(
+            config.model_name, config.keep_ratio, config.device, config.keep_digits, config.SETTING
+        )
     scorer = scorer or start_local_scorer(
         services.llms, config.model, config.chunk_tokens, config.overlap_tokens
     )

@@ -66,5 +66,9 @@ class Memento(HistoryStrategy):
         first, last = block[0].index, block[-1].index
         entry = f"Steps {first}-{last}: {memento}" if first != last else f"Step {first}: {memento}"
         mementos = f"{state.summary}\n{entry}" if state.summary else entry
-        return Compacted(summary=mementos, turns=list(recent), call=call,
-                         detail={"block": [t.index for t in block]})  # fmt: skip
+        return Compacted(
+            summary=mementos,
+            turns=list(recent),
+            call=call,
+            detail={"block": [t.index for t in block]},
+        )

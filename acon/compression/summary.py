@@ -91,18 +91,23 @@ class GuidelineCompressor:
         self, task: str, summary: str | None, turns: list[Turn]
     ) -> tuple[str, ChatResult]:
         """The new summary of `summary` plus `turns` (history guidelines)."""
-        return self._ask(self.frame.substitute(
-            task=task, summary=summary or "(none yet)",
-            history="\n\n".join(turn.text() for turn in turns),
-        ))  # fmt: skip
+        return self._ask(
+            self.frame.substitute(
+                task=task,
+                summary=summary or "(none yet)",
+                history="\n\n".join(turn.text() for turn in turns),
+            )
+        )
 
     def refine(self, observation: str, task: str, action: str) -> tuple[str, ChatResult]:
         """The refined observation (observation guidelines)."""
         return self._ask(self.frame.substitute(task=task, action=action, observation=observation))
 
     def _ask(self, frame: str) -> tuple[str, ChatResult]:
-        messages = [{"role": "system", "content": self.guideline.text},
-                    {"role": "user", "content": frame}]  # fmt: skip
+        messages = [
+            {"role": "system", "content": self.guideline.text},
+            {"role": "user", "content": frame},
+        ]
         params: dict[str, Any] = {"response_format": _schema(self.output, self.max_tokens)}
         if self.max_tokens:
             params["max_tokens"] = int(self.max_tokens)
@@ -137,8 +142,9 @@ class SummaryConfig(StrategyConfig):
     def simulate_observation(self, observation: SizedObservation) -> float:
         o = observation
         for role in self.llm_roles()[:1]:  # offload's `head` gist calls no model
-            o.calls.append((role, self.prompt_tokens("observation") + o.task + o.action + o.tokens,
-                            o.reply))  # fmt: skip
+            o.calls.append(
+                (role, self.prompt_tokens("observation") + o.task + o.action + o.tokens, o.reply)
+            )
         return min(o.tokens, o.reply)  # the compressed text, or the handle and gist
 
 

@@ -28,8 +28,10 @@ def explain(exc: BaseException) -> str | None:
     if isinstance(exc, AconError):
         return str(exc)
     if isinstance(exc, OverrideParseException):
-        return (f"Could not read an override ({str(exc).splitlines()[0]}): write key=value, "
-                f"or group=option, as in Hydra's override syntax.")  # fmt: skip
+        return (
+            f"Could not read an override ({str(exc).splitlines()[0]}): write key=value, "
+            f"or group=option, as in Hydra's override syntax."
+        )
     if isinstance(exc, MissingConfigException):
         return _missing_option(str(exc))
     cause = exc.__cause__ if isinstance(exc, ConfigCompositionException) else exc

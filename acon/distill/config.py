@@ -69,8 +69,16 @@ class LoraTrainConfig:
 
     def __post_init__(self) -> None:
         check_choice("data", self.data, ("compressor", "agent", "longcontext"))
-        for name in ("rank", "alpha", "batch_size", "grad_accum", "max_length",
-                     "save_steps", "eval_steps", "threads"):  # fmt: skip
+        for name in (
+            "rank",
+            "alpha",
+            "batch_size",
+            "grad_accum",
+            "max_length",
+            "save_steps",
+            "eval_steps",
+            "threads",
+        ):
             check_positive(name, getattr(self, name))
         check_positive("epochs", self.epochs)
         check_positive("learning_rate", self.learning_rate)
@@ -89,12 +97,20 @@ class DistillConfig:
     # the compressor of the two student arms (overrides of `llm.compressor`); the teacher
     # is `llm.compressor` itself. A Hugging Face student served by vLLM instead:
     #   distill.distilled_student='{base_url: "http://127.0.0.1:8000/v1", provider: vllm}'
-    base_student: dict[str, Any] = field(default_factory=lambda: {
-        "base_url": "local://${distill.train.base}", "model": "${distill.train.base}",
-        "provider": "llamacpp"})  # fmt: skip
-    distilled_student: dict[str, Any] = field(default_factory=lambda: {
-        "base_url": "local://${distill.name}", "model": "${distill.name}",
-        "provider": "llamacpp"})  # fmt: skip
+    base_student: dict[str, Any] = field(
+        default_factory=lambda: {
+            "base_url": "local://${distill.train.base}",
+            "model": "${distill.train.base}",
+            "provider": "llamacpp",
+        }
+    )
+    distilled_student: dict[str, Any] = field(
+        default_factory=lambda: {
+            "base_url": "local://${distill.name}",
+            "model": "${distill.name}",
+            "provider": "llamacpp",
+        }
+    )
 
     def __post_init__(self) -> None:
         for stage in self.stages:

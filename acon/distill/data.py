@@ -85,13 +85,17 @@ def extract(folders: list[RunFolder], config: DistillDataConfig) -> tuple[Extrac
             path = folder.trajectory(row["task_id"])
             if path.is_file() and _task_examples(out, row["task_id"], read_events(path), config):
                 out.tasks_kept.add(row["task_id"])
-        sources.append({
-            "folder": str(folder.path),
-            "tasks": len(rows),
-            "guidelines": [{k: g.get(k) for k in ("kind", "name", "version", "text_sha")}
-                           for g in folder.guidelines_used()],
-            **{name: len(items) - before[name] for name, items in out.examples.items()},
-        })  # fmt: skip
+        sources.append(
+            {
+                "folder": str(folder.path),
+                "tasks": len(rows),
+                "guidelines": [
+                    {k: g.get(k) for k in ("kind", "name", "version", "text_sha")}
+                    for g in folder.guidelines_used()
+                ],
+                **{name: len(items) - before[name] for name, items in out.examples.items()},
+            }
+        )
     return out, sources
 
 
@@ -105,16 +109,25 @@ def _task_examples(
     out: Extracted, task_id: str, events: list[dict[str, Any]], config: DistillDataConfig
 ) -> bool:
     """Add one task's examples; whether it had a compressor call of the wanted kind."""
-    calls = [e for e in events if e["event"] == "compression" and e.get("ok")
-             and e["kind"] in config.kinds and e["strategy"] in config.strategies]  # fmt: skip
+    calls = [
+        e
+        for e in events
+        if e["event"] == "compression"
+        and e.get("ok")
+        and e["kind"] in config.kinds
+        and e["strategy"] in config.strategies
+    ]
     if not calls:
         return False
     for call in calls:
         if "request" not in call:  # recorded before compressor exchanges were kept
             out.calls_without_request += 1
             continue
-        out.add("compressor", task_id,
-                [*call["request"], {"role": "assistant", "content": call["reply"]}])  # fmt: skip
+        out.add(
+            "compressor",
+            task_id,
+            [*call["request"], {"role": "assistant", "content": call["reply"]}],
+        )
     replies = [e for e in events if e["event"] == "agent_call"]
     for inputs, call in zip(replay_inputs(events), replies, strict=True):
         reply: dict[str, Any] = {"role": "assistant", "content": call.get("reply") or ""}
@@ -147,9 +160,12 @@ def write_data(
         )
     extracted, sources = extract(folders, config)
     if not extracted.examples["compressor"]:
-        why = (f" ({extracted.calls_without_request} calls were recorded before compressor "
-               f"requests were kept: rerun those rollouts)" if extracted.calls_without_request
-               else "")  # fmt: skip
+        why = (
+            f" ({extracted.calls_without_request} calls were recorded before compressor "
+            f"requests were kept: rerun those rollouts)"
+            if extracted.calls_without_request
+            else ""
+        )
         raise AconError(
             f"No compressor call of kinds {config.kinds} and strategies {config.strategies} "
             f"in a {config.tasks} task of {len(folders)} rollout folder(s){why}: run the "
@@ -170,13 +186,13 @@ def write_data(
             "tasks": config.tasks,
             "kinds": config.kinds,
             "strategies": config.strategies,
-        },  # fmt: skip
+        },
         "tasks": {
             "kept": len(extracted.tasks_kept),
             "skipped": extracted.tasks_skipped,
             "train": sorted(extracted.tasks_kept - val),
             "val": sorted(val),
-        },  # fmt: skip
+        },
         "duplicates_dropped": extracted.duplicates,
         "calls_without_request": extracted.calls_without_request,
         "files": counts,
@@ -200,25 +216,41 @@ def token_lengths(examples: list[Example]) -> dict[str, Any]:
     tokens = [count_messages(ex["messages"]) for ex in examples]
     if not tokens:
         return {"tokens_min": None, "tokens_median": None, "tokens_max": None}
-    return {"tokens_min": min(tokens), "tokens_median": statistics.median(tokens),
-            "tokens_max": max(tokens)}  # fmt: skip
+    return {
+        "tokens_min": min(tokens),
+        "tokens_median": statistics.median(tokens),
+        "tokens_max": max(tokens),
+    }
 
 
 def card_markdown(card: dict[str, Any]) -> str:
-    lines = ["# Distillation data", "",
-             f"Tasks kept: {card['tasks']['kept']} ({card['filter']['tasks']} teacher tasks "
-             f"with a compressor call; {card['tasks']['skipped']} left out); validation "
-             f"tasks: {', '.join(card['tasks']['val']) or 'none'}. Duplicates dropped: "
-             f"{card['duplicates_dropped']}.", "",
-             "| file | examples | tokens min | median | max |",
-             "|---|---:|---:|---:|---:|"]  # fmt: skip
+    lines = [
+        "# Distillation data",
+        "",
+        f"Tasks kept: {card['tasks']['kept']} ({card['filter']['tasks']} teacher tasks "
+        f"with a compressor call; {card['tasks']['skipped']} left out); validation "
+        f"tasks: {', '.join(card['tasks']['val']) or 'none'}. Duplicates dropped: "
+        f"{card['duplicates_dropped']}.",
+        "",
+        "| file | examples | tokens min | median | max |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, c in card["files"].items():
-        lines.append(f"| {name}.jsonl | {c['examples']} | {c['tokens_min']} | "
-                     f"{c['tokens_median']} | {c['tokens_max']} |")  # fmt: skip
+        lines.append(
+            f"| {name}.jsonl | {c['examples']} | {c['tokens_min']} | "
+            f"{c['tokens_median']} | {c['tokens_max']} |"
+        )
     lines += ["", "Sources:", ""]
     for s in card["sources"]:
-        texts = ", ".join(f"{g['kind']} {g['name']} v{g['version']} ({str(g['text_sha'])[:12]})"
-                          for g in s["guidelines"]) or "no guideline"  # fmt: skip
-        lines.append(f"- {s['folder']}: {s['tasks']} tasks, {s['compressor']} compressor and "
-                     f"{s['agent']} agent examples; {texts}")  # fmt: skip
+        texts = (
+            ", ".join(
+                f"{g['kind']} {g['name']} v{g['version']} ({str(g['text_sha'])[:12]})"
+                for g in s["guidelines"]
+            )
+            or "no guideline"
+        )
+        lines.append(
+            f"- {s['folder']}: {s['tasks']} tasks, {s['compressor']} compressor and "
+            f"{s['agent']} agent examples; {texts}"
+        )
     return "\n".join(lines) + f"\n\nFormat: {card['format']}. Tokens: {card['token_counts']}.\n"

@@ -86,10 +86,16 @@ def write_comparison(folders: dict[str, RunFolder], out: str | Path) -> list[Pat
     if {"teacher", "distilled_student"} <= set(table.index) and table.loc["teacher", "Score"]:
         share = table.loc["distilled_student", "Score"] / table.loc["teacher", "Score"]
         retained = f"\nThe distilled student keeps {share:.0%} of the teacher's mean score.\n"
-    md = ["# Compressor distillation", "", table.to_markdown(floatfmt=".3f"), "",
-          "Paired by task (distilled student minus the other; * : the 95% interval leaves "
-          "out 0):", "", pairs.to_markdown(index=False) if len(pairs) else "(no pairs)",
-          retained]  # fmt: skip
+    md = [
+        "# Compressor distillation",
+        "",
+        table.to_markdown(floatfmt=".3f"),
+        "",
+        "Paired by task (distilled student minus the other; * : the 95% interval leaves out 0):",
+        "",
+        pairs.to_markdown(index=False) if len(pairs) else "(no pairs)",
+        retained,
+    ]
     paths = [out / "distillation.md", out / "distillation.csv", out / "distillation.png"]
     paths[0].write_text("\n".join(md) + "\n")
     table.to_csv(paths[1])
@@ -107,8 +113,10 @@ def _figure(table: pd.DataFrame, path: Path) -> None:
     for ax, label in zip(axes, ("Score", "Peak tokens (k)"), strict=True):
         means = table[label]
         bounds = [tuple(map(float, s.strip("[]").split(", "))) for s in table[f"{label} CI"]]
-        err = [[m - lo for m, (lo, _) in zip(means, bounds, strict=True)],
-               [hi - m for m, (_, hi) in zip(means, bounds, strict=True)]]  # fmt: skip
+        err = [
+            [m - lo for m, (lo, _) in zip(means, bounds, strict=True)],
+            [hi - m for m, (_, hi) in zip(means, bounds, strict=True)],
+        ]
         ax.bar(
             range(len(table)), means, yerr=err, capsize=4, color=["#4c72b0", "#c44e52", "#55a868"]
         )

@@ -35,8 +35,9 @@ class TrainingRun:
         card = json.loads((self.data_dir / "card.json").read_text())
         tags = {"acon.benchmark": benchmark_name(self.cfg), "acon.distill.data": str(self.data_dir)}
         for i, g in enumerate(g for s in card["sources"] for g in s["guidelines"]):
-            tags[f"acon.guideline.{i}"] = (f"{g['kind']} {g['name']} v{g['version']} "
-                                           f"sha256:{g['text_sha']}")  # fmt: skip
+            tags[f"acon.guideline.{i}"] = (
+                f"{g['kind']} {g['name']} v{g['version']} sha256:{g['text_sha']}"
+            )
         self.client, self.run_id = open_run(
             s, self.train_dir, verb="distill", params=params, tags=tags
         )
@@ -66,6 +67,9 @@ class TrainingRun:
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if self.run_id is not None:
-            status = "FINISHED" if kind is None else (
-                "KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED")  # fmt: skip
+            status = (
+                "FINISHED"
+                if kind is None
+                else ("KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED")
+            )
             self.client.set_terminated(self.run_id, status=status)

@@ -15,8 +15,13 @@ def estimate_table(estimate: dict[str, Any]) -> pd.DataFrame:
     rows = {}
     for role in ROLES:
         r = estimate["roles"][role]
-        rows[role] = {"model": r["model"], "calls": r["calls"], "prompt tokens": r["prompt_tokens"],
-                      "completion tokens": r["completion_tokens"], "USD": r["usd"]}  # fmt: skip
+        rows[role] = {
+            "model": r["model"],
+            "calls": r["calls"],
+            "prompt tokens": r["prompt_tokens"],
+            "completion tokens": r["completion_tokens"],
+            "USD": r["usd"],
+        }
     table = pd.DataFrame(rows).T
     numbers = ["calls", "prompt tokens", "completion tokens", "USD"]
     table.loc["total"] = ["", *(table[c].sum() for c in numbers)]
@@ -30,13 +35,15 @@ def side_by_side(estimate: dict[str, Any], actual: dict[str, dict[str, float]]) 
         e = estimate["roles"].get(role) if role != "total" else _total(estimate)
         a = actual.get(role) or {}
         rows[role] = {
-            "calls (estimate)": e["calls"], "calls (actual)": a.get("calls", 0),
+            "calls (estimate)": e["calls"],
+            "calls (actual)": a.get("calls", 0),
             "prompt tokens (estimate)": e["prompt_tokens"],
             "prompt tokens (actual)": a.get("prompt_tokens_cl100k", 0),
             "completion tokens (estimate)": e["completion_tokens"],
             "completion tokens (actual)": a.get("completion_tokens_cl100k", 0),
-            "USD (estimate)": e["usd"], "USD (actual)": a.get("cost_usd", 0.0),
-        }  # fmt: skip
+            "USD (estimate)": e["usd"],
+            "USD (actual)": a.get("cost_usd", 0.0),
+        }
     return pd.DataFrame(rows).T
 
 

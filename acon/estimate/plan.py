@@ -49,8 +49,9 @@ def budget_caps(opt: Any) -> dict[str, Any]:
 
 
 def uncompressed(cfg: Any) -> Any:
-    return with_compression(cfg, history=NoHistoryCompression(),
-                            observation=NoObservationCompression())  # fmt: skip
+    return with_compression(
+        cfg, history=NoHistoryCompression(), observation=NoObservationCompression()
+    )
 
 
 @dataclass
@@ -65,11 +66,20 @@ class Estimate:
     caps: dict[str, Any] | None = None  # the optimizer's budget caps that are set
 
     def to_dict(self) -> dict[str, Any]:
-        roles = {r: vars(c) | {"usd": self.usd[r], "model": self.models[r]}
-                 for r, c in self.bill.roles.items()}  # fmt: skip
-        return {"verb": self.verb, "task_rollouts": self.bill.tasks, "stages": self.stages,
-                "roles": roles, "usd": sum(self.usd.values()), "profile": self.profile,
-                "profile_source": self.profile_source, "caps": self.caps}  # fmt: skip
+        roles = {
+            r: vars(c) | {"usd": self.usd[r], "model": self.models[r]}
+            for r, c in self.bill.roles.items()
+        }
+        return {
+            "verb": self.verb,
+            "task_rollouts": self.bill.tasks,
+            "stages": self.stages,
+            "roles": roles,
+            "usd": sum(self.usd.values()),
+            "profile": self.profile,
+            "profile_source": self.profile_source,
+            "caps": self.caps,
+        }
 
 
 class Planner:
@@ -160,11 +170,13 @@ class Planner:
         for role in ROLES:
             c = self.bill.roles[role]
             models[role] = resolve_role(self.cfg.llm, role).model
-            usd[role] = prices.cost(models[role], round(c.prompt_tokens), 0,
-                                    round(c.completion_tokens))  # fmt: skip
+            usd[role] = prices.cost(
+                models[role], round(c.prompt_tokens), 0, round(c.completion_tokens)
+            )
         caps = budget_caps(typed(self.cfg.optimizer)) if verb in ("optimize", "main") else None
-        return Estimate(verb, self.bill, usd, models, self.stages, vars(self.profile).copy(),
-                        self.source, caps)  # fmt: skip
+        return Estimate(
+            verb, self.bill, usd, models, self.stages, vars(self.profile).copy(), self.source, caps
+        )
 
 
 def estimate(cfg: Any, verb: str) -> Estimate:

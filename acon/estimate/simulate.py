@@ -47,8 +47,7 @@ class Bill:
             mine.completion_tokens += c.completion_tokens * times
 
 
-def _observation(p: TaskProfile, threshold: int, strategy: StrategyConfig,
-                 bill: Bill) -> float:  # fmt: skip
+def _observation(p: TaskProfile, threshold: int, strategy: StrategyConfig, bill: Bill) -> float:
     """The expected size of one observation in the context, after its compression; the
     calls compressing it are added to `bill` (a share of a call: expected)."""
     usual: float = p.observation_tokens
@@ -69,8 +68,9 @@ def _charge(bill: Bill, calls: list[tuple[str, float, float]], times: float = 1.
     calls.clear()
 
 
-def simulate_task(profile: TaskProfile, agent: AgentConfig, history: StrategyConfig,
-                  observation: StrategyConfig) -> Bill:  # fmt: skip
+def simulate_task(
+    profile: TaskProfile, agent: AgentConfig, history: StrategyConfig, observation: StrategyConfig
+) -> Bill:
     """The expected calls of one task (`history` and `observation` are typed strategy
     configs): a mean of 3.7 steps is 30% tasks of 3 steps and 70% of 4, up to the limit."""
     compressed = any(getattr(s, "_target_", None) for s in (history, observation))
@@ -90,15 +90,26 @@ def simulate_task(profile: TaskProfile, agent: AgentConfig, history: StrategyCon
     return bill
 
 
-def _steps(profile: TaskProfile, agent: AgentConfig, history: StrategyConfig,
-           observation: StrategyConfig, n: int) -> Bill:  # fmt: skip
+def _steps(
+    profile: TaskProfile,
+    agent: AgentConfig,
+    history: StrategyConfig,
+    observation: StrategyConfig,
+    n: int,
+) -> Bill:
     """One task of exactly `n` steps: each strategy sizes its own work (its config's
     `simulate` and `simulate_observation`, beside the code they describe)."""
     p, ctx = profile, agent.context
     bill = Bill(tasks=1)
-    sized = SizedHistory(task=p.task_tokens, summary=0, turns=[], keep_last=max(ctx.keep_last, 0),
-                         threshold=ctx.history_threshold_tokens, action=p.action_tokens,
-                         reply=p.summary_tokens)  # fmt: skip
+    sized = SizedHistory(
+        task=p.task_tokens,
+        summary=0,
+        turns=[],
+        keep_last=max(ctx.keep_last, 0),
+        threshold=ctx.history_threshold_tokens,
+        action=p.action_tokens,
+        reply=p.summary_tokens,
+    )
     for step in range(1, n + 1):
         bill.roles["agent"].add(p.system_tokens + sized.tokens + 3, p.action_tokens)
         if step == n:

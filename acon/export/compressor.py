@@ -42,8 +42,9 @@ class Compressor:
         """System prompt and task kept, older turns replaced by a summary, the last
         `keep_last` turns kept as they were (tool-call messages included)."""
         if self.guideline.kind != "history":
-            raise TypeError("an observation guideline compresses observations: use "
-                            "compress_observation()")  # fmt: skip
+            raise TypeError(
+                "an observation guideline compresses observations: use compress_observation()"
+            )
         if self.threshold_tokens is not None and count_messages(messages) <= self.threshold_tokens:
             return list(messages)
         head = 2 if messages and messages[0]["role"] == "system" else 1

@@ -33,17 +33,26 @@ def export_guideline(guideline: Guideline, out_dir: str | Path) -> list[Path]:
     )
     lineage = guideline.lineage
     json_path = stem.with_suffix(".json")
-    json_path.write_text(json.dumps({
-        **asdict(guideline),
-        "lineage": lineage.to_dict(),
-        # what the optimizer measured for this version, on its selection tasks
-        "measured": {"score": lineage.score, "peak_tokens": lineage.peak_tokens,
-                     "tasks": lineage.evaluated_on},
-        "frame": frame,
-        "output_field": OUTPUT_FIELD[guideline.kind],
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "acon_version": __version__,
-    }, indent=2, default=str))  # fmt: skip
+    json_path.write_text(
+        json.dumps(
+            {
+                **asdict(guideline),
+                "lineage": lineage.to_dict(),
+                # what the optimizer measured for this version, on its selection tasks
+                "measured": {
+                    "score": lineage.score,
+                    "peak_tokens": lineage.peak_tokens,
+                    "tasks": lineage.evaluated_on,
+                },
+                "frame": frame,
+                "output_field": OUTPUT_FIELD[guideline.kind],
+                "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "acon_version": __version__,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     written = [text_path, template_path, json_path]
     usage = [f"# Using {guideline.kind} guideline {guideline.name} v{guideline.version}\n"]
     for target in TARGETS:

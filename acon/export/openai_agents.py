@@ -74,8 +74,13 @@ def as_messages(items: list[Any]) -> tuple[list[dict[str, Any]], list[int]]:
                 continue  # previous stays "function_call"
             messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
         elif kind == "function_call_output":
-            messages.append({"role": "tool", "tool_call_id": item.get("call_id"),
-                             "content": _text(item.get("output"))})  # fmt: skip
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": item.get("call_id"),
+                    "content": _text(item.get("output")),
+                }
+            )
         elif kind == "message":
             role = item.get("role", "user")
             messages.append({"role": role, "content": _text(item.get("content"))})

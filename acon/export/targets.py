@@ -60,15 +60,20 @@ def openhands_template(guideline: Guideline) -> str:
 
 
 def letta_settings(guideline: Guideline) -> str:
-    return json.dumps({"compaction_settings": {"mode": "sliding_window",
-                                               "prompt": guideline.text}}, indent=2)  # fmt: skip
+    return json.dumps(
+        {"compaction_settings": {"mode": "sliding_window", "prompt": guideline.text}}, indent=2
+    )
 
 
 def anthropic_settings(guideline: Guideline) -> str:
-    edit = {"type": ANTHROPIC_EDIT, "instructions": guideline.text,
-            "trigger": {"type": "input_tokens", "value": 150_000}}  # fmt: skip
-    return json.dumps({"betas": [ANTHROPIC_BETA], "context_management": {"edits": [edit]}},
-                      indent=2)  # fmt: skip
+    edit = {
+        "type": ANTHROPIC_EDIT,
+        "instructions": guideline.text,
+        "trigger": {"type": "input_tokens", "value": 150_000},
+    }
+    return json.dumps(
+        {"betas": [ANTHROPIC_BETA], "context_management": {"edits": [edit]}}, indent=2
+    )
 
 
 def dspy_module(guideline: Guideline) -> str:
@@ -157,16 +162,47 @@ compress = runpy.run_path("{stem}.dspy.py")["compress"]   # a dspy.ChainOfThough
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("langchain", "LangChain (SummarizationMiddleware)", "langchain.txt", ("history",),
-           langchain_prompt, _langchain),
-    Target("openhands", "OpenHands (LLMSummarizingCondenser)", "openhands.j2", ("history",),
-           openhands_template, _openhands),
-    Target("letta", "Letta (compaction settings)", "letta.json", ("history",),
-           letta_settings, _letta),
-    Target("anthropic", "Anthropic (context compaction)", "anthropic.json", ("history",),
-           anthropic_settings, _anthropic),
-    Target("openai_agents", "OpenAI Agents SDK (a compacting session)", "", ("history",),
-           None, _openai_agents),
-    Target("dspy", "DSPy (a signature and module)", "dspy.py", ("history", "observation"),
-           dspy_module, _dspy),
-)  # fmt: skip
+    Target(
+        "langchain",
+        "LangChain (SummarizationMiddleware)",
+        "langchain.txt",
+        ("history",),
+        langchain_prompt,
+        _langchain,
+    ),
+    Target(
+        "openhands",
+        "OpenHands (LLMSummarizingCondenser)",
+        "openhands.j2",
+        ("history",),
+        openhands_template,
+        _openhands,
+    ),
+    Target(
+        "letta", "Letta (compaction settings)", "letta.json", ("history",), letta_settings, _letta
+    ),
+    Target(
+        "anthropic",
+        "Anthropic (context compaction)",
+        "anthropic.json",
+        ("history",),
+        anthropic_settings,
+        _anthropic,
+    ),
+    Target(
+        "openai_agents",
+        "OpenAI Agents SDK (a compacting session)",
+        "",
+        ("history",),
+        None,
+        _openai_agents,
+    ),
+    Target(
+        "dspy",
+        "DSPy (a signature and module)",
+        "dspy.py",
+        ("history", "observation"),
+        dspy_module,
+        _dspy,
+    ),
+)

@@ -68,8 +68,11 @@ class Lineage:
         return dataclasses.replace(self, **fields)
 
     def _with(self, flag: str) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.metadata.get(flag) and getattr(self, f.name) is not None}  # fmt: skip
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.metadata.get(flag) and getattr(self, f.name) is not None
+        }
 
     def tags(self) -> dict[str, Any]:
         """What the Prompt Registry shows on the version."""

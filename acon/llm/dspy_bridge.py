@@ -84,8 +84,9 @@ def dspy_lm(
         # DSPy refuses to build these with a temperature other than 1 or max_tokens below
         # 16000: build without both; the engine hands the temperature to the client, whose
         # contract decides on it, and the client sends the role's own max_tokens.
-        engine = AconEngine(client, sample, {**(params or {}), "temperature": temperature},
-                            on_result)  # fmt: skip
+        engine = AconEngine(
+            client, sample, {**(params or {}), "temperature": temperature}, on_result
+        )
         return dspy.LM(model=cfg.model, engine=engine, cache=False, num_retries=0)
     return dspy.LM(
         model=cfg.model,
@@ -128,8 +129,9 @@ def predict(
     except Exception as exc:
         _reraise_ours(exc)
         cut = bool(replies) and replies[-1].finish_reason == "length"
-        return Predicted(None, replies, "cut at max_tokens" if cut else
-                         f"unparseable ({type(exc).__name__})")  # fmt: skip
+        return Predicted(
+            None, replies, "cut at max_tokens" if cut else f"unparseable ({type(exc).__name__})"
+        )
 
 
 def _reraise_ours(exc: BaseException) -> None:

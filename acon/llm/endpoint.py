@@ -148,8 +148,11 @@ def request_fields(
         unbounded = _without_lengths(fields["response_format"])
         if unbounded != fields["response_format"]:
             fields["response_format"] = unbounded
-            _log_once(role, "maxLength", f"{provider} takes no string length bounds in a "
-                      "JSON schema: sent without them")  # fmt: skip
+            _log_once(
+                role,
+                "maxLength",
+                f"{provider} takes no string length bounds in a JSON schema: sent without them",
+            )
     return fields
 
 

@@ -163,18 +163,50 @@ class FakeOpenAI:
 # The request fields the API knows; any other is "Unrecognized request argument supplied".
 OPENAI_FIELDS = frozenset(
     {
-        "model", "messages", "audio", "frequency_penalty", "function_call", "functions",
-        "logit_bias", "logprobs", "max_completion_tokens", "max_tokens", "metadata",
-        "modalities", "n", "parallel_tool_calls", "prediction", "presence_penalty",
-        "prompt_cache_key", "reasoning_effort", "response_format", "safety_identifier",
-        "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
-        "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity",
+        "model",
+        "messages",
+        "audio",
+        "frequency_penalty",
+        "function_call",
+        "functions",
+        "logit_bias",
+        "logprobs",
+        "max_completion_tokens",
+        "max_tokens",
+        "metadata",
+        "modalities",
+        "n",
+        "parallel_tool_calls",
+        "prediction",
+        "presence_penalty",
+        "prompt_cache_key",
+        "reasoning_effort",
+        "response_format",
+        "safety_identifier",
+        "seed",
+        "service_tier",
+        "stop",
+        "store",
+        "stream",
+        "stream_options",
+        "temperature",
+        "tool_choice",
+        "tools",
+        "top_logprobs",
+        "top_p",
+        "user",
+        "verbosity",
         "web_search_options",
     }
-)  # fmt: skip
+)
 # Refused outright by every reasoning model ("Unsupported parameter").
-_REASONING_UNSUPPORTED = ("top_p", "presence_penalty", "frequency_penalty", "logprobs",
-                          "top_logprobs")  # fmt: skip
+_REASONING_UNSUPPORTED = (
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+)
 
 
 def _reasoning_rule() -> Callable[[str], bool]:

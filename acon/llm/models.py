@@ -119,8 +119,14 @@ def register_adapter(
     digest = hashlib.sha256(partial.read_bytes()).hexdigest()
     partial.replace(target)
     _write_stamp(target, digest)
-    entry = {"file": target.name, "sha256": digest, "size": target.stat().st_size,
-             "path": str(target), "base": base, "about": dict(about)}  # fmt: skip
+    entry = {
+        "file": target.name,
+        "sha256": digest,
+        "size": target.stat().st_size,
+        "path": str(target),
+        "base": base,
+        "about": dict(about),
+    }
     (folder / f"{name}.json").write_text(json.dumps(entry, indent=2))
     return LocalModelSpec.from_config(name, entry)
 

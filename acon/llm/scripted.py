@@ -40,5 +40,11 @@ class ScriptedClient:
         text = reply if isinstance(reply, str) else json.dumps(reply)
         prompt, completion = count_messages(messages), count_text(text)
         usage = Usage(prompt, 0, completion, prompt, completion)
-        return ChatResult(text=text, usage=usage, latency_s=0.0, cache_hit=False, model=self.model,
-                          messages=[dict(m) for m in messages])  # fmt: skip
+        return ChatResult(
+            text=text,
+            usage=usage,
+            latency_s=0.0,
+            cache_hit=False,
+            model=self.model,
+            messages=[dict(m) for m in messages],
+        )

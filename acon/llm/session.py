@@ -41,8 +41,12 @@ class ModelSettings:
         """From a composed config (its `llm`, `pricing`, `local_models`, `paths`)."""
         from acon.config.build import typed
 
-        return cls(typed(cfg.llm), typed(cfg.pricing), dict(typed(cfg.local_models)),
-                   str(cfg.paths.models_dir))  # fmt: skip
+        return cls(
+            typed(cfg.llm),
+            typed(cfg.pricing),
+            dict(typed(cfg.local_models)),
+            str(cfg.paths.models_dir),
+        )
 
 
 class LLMSession(contextlib.AbstractContextManager["LLMSession"]):

@@ -93,8 +93,9 @@ def baseline_arms(cfg: Any) -> dict[str, Any]:
     main, opt = typed(cfg.main), typed(cfg.optimizer)
     start = label_of(with_guideline(cfg, opt.kind, opt.start))
     arms = {}
-    for name, strategy in baseline_configs(opt.kind, main.baselines,
-                                           main.baseline_settings).items():  # fmt: skip
+    for name, strategy in baseline_configs(
+        opt.kind, main.baselines, main.baseline_settings
+    ).items():
         arm = with_compression(cfg, **{opt.kind: strategy})
         if label_of(arm) == start:
             log.info("Baseline %s is the starting guideline: its row is the start's.", name)
@@ -124,8 +125,9 @@ class CandidateEvaluator:
 
     def baseline(self, tasks: list[Task]) -> Evaluated:
         """Rollouts without any compression."""
-        cfg = with_compression(self.cfg, history=NoHistoryCompression(),
-                               observation=NoObservationCompression())  # fmt: skip
+        cfg = with_compression(
+            self.cfg, history=NoHistoryCompression(), observation=NoObservationCompression()
+        )
         return self._run(cfg, tasks)
 
     def guideline(self, text: str, tasks: list[Task]) -> Evaluated:
@@ -138,15 +140,20 @@ class CandidateEvaluator:
         return self._run(with_guideline(self.cfg, self.kind, ref), tasks)
 
     def _run(self, cfg: Any, tasks: list[Task]) -> Evaluated:
-        cfg = OmegaConf.merge(cfg, {"rollout": {"split": self.split, "limit": None,
-                                                "task_ids": [t.id for t in tasks]}})  # fmt: skip
+        cfg = OmegaConf.merge(
+            cfg,
+            {"rollout": {"split": self.split, "limit": None, "task_ids": [t.id for t in tasks]}},
+        )
         spec = RolloutSpec.of(cfg)
         folder = self.store.folder(spec)
         result = rollout(spec, folder, self.llms)
         finished = result.finished
         errored = [t.id for t in tasks if t.id not in finished]
         if errored:
-            log.warning("%d task(s) errored in %s and are left out: %s", len(errored),
-                        folder.path, result.errors_summary())  # fmt: skip
-        return Evaluated({t.id: finished[t.id] for t in tasks if t.id in finished}, folder,
-                         errored)  # fmt: skip
+            log.warning(
+                "%d task(s) errored in %s and are left out: %s",
+                len(errored),
+                folder.path,
+                result.errors_summary(),
+            )
+        return Evaluated({t.id: finished[t.id] for t in tasks if t.id in finished}, folder, errored)

@@ -27,9 +27,13 @@ class OptimizerLM:
         self.unusable: list[str] = []  # since the last take_unusable()
 
     def predict(
-        self, signature: type, *, sample: int = 0, temperature: float | None = None,
+        self,
+        signature: type,
+        *,
+        sample: int = 0,
+        temperature: float | None = None,
         **inputs: Any,
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         """One DSPy call; None when the reply is unusable (counted with its reason)."""
         done = predict(self.client, signature, sample=sample, temperature=temperature, **inputs)
         if done.unusable is not None:
@@ -56,9 +60,11 @@ def feedback(
     """One feedback item per task: contrastive (full vs. compressed) or failures-only."""
     items = []
     for task_id in ids:
-        inputs: dict[str, Any] = {"task": instructions[task_id], "guideline": guideline,
-                  "compressed_context": compressed_text(comp.folder, comp.rows[task_id],
-                                                        max_tokens)}  # fmt: skip
+        inputs: dict[str, Any] = {
+            "task": instructions[task_id],
+            "guideline": guideline,
+            "compressed_context": compressed_text(comp.folder, comp.rows[task_id], max_tokens),
+        }
         if contrastive:
             full = full_text(base.folder, base.rows[task_id], max_tokens)
             pred = lm.predict(ContrastiveFeedback, full_context=full, **inputs)
@@ -86,9 +92,11 @@ def usage(
     items = []
     for task_id in ids:
         pred = lm.predict(
-            UsageAnalysis, task=instructions[task_id], guideline=guideline,
+            UsageAnalysis,
+            task=instructions[task_id],
+            guideline=guideline,
             compressed_context=compressed_text(comp.folder, comp.rows[task_id], max_tokens),
-        )  # fmt: skip
+        )
         if pred is not None:
             items.append(f"Task {task_id}:\n- used: {pred.used}\n- never needed: {pred.unused}")
     return items

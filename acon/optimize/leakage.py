@@ -83,9 +83,14 @@ class LeakageCheck:
     def __init__(self, tasks: Iterable[Any], texts: Mapping[str, str], config: LeakageConfig):
         self.config = config
         self.ids = [t.id for t in tasks]
-        self.gold = {t.id: [a for a in _answers(t.metadata.get("gold"))
-                            if len(a.strip()) >= config.min_answer_chars]
-                     for t in tasks}  # fmt: skip
+        self.gold = {
+            t.id: [
+                a
+                for a in _answers(t.metadata.get("gold"))
+                if len(a.strip()) >= config.min_answer_chars
+            ]
+            for t in tasks
+        }
         owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for task_id, text in texts.items():
             for run in _runs(words(text), config.min_words):

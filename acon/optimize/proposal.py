@@ -41,9 +41,12 @@ def propose(
     for i in range(n):
         sample = items if sample_size is None else rng.sample(items, min(sample_size, len(items)))
         pred = lm.predict(
-            signature, sample=i, temperature=temperature,
-            guideline=parent_text, **{field_name: "\n\n".join(sample)},
-        )  # fmt: skip
+            signature,
+            sample=i,
+            temperature=temperature,
+            guideline=parent_text,
+            **{field_name: "\n\n".join(sample)},
+        )
         text = candidate_text(pred, parent_text) if pred else ""
         if pred is not None and not text:
             lm.unusable.append(f"{signature.__name__}: an empty guideline")
@@ -51,8 +54,13 @@ def propose(
             unusable += 1
         elif text != parent_text.strip() and text not in texts:
             texts.append(text)
-    log.info("%s: %d distinct new candidates of %d asked (%d unusable)", step.upper(),
-             len(texts), n, unusable)  # fmt: skip
+    log.info(
+        "%s: %d distinct new candidates of %d asked (%d unusable)",
+        step.upper(),
+        len(texts),
+        n,
+        unusable,
+    )
     if unusable == n:
         reasons = "; ".join(sorted(set(lm.unusable))) or "no reason given"
         raise StepFailed(

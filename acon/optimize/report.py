@@ -54,6 +54,8 @@ class OptimizationReport:
     def errors_summary(self) -> str:
         if not self.errored_tasks:
             return ""
-        return (f"{len(self.errored_tasks)} training task(s) errored and were left out of "
-                f"the optimizer's decisions ({', '.join(self.errored_tasks[:8])}); their "
-                f"rollouts run again when a later optimization needs them")  # fmt: skip
+        return (
+            f"{len(self.errored_tasks)} training task(s) errored and were left out of "
+            f"the optimizer's decisions ({', '.join(self.errored_tasks[:8])}); their "
+            f"rollouts run again when a later optimization needs them"
+        )

@@ -30,9 +30,14 @@ class OptimizerState:
 
     def budget(self, limits: Any) -> Budget:
         s = self.spent_before
-        return Budget(limits.max_calls, limits.max_tokens, limits.max_usd,
-                      int(s.get("calls", 0)), int(s.get("tokens", 0)),
-                      float(s.get("usd", 0.0)))  # fmt: skip
+        return Budget(
+            limits.max_calls,
+            limits.max_tokens,
+            limits.max_usd,
+            int(s.get("calls", 0)),
+            int(s.get("tokens", 0)),
+            float(s.get("usd", 0.0)),
+        )
 
     def done(self, rnd: int, position: int) -> StepOutcome | None:
         return next((s for s in self.steps if (s.round, s.position) == (rnd, position)), None)
@@ -43,12 +48,14 @@ class OptimizerState:
         self.save(spent)
 
     def save(self, spent: dict[str, float]) -> None:
-        self.folder.write_optimizer_state({
-            "plan": self.plan,
-            "parent_version": self.parent_version,
-            "steps": [asdict(s) for s in self.steps],
-            "spent": spent,
-        })  # fmt: skip
+        self.folder.write_optimizer_state(
+            {
+                "plan": self.plan,
+                "parent_version": self.parent_version,
+                "steps": [asdict(s) for s in self.steps],
+                "spent": spent,
+            }
+        )
 
 
 def _positioned(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,8 +14,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-STYLE: dict[Any, Any] = {"figure.dpi": 150, "axes.spines.top": False, "axes.spines.right": False,
-         "axes.grid": True, "grid.alpha": 0.3, "font.size": 10}  # fmt: skip
+STYLE: dict[Any, Any] = {
+    "figure.dpi": 150,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "font.size": 10,
+}
 
 
 def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
@@ -26,14 +32,33 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for i, (method, row) in enumerate(rows.iterrows()):
             acon = "Acon (" in method
-            ax.errorbar(row["Peak (k)"], row["Score"], xerr=_spread(row, "Peak (k)"),
-                        yerr=_spread(row, "Score"), color=f"C{i % 10}", alpha=0.5,
-                        capsize=3, linewidth=1, zorder=2)  # fmt: skip
-            ax.scatter(row["Peak (k)"], row["Score"], s=90 if acon else 55,
-                       marker="*" if acon else "o", color=f"C{i % 10}", zorder=3,
-                       label=method)  # fmt: skip
-            ax.annotate(method, (row["Peak (k)"], row["Score"]), textcoords="offset points",
-                        xytext=(6, 4), fontsize=8)  # fmt: skip
+            ax.errorbar(
+                row["Peak (k)"],
+                row["Score"],
+                xerr=_spread(row, "Peak (k)"),
+                yerr=_spread(row, "Score"),
+                color=f"C{i % 10}",
+                alpha=0.5,
+                capsize=3,
+                linewidth=1,
+                zorder=2,
+            )
+            ax.scatter(
+                row["Peak (k)"],
+                row["Score"],
+                s=90 if acon else 55,
+                marker="*" if acon else "o",
+                color=f"C{i % 10}",
+                zorder=3,
+                label=method,
+            )
+            ax.annotate(
+                method,
+                (row["Peak (k)"], row["Score"]),
+                textcoords="offset points",
+                xytext=(6, 4),
+                fontsize=8,
+            )
         ax.set_xlabel("Peak context (thousand tokens, cl100k)")
         ax.set_ylabel("Task score")
         ax.set_title(f"{benchmark}: score against peak context")
@@ -46,8 +71,14 @@ def score_vs_peak(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
     return path
 
 
-METHOD_PANELS = ["Score", "Peak (k)", "Dependency (M)", "Compressor tokens (k)", "Agent wait (s)",
-                 "Agent latency (s)"]  # fmt: skip
+METHOD_PANELS = [
+    "Score",
+    "Peak (k)",
+    "Dependency (M)",
+    "Compressor tokens (k)",
+    "Agent wait (s)",
+    "Agent latency (s)",
+]
 
 
 def methods(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
@@ -64,9 +95,14 @@ def methods(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
         for ax, column in zip(list(axes) if len(panels) > 1 else [axes], panels, strict=True):
             values = rows[column].reindex(names)
             errors = [_spread(rows.loc[m], column) or [[0.0], [0.0]] for m in names]
-            ax.barh(names, values.fillna(0), color=[f"C{i % 10}" for i in range(len(names))][::-1],
-                    xerr=[[e[0][0] for e in errors], [e[1][0] for e in errors]],
-                    capsize=2, alpha=0.8)  # fmt: skip
+            ax.barh(
+                names,
+                values.fillna(0),
+                color=[f"C{i % 10}" for i in range(len(names))][::-1],
+                xerr=[[e[0][0] for e in errors], [e[1][0] for e in errors]],
+                capsize=2,
+                alpha=0.8,
+            )
             ax.set_title(column, fontsize=9)
             ax.set_xlim(left=0)
         fig.suptitle(f"{benchmark}: every method on the same tasks (95% intervals)", fontsize=10)
@@ -87,10 +123,22 @@ def thresholds(table: pd.DataFrame, benchmark: str, path: Path) -> Path:
             colour = f"C{i % 10}"
             lows = (part["Score"] - part["Score CI low"]).clip(lower=0).fillna(0)
             highs = (part["Score CI high"] - part["Score"]).clip(lower=0).fillna(0)
-            score.errorbar(part["Threshold"], part["Score"], yerr=[lows, highs], marker="o",
-                           color=colour, capsize=3, label=method)  # fmt: skip
-            fired.plot(part["Threshold"], part["Compressions per task"], marker="o",
-                       color=colour, label=method)  # fmt: skip
+            score.errorbar(
+                part["Threshold"],
+                part["Score"],
+                yerr=[lows, highs],
+                marker="o",
+                color=colour,
+                capsize=3,
+                label=method,
+            )
+            fired.plot(
+                part["Threshold"],
+                part["Compressions per task"],
+                marker="o",
+                color=colour,
+                label=method,
+            )
         ticks = sorted(rows["Threshold"].dropna().unique())
         for ax in (score, fired):
             ax.set_xscale("log", base=2)
@@ -126,8 +174,7 @@ def context_per_step(curves: dict[str, pd.DataFrame], benchmark: str, path: Path
                 continue
             stats = steps.groupby("step")["in_tokens"].agg(["mean", "min", "max"]) / 1000
             ax.plot(stats.index, stats["mean"], color=f"C{i % 10}", label=method, lw=2)
-            ax.fill_between(stats.index, stats["min"], stats["max"], color=f"C{i % 10}",
-                            alpha=0.15)  # fmt: skip
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=f"C{i % 10}", alpha=0.15)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("Agent step")
         ax.set_ylabel("Agent input (thousand tokens, cl100k)")

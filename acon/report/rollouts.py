@@ -54,9 +54,12 @@ def thresholds(params: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def combine(tasks: list[pd.DataFrame], steps: list[pd.DataFrame],
-            guidelines: Sequence[pd.DataFrame] = (),
-            configs: Mapping[str, Mapping[str, str]] | None = None) -> Rollouts:  # fmt: skip
+def combine(
+    tasks: list[pd.DataFrame],
+    steps: list[pd.DataFrame],
+    guidelines: Sequence[pd.DataFrame] = (),
+    configs: Mapping[str, Mapping[str, str]] | None = None,
+) -> Rollouts:
     """The sources' frames as one; `configs` (each run's config, `config_of_*`) splits
     a label's runs of different configs into rows of their own (`by_config`)."""
     frame = pd.concat([upgraded(t) for t in tasks], ignore_index=True) if tasks else pd.DataFrame()

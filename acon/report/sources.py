@@ -55,8 +55,11 @@ def from_folders(roots: Iterable[str | Path]) -> Rollouts:
         try:
             read = _read_folder(folder)
         except UNREADABLE as exc:
-            log.warning("Skipped the run folder %s: %s (fix or remove it; the report leaves "
-                        "it out).", folder.path, _why(exc))  # fmt: skip
+            log.warning(
+                "Skipped the run folder %s: %s (fix or remove it; the report leaves it out).",
+                folder.path,
+                _why(exc),
+            )
             continue
         if read is None:
             continue
@@ -106,8 +109,9 @@ def _steps(folder: RunFolder) -> pd.DataFrame:
     try:
         per_step = pd.DataFrame(context_per_step(folder.trajectories))
     except (OSError, ValueError, KeyError) as exc:
-        log.warning("Left the context-per-step curve of %s out of the report: %s.",
-                    folder.path, _why(exc))  # fmt: skip
+        log.warning(
+            "Left the context-per-step curve of %s out of the report: %s.", folder.path, _why(exc)
+        )
         per_step = pd.DataFrame()
     return per_step.assign(run=str(folder.path)).reindex(columns=STEP_COLUMNS)
 
@@ -129,14 +133,23 @@ def from_store(
     stored = read_rollouts(uri, experiments, where)
     if not stored.runs:
         return combine([], [])
-    labels = pd.DataFrame([{"run_id": r["run_id"], "benchmark": r["benchmark"],
-                            "method": method_of(r["params"]), "run": r["run"],
-                            **run_columns(r["params"])}
-                           for r in stored.runs])  # fmt: skip
+    labels = pd.DataFrame(
+        [
+            {
+                "run_id": r["run_id"],
+                "benchmark": r["benchmark"],
+                "method": method_of(r["params"]),
+                "run": r["run"],
+                **run_columns(r["params"]),
+            }
+            for r in stored.runs
+        ]
+    )
     configs = {r["run"]: config_of_params(r["params"]) for r in stored.runs}
     tasks, steps, used = stored.tasks, stored.steps, stored.guidelines
     tasks = tasks.merge(labels, on="run_id").drop(columns="run_id") if len(tasks) else tasks
     steps = steps.merge(labels[["run_id", "run"]], on="run_id") if len(steps) else steps
     used = used.merge(labels[["run_id", "run"]], on="run_id") if len(used) else used
-    return combine([tasks] if len(tasks) else [], [steps.reindex(columns=STEP_COLUMNS)], [used],
-                   configs)  # fmt: skip
+    return combine(
+        [tasks] if len(tasks) else [], [steps.reindex(columns=STEP_COLUMNS)], [used], configs
+    )

@@ -60,9 +60,14 @@ def mean_interval(values: object) -> tuple[float, float]:
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", stats.DegenerateDataWarning)
-            ci = stats.bootstrap((x,), np.mean, n_resamples=RESAMPLES, method=method,
-                                 confidence_level=CONFIDENCE,
-                                 rng=np.random.default_rng(SEED)).confidence_interval  # fmt: skip
+            ci = stats.bootstrap(
+                (x,),
+                np.mean,
+                n_resamples=RESAMPLES,
+                method=method,
+                confidence_level=CONFIDENCE,
+                rng=np.random.default_rng(SEED),
+            ).confidence_interval
         if not (math.isnan(ci.low) or math.isnan(ci.high)):
             return float(ci.low), float(ci.high)
     return NAN
@@ -85,10 +90,16 @@ def sign_flip_pvalues(diffs: object) -> np.ndarray:
     if d.shape[-1] < 2 or not differs.any():
         return p
     found = stats.permutation_test(
-        (d[differs],), _mean, permutation_type="samples", vectorized=True,
-        n_resamples=RESAMPLES, alternative="two-sided", axis=-1,
-        batch=max(1, MAX_FLIPPED // d[differs].size), rng=np.random.default_rng(SEED),
-    )  # fmt: skip
+        (d[differs],),
+        _mean,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=RESAMPLES,
+        alternative="two-sided",
+        axis=-1,
+        batch=max(1, MAX_FLIPPED // d[differs].size),
+        rng=np.random.default_rng(SEED),
+    )
     p[differs] = np.minimum(found.pvalue, 1.0)
     return p
 

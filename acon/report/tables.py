@@ -33,8 +33,14 @@ COLUMNS = {
     "agent_wait_s": "Agent wait (s)",
 }
 # the cells with a 95% interval
-INTERVALS = ["score", "peak_tokens", "dependency", "compressor_cost_usd", "compressor_tokens",
-             "agent_wait_s"]  # fmt: skip
+INTERVALS = [
+    "score",
+    "peak_tokens",
+    "dependency",
+    "compressor_cost_usd",
+    "compressor_tokens",
+    "agent_wait_s",
+]
 KEYS = ["benchmark", "method"]
 
 
@@ -146,16 +152,25 @@ def comparison_table(tasks: pd.DataFrame) -> pd.DataFrame:
                 score = paired_difference(a["score"], b["score"])
                 peak = paired_difference(a["peak_tokens"], b["peak_tokens"])
                 only_a, only_b, p = mcnemar_exact(a["success"] > 0, b["success"] > 0)
-                rows.append({
-                    "benchmark": benchmark, "method": method, "against": against,
-                    "Paired tasks": len(a),
-                    "Δ Score": score.mean, "Δ Score CI low": score.low,
-                    "Δ Score CI high": score.high, "Score p": score.p,
-                    "Δ Peak (k)": peak.mean, "Δ Peak (k) CI low": peak.low,
-                    "Δ Peak (k) CI high": peak.high, "Peak p": peak.p,
-                    "Only this succeeded": only_a, "Only the other succeeded": only_b,
-                    "McNemar p": p,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "benchmark": benchmark,
+                        "method": method,
+                        "against": against,
+                        "Paired tasks": len(a),
+                        "Δ Score": score.mean,
+                        "Δ Score CI low": score.low,
+                        "Δ Score CI high": score.high,
+                        "Score p": score.p,
+                        "Δ Peak (k)": peak.mean,
+                        "Δ Peak (k) CI low": peak.low,
+                        "Δ Peak (k) CI high": peak.high,
+                        "Peak p": peak.p,
+                        "Only this succeeded": only_a,
+                        "Only the other succeeded": only_b,
+                        "McNemar p": p,
+                    }
+                )
         if rows:
             tables.append(_holm_adjusted(pd.DataFrame(rows)))
     if not tables:
@@ -199,7 +214,7 @@ def threshold_table(tasks: pd.DataFrame) -> pd.DataFrame:
     first = done.groupby(KEYS, sort=False).first()
     threshold = first["history_threshold"].where(
         first["strategy"].str.contains("History:"), first["observation_threshold"]
-    )  # fmt: skip
+    )
     table.insert(0, "Method", first["strategy"])
     table.insert(1, "Threshold", threshold.astype(int))
     table.insert(2, "Tasks", done.groupby(KEYS, sort=False).size())

@@ -38,7 +38,7 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
         scored = "; ".join(
             f"v{c['version']} score {c['score']:.3f}, peak {c['peak_tokens']:.0f}"
             for c in s.candidates
-        )  # fmt: skip
+        )
         kept = f"kept v{s.best_version}" if s.improved else f"no candidate beat v{s.parent_version}"
         refused = [f"v{c['version']}" for c in s.leaking if c.get("rejected")]
         if refused:
@@ -60,8 +60,10 @@ def _change(row: pd.Series, measure: str, unit: str, fmt: str) -> str:
     p = "p < 0.001" if adjusted < 0.001 else f"p = {adjusted:.3f}"
     numbers = f"{mean:+{fmt}}{unit} [{low:+{fmt}}, {high:+{fmt}}], {p} (Holm)"
     if significant and int(row["Paired tasks"]) < MIN_PAIRED_TASKS:
-        return (f"{numbers}, too few tasks to call significant (fewer than "
-                f"{MIN_PAIRED_TASKS}, whatever the p-value)")  # fmt: skip
+        return (
+            f"{numbers}, too few tasks to call significant (fewer than "
+            f"{MIN_PAIRED_TASKS}, whatever the p-value)"
+        )
     if significant:
         direction = "higher" if mean > 0 else "lower"
         return f"{numbers}, significantly {direction}"

@@ -37,8 +37,15 @@ from acon.run_folder import RunFolder
 from acon.services import Services
 from acon.trajectory import ERRORED
 
-__all__ = ["RolloutResult", "RolloutSpec", "RolloutStopped", "TaskRunner", "TaskSelection",
-           "make_env", "rollout"]  # fmt: skip
+__all__ = [
+    "RolloutResult",
+    "RolloutSpec",
+    "RolloutStopped",
+    "TaskRunner",
+    "TaskSelection",
+    "make_env",
+    "rollout",
+]
 log = logging.getLogger(__name__)
 
 
@@ -64,15 +71,18 @@ class RolloutResult:
         kinds = Counter(r.get("error_kind") or "?" for r in errored)
         first = {r.get("error_kind"): r["error"] for r in reversed(errored)}
         parts = [f"{kind} x{n}: {first[kind]}" for kind, n in kinds.most_common()]
-        return (f"{len(errored)} of {len(self.rows)} tasks errored and are left out of "
-                f"every result ({'; '.join(parts)})")  # fmt: skip
+        return (
+            f"{len(errored)} of {len(self.rows)} tasks errored and are left out of "
+            f"every result ({'; '.join(parts)})"
+        )
 
 
 OnRow = Callable[[int, dict[str, Any]], None]
 
 
-def rollout(spec: RolloutSpec, folder: RunFolder, llms: LLMSession,
-            on_row: OnRow | None = None) -> RolloutResult:  # fmt: skip
+def rollout(
+    spec: RolloutSpec, folder: RunFolder, llms: LLMSession, on_row: OnRow | None = None
+) -> RolloutResult:
     """Run (or finish) `spec`'s rollout into `folder`; `on_row(index, row)` sees each
     task's row as it is written (index: the task's place in the selected tasks).
     Its LLMs are those `spec` names, over `llms`'s servers, ledger and cache."""
@@ -92,14 +102,26 @@ def rollout(spec: RolloutSpec, folder: RunFolder, llms: LLMSession,
     return _result(folder, tasks)
 
 
-def _run(spec: RolloutSpec, folder: RunFolder, llms: LLMSession, env: Environment,
-         tasks: list[Task], on_row: OnRow | None) -> None:  # fmt: skip
+def _run(
+    spec: RolloutSpec,
+    folder: RunFolder,
+    llms: LLMSession,
+    env: Environment,
+    tasks: list[Task],
+    on_row: OnRow | None,
+) -> None:
     finished, errored = folder.finished(), folder.errored()
     todo = [t for t in tasks if t.id not in finished]
     retry = sum(t.id in errored for t in todo)
     if len(todo) < len(tasks) or retry:
-        log.info("Resuming in %s: %d of %d tasks finished; %d to run (%d errored before)",
-                 folder.path, len(tasks) - len(todo), len(tasks), len(todo), retry)  # fmt: skip
+        log.info(
+            "Resuming in %s: %d of %d tasks finished; %d to run (%d errored before)",
+            folder.path,
+            len(tasks) - len(todo),
+            len(tasks),
+            len(todo),
+            retry,
+        )
     if not todo:
         return
     backend = build(spec.run.backend, Services(llms, folder))
@@ -147,14 +169,22 @@ class _Progress:
             outcome = f"score {row['score']:.2f} in {row['steps']} steps ({row['end_reason']})"
         mean = sum(self.scores) / len(self.scores) if self.scores else float("nan")
         tokens = usage.prompt_tokens + usage.completion_tokens
-        self.bar.set_postfix_str(f"score {mean:.3f}, {tokens:,} tokens, ${usage.cost_usd:.4f}",
-                                 refresh=False)  # fmt: skip
+        self.bar.set_postfix_str(
+            f"score {mean:.3f}, {tokens:,} tokens, ${usage.cost_usd:.4f}", refresh=False
+        )
         self.bar.update()
         log.info(
             "[%d/%d] %s: %s | mean score %.3f | %d LLM calls, %d tokens, $%.4f | ETA %.0f s",
-            self.done, self.total, row["task_id"], outcome, mean, usage.calls, tokens,
-            usage.cost_usd, eta,
-        )  # fmt: skip
+            self.done,
+            self.total,
+            row["task_id"],
+            outcome,
+            mean,
+            usage.calls,
+            tokens,
+            usage.cost_usd,
+            eta,
+        )
 
     def close(self) -> None:
         self.bar.close()

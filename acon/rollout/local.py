@@ -36,8 +36,9 @@ class LocalBackend:
     def __init__(self, config: LocalBackendConfig, services: Services):
         self.services = services
 
-    def run(self, spec: RolloutSpec, env: Environment, tasks: list[Task],
-            record: Record) -> Iterator[dict[str, Any]]:  # fmt: skip
+    def run(
+        self, spec: RolloutSpec, env: Environment, tasks: list[Task], record: Record
+    ) -> Iterator[dict[str, Any]]:
         """Run the tasks, `record(row)` each as it ends, and yield the recorded rows.
         Closing the iterator early (the run stops) starts no further task and waits for
         those running."""
@@ -73,8 +74,10 @@ class LocalBackend:
                 out.put(("exit", None))
 
         # daemon threads: a second interrupt need not wait for the tasks still running
-        threads = [threading.Thread(target=work, args=(own,), name=f"rollout-{i}", daemon=True)
-                   for i, own in enumerate(envs)]  # fmt: skip
+        threads = [
+            threading.Thread(target=work, args=(own,), name=f"rollout-{i}", daemon=True)
+            for i, own in enumerate(envs)
+        ]
         for thread in threads:
             thread.start()
         try:
@@ -94,9 +97,11 @@ class LocalBackend:
             stop.set()
             running = [t for t in threads if t.is_alive()]
             if running:
-                log.warning("Waiting for %d running task(s) to end; their rows are kept "
-                            "(interrupt again to stop now: they run again on resume).",
-                            len(running))  # fmt: skip
+                log.warning(
+                    "Waiting for %d running task(s) to end; their rows are kept "
+                    "(interrupt again to stop now: they run again on resume).",
+                    len(running),
+                )
                 for thread in running:
                     thread.join()
             for own in envs[1:]:

@@ -89,8 +89,13 @@ class RayBackend:
         self.config = config
         self.folder, self.ledger = services.run, services.llms.ledger
 
-    def run(self, spec: RolloutSpec, env: Environment, tasks: list[Task],
-            record: Callable[[dict[str, Any]], None]) -> Iterator[dict[str, Any]]:  # fmt: skip
+    def run(
+        self,
+        spec: RolloutSpec,
+        env: Environment,
+        tasks: list[Task],
+        record: Callable[[dict[str, Any]], None],
+    ) -> Iterator[dict[str, Any]]:
         """Run the tasks on the actors; `record(row)` each as it comes back, then yield it."""
         try:
             import ray
@@ -101,8 +106,13 @@ class RayBackend:
         c = self.config
         started = not ray.is_initialized()
         if started:
-            ray.init(address=c.address, num_cpus=c.num_cpus, include_dashboard=False,
-                     log_to_driver=False, configure_logging=False)  # fmt: skip
+            ray.init(
+                address=c.address,
+                num_cpus=c.num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
         run_dir = str(Path(self.folder.path).resolve())
         worker: Any = ray.remote(num_cpus=c.cpus_per_worker)(RolloutWorker)
         n = self._fitted(ray, spec.run.workers, len(tasks))
@@ -140,13 +150,21 @@ class RayBackend:
         cpus = float(ray.cluster_resources().get("CPU", 0))
         fits = max(1, math.floor(cpus / self.config.cpus_per_worker + 1e-9))
         if workers > fits:
-            log.warning("rollout.workers=%d is more than the Ray cluster can start at once "
-                        "(%g CPUs, rollout.backend.cpus_per_worker=%g): running %d actors.",
-                        workers, cpus, self.config.cpus_per_worker, fits)  # fmt: skip
+            log.warning(
+                "rollout.workers=%d is more than the Ray cluster can start at once "
+                "(%g CPUs, rollout.backend.cpus_per_worker=%g): running %d actors.",
+                workers,
+                cpus,
+                self.config.cpus_per_worker,
+                fits,
+            )
         return max(1, min(workers, fits, tasks))
 
-    def _recorded(self, result: tuple[dict[str, Any], dict[str, RoleUsage]],
-                  record: Callable[[dict[str, Any]], None]) -> dict[str, Any]:  # fmt: skip
+    def _recorded(
+        self,
+        result: tuple[dict[str, Any], dict[str, RoleUsage]],
+        record: Callable[[dict[str, Any]], None],
+    ) -> dict[str, Any]:
         """Record an actor's row, and count its usage in the run's ledger (the progress
         line and the stop rules read it live)."""
         row, usage = result
@@ -154,14 +172,17 @@ class RayBackend:
         self.ledger.absorb(usage)
         return row
 
-    def _drain(self, ray: Any, running: dict[Any, Any],
-               record: Callable[[dict[str, Any]], None]) -> None:  # fmt: skip
+    def _drain(
+        self, ray: Any, running: dict[Any, Any], record: Callable[[dict[str, Any]], None]
+    ) -> None:
         """After an interrupt or an error: wait for the tasks still running and record their
         rows (a second interrupt stops the wait; they run again on resume)."""
         if running:
-            log.warning("Waiting for %d running task(s) to end; their rows are kept "
-                        "(interrupt again to stop now: they run again on resume).",
-                        len(running))  # fmt: skip
+            log.warning(
+                "Waiting for %d running task(s) to end; their rows are kept "
+                "(interrupt again to stop now: they run again on resume).",
+                len(running),
+            )
         while running:
             done, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
             for ref in done:

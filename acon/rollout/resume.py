@@ -54,14 +54,18 @@ def claim(spec: RolloutSpec, folder: RunFolder, write: bool = True) -> None:
         return
     finished = len(folder.finished())
     if record is None and finished and write:
-        log.warning("%s has %d finished task(s) but no fingerprint (written before "
-                    "fingerprints existed): its config cannot be checked against this one.",
-                    folder.path, finished)  # fmt: skip
+        log.warning(
+            "%s has %d finished task(s) but no fingerprint (written before "
+            "fingerprints existed): its config cannot be checked against this one.",
+            folder.path,
+            finished,
+        )
     forced: list[dict[str, Any]] = []
     if record is not None and finished:
         changes = differences(record.get("identity") or {}, ident)
         shown = "; ".join(changes[:SHOWN]) + (
-            f"; and {len(changes) - SHOWN} more" if len(changes) > SHOWN else "")  # fmt: skip
+            f"; and {len(changes) - SHOWN} more" if len(changes) > SHOWN else ""
+        )
         if spec.run.resume != "force":
             folder.restore_config_files()
             raise AconError(
@@ -69,12 +73,19 @@ def claim(spec: RolloutSpec, folder: RunFolder, write: bool = True) -> None:
                 f"config ({shown}): give this config a new folder (another hydra.run.dir), "
                 f"or add rollout.resume=force to add its rows to these anyway."
             )
-        log.warning("rollout.resume=force: %s now mixes rows of two configs (%s).",
-                    folder.path, shown)  # fmt: skip
+        log.warning(
+            "rollout.resume=force: %s now mixes rows of two configs (%s).", folder.path, shown
+        )
         forced = [*record.get("forced_over", []), {"key": record.get("key"), "changes": changes}]
     if write:
-        folder.write_fingerprint({"key": key, "identity": ident, "forced_over": forced,
-                                  "config_files": folder.config_files()})  # fmt: skip
+        folder.write_fingerprint(
+            {
+                "key": key,
+                "identity": ident,
+                "forced_over": forced,
+                "config_files": folder.config_files(),
+            }
+        )
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -88,8 +99,10 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             before, after = (old.get(group) or {}).get(name), (new.get(group) or {}).get(name)
             if before is None or after is None:
                 whole.append(prefix)
-                out.append(f"{prefix}: {'used' if before else 'not used'} -> "
-                           f"{'used' if after else 'not used'}")  # fmt: skip
+                out.append(
+                    f"{prefix}: {'used' if before else 'not used'} -> "
+                    f"{'used' if after else 'not used'}"
+                )
             elif before.get("_target_") != after.get("_target_"):
                 whole.append(prefix)
                 out.append(f"{prefix}: {_kind(before)} -> {_kind(after)}")
@@ -97,8 +110,9 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         if any(path.startswith(p + ".") for p in whole):
             continue
         if a.get(path, _UNSET) != b.get(path, _UNSET):
-            out.append(f"{_config_key(path)}: {_show(a.get(path, _UNSET))} -> "
-                       f"{_show(b.get(path, _UNSET))}")  # fmt: skip
+            out.append(
+                f"{_config_key(path)}: {_show(a.get(path, _UNSET))} -> {_show(b.get(path, _UNSET))}"
+            )
     return out
 
 
@@ -119,8 +133,12 @@ def recover(folder: RunFolder, tasks: Iterable[Task]) -> list[str]:
             folder.append_row(row)
             recovered.append(task.id)
     if recovered:
-        log.info("Recovered %d finished task(s) from their trajectories in %s (not run again): "
-                 "%s", len(recovered), folder.path, ", ".join(recovered))  # fmt: skip
+        log.info(
+            "Recovered %d finished task(s) from their trajectories in %s (not run again): %s",
+            len(recovered),
+            folder.path,
+            ", ".join(recovered),
+        )
     return recovered
 
 
@@ -128,8 +146,11 @@ def _last_row(folder: RunFolder, task_id: str) -> dict[str, Any] | None:
     path = folder.trajectory(task_id)
     if not path.is_file():
         return None
-    lines = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-             if line.strip()]  # fmt: skip
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if line.strip()
+    ]
     if not lines:
         return None
     try:

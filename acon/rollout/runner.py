@@ -54,10 +54,17 @@ class TaskRunner:
     def __call__(self, env: Environment, task: Task) -> dict[str, Any]:
         writer = TrajectoryWriter(self.run.trajectory(task.id))
         try:
-            record = run_task(env, task, self.client, agent=self.agent, history=self.history,
-                              observation=self.observation, writer=writer,
-                              artifacts_dir=self.run.artifacts(task.id),
-                              pads=self.pads)  # fmt: skip
+            record = run_task(
+                env,
+                task,
+                self.client,
+                agent=self.agent,
+                history=self.history,
+                observation=self.observation,
+                writer=writer,
+                artifacts_dir=self.run.artifacts(task.id),
+                pads=self.pads,
+            )
             row = task_metrics(record)
             # The row itself ends the trajectory: the `end` event lacks the task's scenario,
             # benchmark measures, wall time and format errors, so a task whose process died

@@ -76,10 +76,14 @@ class RolloutSpec:
     @property
     def label(self) -> str:
         """The row label of this rollout's method (acon.compression.labels)."""
-        return method_of(flatten({
-            "compression": {k: dataclasses.asdict(s) for k, s in self.strategies.items()},
-            "agent": dataclasses.asdict(self.agent),
-        }))  # fmt: skip
+        return method_of(
+            flatten(
+                {
+                    "compression": {k: dataclasses.asdict(s) for k, s in self.strategies.items()},
+                    "agent": dataclasses.asdict(self.agent),
+                }
+            )
+        )
 
     def guidelines_used(self) -> list[dict[str, Any]]:
         """The guideline each kind's strategy follows: kind, name, version, text and its
@@ -90,8 +94,15 @@ class RolloutSpec:
         for kind, config in self.strategies.items():
             ref = getattr(config, "guideline", None)
             if ref is not None:
-                used.append({"kind": kind, "name": ref.name, "version": _number(ref.version),
-                             "text_sha": text_sha(ref.text), "text": ref.text})  # fmt: skip
+                used.append(
+                    {
+                        "kind": kind,
+                        "name": ref.name,
+                        "version": _number(ref.version),
+                        "text_sha": text_sha(ref.text),
+                        "text": ref.text,
+                    }
+                )
         return used
 
 

@@ -43,18 +43,32 @@ class TrackingServer(ManagedServer):
         return self.url
 
     def command(self, port: int) -> list[str]:
-        cmd = [sys.executable, "-m", "acon.tracking.mlflow_server_process", "server",
-               "--backend-store-uri", self.backend_uri, "--host", HOST, "--port", str(port),
-               "--workers", "1"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "acon.tracking.mlflow_server_process",
+            "server",
+            "--backend-store-uri",
+            self.backend_uri,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ]
         if self.artifacts_dir is not None:
             # Clients write artifacts straight to this folder (same machine); the UI reads it.
             cmd += ["--default-artifact-root", str(self.artifacts_dir), "--no-serve-artifacts"]
         return cmd
 
     def environment(self) -> dict[str, str]:
-        return {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true",
-                # no background job runner: the harness only logs and reads
-                "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # fmt: skip
+        return {
+            **os.environ,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            # no background job runner: the harness only logs and reads
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        }
 
     def start(self) -> TrackingServer:
         if self.artifacts_dir is not None:

@@ -46,18 +46,29 @@ class LiveOptimization:
         if s is not None:
             benchmark = benchmark_name(self.cfg)
             self.client, self.run_id = open_run(
-                s, self.folder.path, verb="optimize", params=config_params(self.cfg),
-                tags={"acon.benchmark": benchmark, "acon.guideline": self.cfg.optimizer.name,
-                      "acon.prompt": prompt_name(benchmark, self.cfg.optimizer.kind)},
-            )  # fmt: skip
+                s,
+                self.folder.path,
+                verb="optimize",
+                params=config_params(self.cfg),
+                tags={
+                    "acon.benchmark": benchmark,
+                    "acon.guideline": self.cfg.optimizer.name,
+                    "acon.prompt": prompt_name(benchmark, self.cfg.optimizer.kind),
+                },
+            )
         return self
 
     def candidate(self) -> None:
         if self.run_id is None or not self.live:
             return
         try:
-            log_candidates(self.client, self.run_id, self.folder.guidelines,
-                           self.cfg.optimizer.kind, self.cfg.optimizer.name)  # fmt: skip
+            log_candidates(
+                self.client,
+                self.run_id,
+                self.folder.guidelines,
+                self.cfg.optimizer.kind,
+                self.cfg.optimizer.name,
+            )
         except Exception as exc:  # log_optimization reports a lost store at the end
             log.warning("MLflow: live candidates stopped (%s: %s)", type(exc).__name__, exc)
             self.live = False
@@ -79,9 +90,12 @@ def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) ->
     benchmark = benchmark_name(cfg)
     prompt = prompt_name(benchmark, kind)
     client, run_id = open_run(
-        s, run_dir, verb="optimize", params=config_params(cfg),
+        s,
+        run_dir,
+        verb="optimize",
+        params=config_params(cfg),
         tags={"acon.benchmark": benchmark, "acon.prompt": prompt, "acon.guideline": name},
-    )  # fmt: skip
+    )
     try:
         candidates = log_candidates(client, run_id, root, kind, name)
         metrics = {f"spent/{k}": float(v) for k, v in report.spent.items()}
@@ -98,8 +112,11 @@ def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) ->
         # the registry lives where the runs do (in a sweep: through its server)
         mapping = sync_guidelines(root, kind, name, prompt, client.tracking_uri, run_id=run_id)
         aliases = GuidelineStore(root).aliases(kind, name)
-        set_tags(client, run_id, {f"acon.prompt_{a}": str(mapping[v])
-                                  for a, v in aliases.items() if v in mapping})  # fmt: skip
+        set_tags(
+            client,
+            run_id,
+            {f"acon.prompt_{a}": str(mapping[v]) for a, v in aliases.items() if v in mapping},
+        )
     except BaseException:
         client.set_terminated(run_id, status="FAILED")
         raise
@@ -128,8 +145,12 @@ def log_candidates(
         child = existing.get(str(number))
         if child is None:
             step = g.lineage.step or "?"
-            tags = {"mlflow.parentRunId": run_id, "acon.candidate_version": str(number),
-                    "acon.verb": "candidate", "acon.guideline": name}  # fmt: skip
+            tags = {
+                "mlflow.parentRunId": run_id,
+                "acon.candidate_version": str(number),
+                "acon.verb": "candidate",
+                "acon.guideline": name,
+            }
             child = client.create_run(
                 run.info.experiment_id, run_name=f"{name} v{number} ({step})", tags=tags
             ).info.run_id

@@ -93,13 +93,25 @@ def sync_guidelines(
     for alias, number in store.aliases(kind, name).items():
         if number in mapping and _alias_target(client, prompt, alias) != mapping[number]:
             client.set_prompt_alias(prompt, alias, mapping[number])
-    log.info("Prompt Registry: %s <- %s/%s (%d versions, %d new)", prompt, kind, name,
-             len(mapping), added)  # fmt: skip
+    log.info(
+        "Prompt Registry: %s <- %s/%s (%d versions, %d new)",
+        prompt,
+        kind,
+        name,
+        len(mapping),
+        added,
+    )
     return mapping
 
 
-def _register(client: Any, prompt: str, g: Guideline, store: GuidelineStore,
-              mapping: dict[int, int], run_id: str | None) -> int:  # fmt: skip
+def _register(
+    client: Any,
+    prompt: str,
+    g: Guideline,
+    store: GuidelineStore,
+    mapping: dict[int, int],
+    run_id: str | None,
+) -> int:
     lineage = g.lineage
     tags: dict[str, str] = {}  # lineage first: the UI shows the first few tags
     for key, value in lineage.tags().items():
@@ -108,9 +120,15 @@ def _register(client: Any, prompt: str, g: Guideline, store: GuidelineStore,
             value = mapping[value]
         tags[f"{TAG}{key}"] = _short(value)
     source = store.folder(g.kind, g.name) / f"v{g.version}.md"
-    tags.update({f"{TAG}kind": g.kind, f"{TAG}guideline": g.name,
-                 f"{TAG}file_version": str(g.version), f"{TAG}source": str(source),
-                 f"{TAG}text_sha": text_sha(g.text)})  # fmt: skip
+    tags.update(
+        {
+            f"{TAG}kind": g.kind,
+            f"{TAG}guideline": g.name,
+            f"{TAG}file_version": str(g.version),
+            f"{TAG}source": str(source),
+            f"{TAG}text_sha": text_sha(g.text),
+        }
+    )
     if run_id:
         tags[f"{TAG}run_id"] = run_id
     message = f"{g.name} v{g.version}: {lineage.step or '?'}"
@@ -187,8 +205,9 @@ def load_registered_guideline(
     extra = {"registry_version": int(pv.version), "registry_tags": tags}
     if pv.commit_message:
         extra["commit_message"] = pv.commit_message
-    lineage = Lineage.from_tags(tags, version=int(pv.version), text_sha=tags.get("text_sha"),
-                                extra=extra)  # fmt: skip
+    lineage = Lineage.from_tags(
+        tags, version=int(pv.version), text_sha=tags.get("text_sha"), extra=extra
+    )
     return Guideline(
         kind=kind, name=name, version=int(pv.version), text=pv.template, lineage=lineage
     )

@@ -48,9 +48,11 @@ def search_rollouts(
     query = f"{ROLLOUTS} AND {where}" if where else ROLLOUTS
     try:
         return mlflow.search_runs(
-            experiment_names=experiments or None, search_all_experiments=not experiments,
-            filter_string=query, order_by=["attributes.start_time ASC"],
-        )  # fmt: skip
+            experiment_names=experiments or None,
+            search_all_experiments=not experiments,
+            filter_string=query,
+            order_by=["attributes.start_time ASC"],
+        )
     except mlflow.exceptions.MlflowException as exc:
         raise AconError(
             f"MLflow could not search {uri} ({exc.message}): fix report.where (an MLflow "
@@ -78,15 +80,24 @@ def read_rollouts(
         client = mlflow_client(uri)
         tasks, steps = _tables(client, runs, TASKS_TABLE), _tables(client, runs, STEPS_TABLE)
         guidelines = _tables(client, runs, GUIDELINES_TABLE, quiet=True)  # not every run
-    info = [{"run_id": r["run_id"], "benchmark": _text(r, "tags.acon.benchmark") or "unknown",
-             "run": _text(r, "tags.acon.run_dir") or r["run_id"], "params": _params(r)}
-            for _, r in runs.iterrows()]  # fmt: skip
+    info = [
+        {
+            "run_id": r["run_id"],
+            "benchmark": _text(r, "tags.acon.benchmark") or "unknown",
+            "run": _text(r, "tags.acon.run_dir") or r["run_id"],
+            "params": _params(r),
+        }
+        for _, r in runs.iterrows()
+    ]
     return StoredRollouts(info, tasks, steps, guidelines)
 
 
 def _params(run: pd.Series) -> dict[str, str]:
-    return {k.removeprefix("params."): v for k, v in run.items()
-            if k.startswith("params.") and isinstance(v, str)}  # fmt: skip
+    return {
+        k.removeprefix("params."): v
+        for k, v in run.items()
+        if k.startswith("params.") and isinstance(v, str)
+    }
 
 
 def _text(run: pd.Series, column: str) -> str | None:
@@ -102,8 +113,11 @@ def _tables(client: Any, runs: pd.DataFrame, name: str, quiet: bool = False) -> 
     frames = []
     for experiment_id, group in runs.groupby("experiment_id"):
         try:
-            frames.append(client.load_table(experiment_id, name, run_ids=list(group["run_id"]),
-                                            extra_columns=["run_id"]))  # fmt: skip
+            frames.append(
+                client.load_table(
+                    experiment_id, name, run_ids=list(group["run_id"]), extra_columns=["run_id"]
+                )
+            )
         except MlflowException:
             if not quiet:
                 log.warning("No run in experiment %s has %s", experiment_id, name)

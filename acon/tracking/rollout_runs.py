@@ -71,9 +71,12 @@ class LiveRollout:
         s = settings(self.cfg)
         if s is not None:
             self.client, self.run_id = open_run(
-                s, self.folder.path, verb="rollout", params=config_params(self.cfg),
+                s,
+                self.folder.path,
+                verb="rollout",
+                params=config_params(self.cfg),
                 tags={"acon.benchmark": benchmark_name(self.cfg)},
-            )  # fmt: skip
+            )
         return self
 
     def task(self, index: int, row: dict[str, Any]) -> None:
@@ -82,9 +85,12 @@ class LiveRollout:
         if row["status"] == ERRORED:
             metrics = {"task/errored": 1.0}
         else:
-            metrics = {"task/errored": 0.0, "task/score": float(row["score"]),
-                       "task/steps": float(row["steps"]),
-                       "task/peak_tokens": float(row["peak_tokens"])}  # fmt: skip
+            metrics = {
+                "task/errored": 0.0,
+                "task/score": float(row["score"]),
+                "task/steps": float(row["steps"]),
+                "task/peak_tokens": float(row["peak_tokens"]),
+            }
         scores = [float(r["score"]) for r in _latest(self.folder.rows()) if r["status"] != ERRORED]
         if scores:
             metrics["running/score"] = sum(scores) / len(scores)
@@ -116,9 +122,12 @@ def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
     if s is None:
         return None
     client, run_id = open_run(
-        s, folder.path, verb="rollout", params=config_params(cfg),
+        s,
+        folder.path,
+        verb="rollout",
+        params=config_params(cfg),
         tags={"acon.benchmark": benchmark_name(cfg)},
-    )  # fmt: skip
+    )
     try:
         rows = folder.rows()
         metrics = summary_metrics(summarize(rows)) if rows else {}
@@ -127,8 +136,9 @@ def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
         if rows:
             client.log_table(run_id, data=pd.DataFrame(rows), artifact_file=TASKS_TABLE)
             steps = context_per_step(folder.trajectories)
-            client.log_table(run_id, data=pd.DataFrame(steps, columns=CONTEXT_FIELDS),
-                             artifact_file=STEPS_TABLE)  # fmt: skip
+            client.log_table(
+                run_id, data=pd.DataFrame(steps, columns=CONTEXT_FIELDS), artifact_file=STEPS_TABLE
+            )
         if used := folder.guidelines_used():
             client.log_table(run_id, data=pd.DataFrame(used), artifact_file=GUIDELINES_TABLE)
         log_folder_files(client, run_id, folder, cfg)

@@ -162,9 +162,10 @@ def sweep_record(
             if overrides:
                 tags["acon.sweep_overrides"] = " ".join(overrides)[:5000]
             parent = client.create_run(
-                experiment_id, run_name=f"sweep {sweep_dir.parent.name}/{sweep_dir.name}",
+                experiment_id,
+                run_name=f"sweep {sweep_dir.parent.name}/{sweep_dir.name}",
                 tags=tags,
-            )  # fmt: skip
+            )
         record = {
             "tracking_uri": uri,
             "store_uri": s.uri,
@@ -212,9 +213,11 @@ def _find_run(client: Any, experiment_id: str, tag: str, value: str) -> Any | No
     if "'" in value:
         return None  # not expressible in a search filter; a new run is made instead
     found = client.search_runs(
-        [experiment_id], filter_string=f"tags.`{tag}` = '{value}'", max_results=1,
+        [experiment_id],
+        filter_string=f"tags.`{tag}` = '{value}'",
+        max_results=1,
         order_by=["attributes.start_time ASC"],
-    )  # fmt: skip
+    )
     return found[0] if found else None
 
 
@@ -238,8 +241,12 @@ def open_run(
     check_reachable(uri)
     client = mlflow_client(uri)
     experiment_id = ensure_experiment(client, s.experiment, s.artifacts_dir)
-    run_tags = {"acon.verb": verb, "acon.run_dir": str(ctx.run_dir),
-                "acon.overrides": " ".join(ctx.overrides)[:5000], **(tags or {})}  # fmt: skip
+    run_tags = {
+        "acon.verb": verb,
+        "acon.run_dir": str(ctx.run_dir),
+        "acon.overrides": " ".join(ctx.overrides)[:5000],
+        **(tags or {}),
+    }
     if parent is not None:
         run_tags["acon.sweep_dir"] = str(ctx.sweep_dir)
         run_tags["acon.sweep_run_id"] = parent["parent_run_id"]

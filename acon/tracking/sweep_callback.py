@@ -39,15 +39,16 @@ class TrackingCallback(Callback):
         log_uri = None
         if s.serve_sweeps and s.is_sqlite:
             self.server = TrackingServer(
-                s.uri, s.artifacts_dir, self.sweep_dir / "mlflow-server.log",
+                s.uri,
+                s.artifacts_dir,
+                self.sweep_dir / "mlflow-server.log",
                 startup_timeout_s=s.server_startup_timeout_s,
-            ).start()  # fmt: skip
+            ).start()
             log_uri = self.server.uri
             log.info("MLflow server for this sweep at %s (pid %s)", log_uri, self.server.pid)
         try:
             overrides = list(config.hydra.overrides.task)
-            sweep_record(s, self.sweep_dir, log_uri=log_uri, owner="callback",
-                         overrides=overrides)  # fmt: skip
+            sweep_record(s, self.sweep_dir, log_uri=log_uri, owner="callback", overrides=overrides)
         except BaseException:
             self._stop()
             raise

@@ -36,5 +36,6 @@ def usage_by_role(*calls_logs: Path) -> dict[str, dict[str, float]]:
 
 def usage_metrics(usage: dict[str, dict[str, float]]) -> dict[str, float]:
     """`usage/<role>/<field>` metrics, e.g. `usage/agent/cost_usd`, `usage/total/calls`."""
-    return {f"usage/{role}/{name}": value for role, row in usage.items()
-            for name, value in row.items()}  # fmt: skip
+    return {
+        f"usage/{role}/{name}": value for role, row in usage.items() for name, value in row.items()
+    }

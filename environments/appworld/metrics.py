@@ -25,8 +25,9 @@ from environments.appworld.data import scenario_of
 def _completion(rows: list[dict[str, Any]]) -> tuple[float, float]:
     done = finished_rows(rows)  # an errored task is no failure: it has no result
     tgc = 100 * sum(bool(r["success"]) for r in done) / len(done) if done else math.nan
-    with_scenario = ({**r, "scenario": r.get("scenario") or scenario_of(r["task_id"])}
-                     for r in rows)  # fmt: skip
+    with_scenario = (
+        {**r, "scenario": r.get("scenario") or scenario_of(r["task_id"])} for r in rows
+    )
     sgc = 100 * scenario_goal_completion(with_scenario)
     return round(tgc, 1), round(sgc, 1)
 
@@ -44,12 +45,18 @@ def goal_completion(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     table: dict[str, dict[str, float]] = {}
     if rows:
         tgc, sgc = _completion(rows)
-        table["all"] = {**_counts(rows), "task_goal_completion": tgc,
-                        "scenario_goal_completion": sgc}  # fmt: skip
+        table["all"] = {
+            **_counts(rows),
+            "task_goal_completion": tgc,
+            "scenario_goal_completion": sgc,
+        }
     levels = sorted({str(r.get("difficulty")) for r in rows if r.get("difficulty") is not None})
     for level in levels:
         part = [r for r in rows if str(r.get("difficulty")) == level]
         tgc, sgc = _completion(part)
-        table[f"difficulty {level}"] = {**_counts(part), "task_goal_completion": tgc,
-                                        "scenario_goal_completion": sgc}  # fmt: skip
+        table[f"difficulty {level}"] = {
+            **_counts(part),
+            "task_goal_completion": tgc,
+            "scenario_goal_completion": sgc,
+        }
     return pd.DataFrame.from_dict(table, orient="index")

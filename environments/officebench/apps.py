@@ -130,10 +130,12 @@ def excel_convert_to_pdf(ws: Workspace, args: dict[str, Any]) -> str:
     formulas = openpyxl.load_workbook(src).active.iter_rows(values_only=True)
     values = openpyxl.load_workbook(src, data_only=True).active.iter_rows(values_only=True)
     rows = [
-        ["" if (v if v is not None else f) is None else str(v if v is not None else f)
-         for f, v in zip(frow, vrow, strict=False)]
+        [
+            "" if (v if v is not None else f) is None else str(v if v is not None else f)
+            for f, v in zip(frow, vrow, strict=False)
+        ]
         for frow, vrow in zip(formulas, values, strict=False)
-    ]  # fmt: skip
+    ]
     _write_pdf(dst, [], table=rows)
     return f"Successfully converted {ws.show(src)} to {ws.show(dst)}"
 
@@ -493,18 +495,31 @@ SPECS: dict[str, tuple[str, dict[str, Any], Callable[[Workspace, dict[str, Any]]
     ),
     "excel_set_cell": (
         "Write text to one cell of an existing Excel file (row and column start from 1).",
-        _obj({"file_path": PATH, "row_idx": "integer: row, from 1",
-              "column_idx": "integer: column, from 1", "text": "string: the cell's new value"}),
+        _obj(
+            {
+                "file_path": PATH,
+                "row_idx": "integer: row, from 1",
+                "column_idx": "integer: column, from 1",
+                "text": "string: the cell's new value",
+            }
+        ),
         excel_set_cell,
     ),
     "excel_delete_cell": (
         "Empty one cell of an Excel file.",
-        _obj({"file_path": PATH, "row_idx": "integer: row, from 1",
-              "column_idx": "integer: column, from 1"}),
+        _obj(
+            {
+                "file_path": PATH,
+                "row_idx": "integer: row, from 1",
+                "column_idx": "integer: column, from 1",
+            }
+        ),
         excel_delete_cell,
     ),
     "excel_create_new_file": (
-        "Create a new empty Excel file.", _obj({"file_path": PATH}), excel_create_new_file
+        "Create a new empty Excel file.",
+        _obj({"file_path": PATH}),
+        excel_create_new_file,
     ),
     "excel_convert_to_pdf": (
         "Convert an Excel file to a PDF file.",
@@ -513,7 +528,9 @@ SPECS: dict[str, tuple[str, dict[str, Any], Callable[[Workspace, dict[str, Any]]
     ),
     "word_read_file": ("Read a Word (.docx) file.", _obj({"file_path": PATH}), word_read_file),
     "word_create_new_file": (
-        "Create a new empty Word file.", _obj({"file_path": PATH}), word_create_new_file
+        "Create a new empty Word file.",
+        _obj({"file_path": PATH}),
+        word_create_new_file,
     ),
     "word_write_to_file": (
         "Append text as a new paragraph to a Word file (created if missing).",
@@ -553,9 +570,14 @@ SPECS: dict[str, tuple[str, dict[str, Any], Callable[[Workspace, dict[str, Any]]
     ),
     "calendar_create_event": (
         "Add an event to a user's calendar; times as YYYY-MM-DD HH:MM:SS.",
-        _obj({"user": "string: the user name", "summary": "string: the event title",
-              "time_start": "string: e.g. 2024-05-17 10:30:00",
-              "time_end": "string: e.g. 2024-05-17 11:00:00"}),
+        _obj(
+            {
+                "user": "string: the user name",
+                "summary": "string: the event title",
+                "time_start": "string: e.g. 2024-05-17 10:30:00",
+                "time_end": "string: e.g. 2024-05-17 11:00:00",
+            }
+        ),
         calendar_create_event,
     ),
     "calendar_delete_event": (
@@ -580,12 +602,17 @@ SPECS: dict[str, tuple[str, dict[str, Any], Callable[[Workspace, dict[str, Any]]
     ),
     "email_send_email": (
         "Send an email from one user to one recipient.",
-        _obj({"sender": "string: the sender's user name",
-              "recipient": "string: the recipient's user name",
-              "subject": "string", "content": "string"}),
+        _obj(
+            {
+                "sender": "string: the sender's user name",
+                "recipient": "string: the recipient's user name",
+                "subject": "string",
+                "content": "string",
+            }
+        ),
         email_send_email,
     ),
-}  # fmt: skip
+}
 SHELL_TOOL = Tool(
     "shell",
     "Run a bash command in /testbed (ls, cat, cp, mv, mkdir, rm, python3 ...). No network.",

@@ -56,8 +56,9 @@ class OfficeBenchEnv(Environment):
                 "OfficeBench: skipping %d subtask(s) that read images or scanned PDFs, because "
                 "tesseract-ocr is not installed (apt-get install tesseract-ocr, or "
                 "env.ocr_tasks=include to keep them): %s",
-                len(skipped), ", ".join(skipped),
-            )  # fmt: skip
+                len(skipped),
+                ", ".join(skipped),
+            )
         return [self._task(s) for s in subtasks if s.id not in set(skipped)]
 
     def _task(self, sub: Subtask) -> Task:

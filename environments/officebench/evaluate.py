@@ -231,11 +231,34 @@ def evaluate_checks(ws: Workspace, checks: list[dict[str, Any]]) -> list[CheckRe
 
 # -- the comparator's tiny language ----------------------------------------------------
 _NODES = (
-    ast.Expression, ast.Lambda, ast.arguments, ast.arg, ast.Compare, ast.BoolOp, ast.UnaryOp,
-    ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Name, ast.Load, ast.Call, ast.Attribute,
-    ast.In, ast.NotIn, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.And, ast.Or,
-    ast.Not, ast.USub,
-)  # fmt: skip
+    ast.Expression,
+    ast.Lambda,
+    ast.arguments,
+    ast.arg,
+    ast.Compare,
+    ast.BoolOp,
+    ast.UnaryOp,
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Name,
+    ast.Load,
+    ast.Call,
+    ast.Attribute,
+    ast.In,
+    ast.NotIn,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.And,
+    ast.Or,
+    ast.Not,
+    ast.USub,
+)
 _FUNCS = {"int": int, "float": float, "str": str, "len": len}
 _METHODS = {"isdigit", "isnumeric", "lower", "upper", "strip"}
 

@@ -94,9 +94,11 @@ def main(argv: list[str]) -> None:
         OfficeBenchConfig(data_dir=argv[0] if argv else "../shared/data/officebench")
     )
     rows = reference_report(env)
-    print(f"{len(rows)} subtasks with reference outputs; "
-          f"{sum(r.passes_with_reference for r in rows)} pass with them, "
-          f"{sum(r.untouched_fails for r in rows)} fail untouched.\n")  # fmt: skip
+    print(
+        f"{len(rows)} subtasks with reference outputs; "
+        f"{sum(r.passes_with_reference for r in rows)} pass with them, "
+        f"{sum(r.untouched_fails for r in rows)} fail untouched.\n"
+    )
     print("| subtask | passes with references | untouched fails | why not |")
     print("|---|---|---|---|")
     for r in rows:

@@ -97,9 +97,10 @@ class QAConfig(EnvConfig):
             1 <= self.questions_per_task <= self.group_size
         ):
             raise InvalidSetting(
-                "questions_per_task", self.questions_per_task,
+                "questions_per_task",
+                self.questions_per_task,
                 f"use a number from 1 to env.group_size ({self.group_size}), or null",
-            )  # fmt: skip
+            )
         check_choice("questions", self.questions, QUESTION_SOURCES)
         self._check_corpus()
         if self.questions == "paper":
@@ -111,32 +112,36 @@ class QAConfig(EnvConfig):
         if search.corpus_kind == "gold_passages":
             if given:  # files labelled as the offline pack would mislabel the run
                 raise InvalidSetting(
-                    "search.corpus_kind", search.corpus_kind,
+                    "search.corpus_kind",
+                    search.corpus_kind,
                     "env.search.corpus or env.search.index_dir is set, so name what it holds: "
                     "env.search.corpus_kind=wiki18 (the 2018 Wikipedia passages) or custom, or "
                     "drop them to search the offline gold passages",
-                )  # fmt: skip
+                )
             return
         if not given:
             what = WIKI18 if search.corpus_kind == "wiki18" else "your passage files"
             raise InvalidSetting(
-                "search.corpus_kind", search.corpus_kind,
+                "search.corpus_kind",
+                search.corpus_kind,
                 f"set env.search.corpus=[<file>, ...] to {what}",
-            )  # fmt: skip
+            )
         if search.index_dir:
             if not Path(search.index_dir).expanduser().is_dir():
                 raise InvalidSetting(
-                    "search.index_dir", search.index_dir,
+                    "search.index_dir",
+                    search.index_dir,
                     "no such folder: point it at a bm25s index saved with its corpus",
-                )  # fmt: skip
+                )
             return
         for name in search.corpus:
             if not Path(name).expanduser().is_file():
                 what = WIKI18 if search.corpus_kind == "wiki18" else "a passage file"
                 raise InvalidSetting(
-                    "search.corpus", list(search.corpus),
+                    "search.corpus",
+                    list(search.corpus),
                     f"{name} does not exist: set env.search.corpus to {what}",
-                )  # fmt: skip
+                )
 
     def _check_paper_questions(self) -> None:
         for key, split in (("train_file", "train"), ("test_file", "test")):
@@ -144,14 +149,16 @@ class QAConfig(EnvConfig):
             if not value or not Path(value).expanduser().is_file():
                 problem = "is not set" if not value else f"{value} does not exist"
                 raise InvalidSetting(
-                    key, value,
+                    key,
+                    value,
                     f"env.questions=paper reads the {split} split's questions from env.{key} "
                     f"and it {problem}: set it to {nq_file(split)}",
-                )  # fmt: skip
+                )
         if self.search.corpus_kind == "gold_passages":
             # the offline pack holds passages for NQ-open dev questions only
             raise InvalidSetting(
-                "search.corpus_kind", self.search.corpus_kind,
+                "search.corpus_kind",
+                self.search.corpus_kind,
                 f"env.questions=paper needs the paper's corpus: set env.search.corpus_kind=wiki18 "
                 f"and env.search.corpus=[<file>] to {WIKI18}",
-            )  # fmt: skip
+            )

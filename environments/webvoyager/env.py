@@ -39,19 +39,33 @@ def _obj(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
 
 
 TOOLS = [
-    Tool("click", "Click element [id] (a link, button, checkbox, ...).",
-         _obj({"id": {"type": "integer"}}, ["id"])),
-    Tool("type", "Type text into element [id] (a text box, or pick an option of a select by "
-         "its label); submit (default true) presses Enter afterwards.",
-         _obj({"id": {"type": "integer"}, "text": {"type": "string"},
-               "submit": {"type": "boolean"}}, ["id", "text"])),
-    Tool("scroll", "Scroll the page up or down to see more of it.",
-         _obj({"direction": {"enum": ["up", "down"]}}, ["direction"])),
+    Tool(
+        "click",
+        "Click element [id] (a link, button, checkbox, ...).",
+        _obj({"id": {"type": "integer"}}, ["id"]),
+    ),
+    Tool(
+        "type",
+        "Type text into element [id] (a text box, or pick an option of a select by "
+        "its label); submit (default true) presses Enter afterwards.",
+        _obj(
+            {"id": {"type": "integer"}, "text": {"type": "string"}, "submit": {"type": "boolean"}},
+            ["id", "text"],
+        ),
+    ),
+    Tool(
+        "scroll",
+        "Scroll the page up or down to see more of it.",
+        _obj({"direction": {"enum": ["up", "down"]}}, ["direction"]),
+    ),
     Tool("go_back", "Go back to the previous page.", _obj({}, [])),
     Tool("goto", "Open a URL (http or https).", _obj({"url": {"type": "string"}}, ["url"])),
-    Tool("answer", "Give the final answer to the task and end it.",
-         _obj({"text": {"type": "string"}}, ["text"])),
-]  # fmt: skip
+    Tool(
+        "answer",
+        "Give the final answer to the task and end it.",
+        _obj({"text": {"type": "string"}}, ["text"]),
+    ),
+]
 
 
 class WebVoyagerEnv(Environment):

@@ -117,8 +117,9 @@ class Judge:
                 {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{image}"}},
             ]
         # A failed call raises (LLMCallError): the task is errored, never scored 0.
-        reply = self.client.chat([{"role": "user", "content": content}],
-                                 response_format=VERDICT_SCHEMA)  # fmt: skip
+        reply = self.client.chat(
+            [{"role": "user", "content": content}], response_format=VERDICT_SCHEMA
+        )
         verdict = parse_verdict(reply.text)
         if verdict.error:
             raise JudgeError(

@@ -40,10 +40,12 @@ def solve(env, task, right: bool = True):
 
 def source_rollout(env, folder: RunFolder, split: str = "train", env_target: str | None = None):
     """A finished rollout on `split`: every task solved but the second (answered wrong)."""
-    folder.make().write_config({
-        "env": {"_target_": env_target or "environments.facts.env.FactsEnv"},
-        "rollout": {"split": split},
-    })  # fmt: skip
+    folder.make().write_config(
+        {
+            "env": {"_target_": env_target or "environments.facts.env.FactsEnv"},
+            "rollout": {"split": split},
+        }
+    )
     tasks = env.tasks("train")[:3]
     for n, task in enumerate(tasks):
         writer = TrajectoryWriter(folder.trajectory(task.id))
@@ -59,8 +61,10 @@ def test_each_successful_training_task_becomes_a_pad_of_its_actions(env, tmp_pat
     assert [p.task_id for p in pads.pads] == [tasks[0].id, tasks[2].id]
     first = pads.pads[0]
     assert first.instruction == tasks[0].instruction
-    assert first.actions == [{"name": s["action"]["name"], "arguments": s["action"]["arguments"]}
-                             for s in solve(env, tasks[0])]  # fmt: skip
+    assert first.actions == [
+        {"name": s["action"]["name"], "arguments": s["action"]["arguments"]}
+        for s in solve(env, tasks[0])
+    ]
 
 
 def test_a_task_is_offered_the_best_matching_pad_and_its_record_says_which(env, tmp_path):

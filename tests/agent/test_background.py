@@ -51,8 +51,9 @@ class Gated(HistoryStrategy):
 
 
 def background_context(strategy, soft: int, hard: int | None = None) -> AgentContext:
-    settings = ContextConfig(history_threshold_tokens=soft, hard_threshold_tokens=hard,
-                             keep_last=1, background=True)  # fmt: skip
+    settings = ContextConfig(
+        history_threshold_tokens=soft, hard_threshold_tokens=hard, keep_last=1, background=True
+    )
     return AgentContext("system prompt", "the task", settings, strategy, None, TaskRecord("t"))
 
 
@@ -95,8 +96,9 @@ def test_an_outage_after_the_task_ended_is_recorded_and_leaves_the_task_as_it_wa
 
 def test_past_the_hard_threshold_the_agent_waits_for_the_compaction():
     strategy = Gated()
-    ctx = background_context(strategy, soft=history_tokens_after(3) - 1,
-                             hard=history_tokens_after(5) - 1)  # fmt: skip
+    ctx = background_context(
+        strategy, soft=history_tokens_after(3) - 1, hard=history_tokens_after(5) - 1
+    )
     fill(ctx, 3)
     assert strategy.started.wait(5)
     fill_from(ctx, 4, 4)  # between the thresholds: the agent goes on
@@ -121,9 +123,14 @@ def test_in_the_foreground_the_agent_waits_the_whole_compaction():
             time.sleep(0.05)
             return super().compact(state)
 
-    ctx = AgentContext("system prompt", "the task",
-                       ContextConfig(history_threshold_tokens=history_tokens_after(3) - 1),
-                       Slow(hold=False), None, TaskRecord("t"))  # fmt: skip
+    ctx = AgentContext(
+        "system prompt",
+        "the task",
+        ContextConfig(history_threshold_tokens=history_tokens_after(3) - 1),
+        Slow(hold=False),
+        None,
+        TaskRecord("t"),
+    )
     fill(ctx, 3)
     (call,) = ctx.record.compressions
     assert call.wall_s >= 0.05
@@ -185,8 +192,12 @@ class GatedObservation(ObservationStrategy):
 
 
 def observing_context(strategy, hard: int = 10_000) -> AgentContext:
-    settings = ContextConfig(observation_threshold_tokens=10, history_threshold_tokens=hard,
-                             hard_threshold_tokens=hard, background=True)  # fmt: skip
+    settings = ContextConfig(
+        observation_threshold_tokens=10,
+        history_threshold_tokens=hard,
+        hard_threshold_tokens=hard,
+        background=True,
+    )
     return AgentContext("system prompt", "the task", settings, None, strategy, TaskRecord("t"))
 
 
@@ -223,11 +234,14 @@ def test_past_the_hard_threshold_the_agent_waits_for_its_observations():
 
 def test_a_history_splice_keeps_an_observation_compressed_meanwhile():
     history, observation = Gated(), GatedObservation()
-    settings = ContextConfig(observation_threshold_tokens=10, keep_last=1, background=True,
-                             history_threshold_tokens=count_text(LONG),
-                             hard_threshold_tokens=10_000)  # fmt: skip
-    ctx = AgentContext("system prompt", "the task", settings, history, observation,
-                       TaskRecord("t"))  # fmt: skip
+    settings = ContextConfig(
+        observation_threshold_tokens=10,
+        keep_last=1,
+        background=True,
+        history_threshold_tokens=count_text(LONG),
+        hard_threshold_tokens=10_000,
+    )
+    ctx = AgentContext("system prompt", "the task", settings, history, observation, TaskRecord("t"))
     ctx.add(1, "action 1", "short")
     ctx.add(2, "action 2", LONG)  # queued: the observation, then the history compaction
     assert history.started.wait(0.2) is False  # one worker: the observation first

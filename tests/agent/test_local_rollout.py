@@ -15,16 +15,18 @@ pytestmark = pytest.mark.integration
 
 
 def test_history_compression_with_the_local_model_drops_the_context(local_llm_ready, tmp_path):
-    cfg = compose([
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        "compression/history=guideline",
-        "agent.context.history_threshold_tokens=400",  # passed after the first lookup
-        "agent.context.keep_last=0",  # so that first lookup can be summarized at once
-        "env.filler_lines=8",
-        "agent.max_steps=3",
-        "llm.agent.max_tokens=120",
-        "rollout.task_ids=[test-002]",  # three facts: the agent has to look several up
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "compression/history=guideline",
+            "agent.context.history_threshold_tokens=400",  # passed after the first lookup
+            "agent.context.keep_last=0",  # so that first lookup can be summarized at once
+            "env.filler_lines=8",
+            "agent.max_steps=3",
+            "llm.agent.max_tokens=120",
+            "rollout.task_ids=[test-002]",  # three facts: the agent has to look several up
+        ]
+    )
     with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
         table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     events = [json.loads(line) for line in (tmp_path / "trajectories/test-002.jsonl").open()]

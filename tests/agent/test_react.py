@@ -123,9 +123,12 @@ def test_a_context_overflow_is_the_methods_failure_and_is_scored(env):
 
 @pytest.mark.parametrize(
     ("where", "stage", "kind"),
-    [("step", "environment", "environment"), ("reset", "environment", "environment"),
-     ("evaluate", "evaluation", "evaluation")],
-)  # fmt: skip
+    [
+        ("step", "environment", "environment"),
+        ("reset", "environment", "environment"),
+        ("evaluate", "evaluation", "evaluation"),
+    ],
+)
 def test_an_environment_or_evaluation_exception_leaves_the_task_errored(env, where, stage, kind):
     task, gold = two_fact_task(env)
 
@@ -150,8 +153,9 @@ def test_a_compressor_endpoint_failure_leaves_the_task_errored(env):
 
     class Down(Fifo):
         def compact(self, state):
-            raise LLMCallError("Could not reach the compressor", role="compressor",
-                               kind="connection")  # fmt: skip
+            raise LLMCallError(
+                "Could not reach the compressor", role="compressor", kind="connection"
+            )
 
     client = ScriptedClient([step("lookup", name="x")] * 3)
     agent = AgentConfig(max_steps=3, context=ContextConfig(history_threshold_tokens=0))

@@ -17,16 +17,31 @@ from tests.support.brain import KEEP, brain
 
 
 def main_command(fake, tmp_path, *more):
-    return [sys.executable, "-m", "acon.cli.main", "compression/history=guideline",
-            "optimizer.n_tasks=4", "optimizer.selection_tasks=2", "optimizer.n_candidates=2",
-            "optimizer.feedback_tasks=2", "optimizer.feedback_sample=2", "main.test_tasks=3",
-            f"hydra.run.dir={tmp_path / 'run'}", f"llm.common.base_url={fake.base_url}",
-            "llm.common.model=scripted", f"llm.cache.dir={tmp_path / 'responses'}",
-            f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
-            f"report.out={tmp_path / 'results'}", f"export.out={tmp_path / 'export'}",
-            "agent.context.history_threshold_tokens=250", "env.filler_lines=4",
-            "agent.max_steps=6", f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
-            f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}", *more]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "acon.cli.main",
+        "compression/history=guideline",
+        "optimizer.n_tasks=4",
+        "optimizer.selection_tasks=2",
+        "optimizer.n_candidates=2",
+        "optimizer.feedback_tasks=2",
+        "optimizer.feedback_sample=2",
+        "main.test_tasks=3",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        f"llm.common.base_url={fake.base_url}",
+        "llm.common.model=scripted",
+        f"llm.cache.dir={tmp_path / 'responses'}",
+        f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
+        f"report.out={tmp_path / 'results'}",
+        f"export.out={tmp_path / 'export'}",
+        "agent.context.history_threshold_tokens=250",
+        "env.filler_lines=4",
+        "agent.max_steps=6",
+        f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
+        f"tracking.artifacts_dir={tmp_path / 'mlartifacts'}",
+        *more,
+    ]
 
 
 def test_a_table_preset_adds_the_baselines_and_a_row_per_step(tmp_path):
@@ -43,9 +58,12 @@ def test_a_table_preset_adds_the_baselines_and_a_row_per_step(tmp_path):
     assert ut != co  # both steps improved (the scripted optimizer's proposals)
     table = pd.read_csv(tmp_path / "results" / "facts" / "methods.csv", index_col=0)
     assert list(table.index) == [
-        "No compression", "History: FIFO", "History: Prompting",
-        f"History: Acon (acon-opt v{ut})", f"History: Acon (acon-opt v{co})",
-    ]  # fmt: skip
+        "No compression",
+        "History: FIFO",
+        "History: Prompting",
+        f"History: Acon (acon-opt v{ut})",
+        f"History: Acon (acon-opt v{co})",
+    ]
 
 
 def test_an_unknown_baseline_stops_before_anything_runs(tmp_path):
@@ -61,8 +79,13 @@ def test_a_rollout_task_count_is_refused_not_overwritten(tmp_path):
     """acon-main takes its tasks from optimizer.n_tasks and main.test_tasks: a
     rollout.limit would be replaced without a word, so it stops, naming them."""
     with FakeOpenAI(default=brain) as fake:
-        proc = subprocess.run(main_command(fake, tmp_path, "rollout.limit=2"), capture_output=True,
-                              text=True, timeout=300, env=os.environ)  # fmt: skip
+        proc = subprocess.run(
+            main_command(fake, tmp_path, "rollout.limit=2"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=os.environ,
+        )
         assert not fake.requests
     assert proc.returncode == 2
     assert "set those instead" in proc.stdout + proc.stderr
@@ -96,8 +119,10 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     verdict = (tmp_path / "results" / "facts" / "verdict.md").read_text()
     ut = report["steps"][0]
     assert ut["feedback_mode"] == "contrastive" and ut["feedback_tasks"]
-    assert (f"Round 1, UT from v1: contrastive of {len(ut['task_set'])} task(s) "
-            f"({', '.join(ut['task_set'])}); feedback from") in verdict  # fmt: skip
+    assert (
+        f"Round 1, UT from v1: contrastive of {len(ut['task_set'])} task(s) "
+        f"({', '.join(ut['task_set'])}); feedback from"
+    ) in verdict
     assert f"## {best} on the test split" in verdict
     assert f"Against the start ({start}) (3 paired test tasks): score" in verdict
     assert "Against no compression (3 paired test tasks): score" in verdict

@@ -13,12 +13,14 @@ from tests.support import scripted_overrides
 
 
 def test_seeds_repeat_every_task_once_per_seed(fake, tmp_path):
-    cfg = compose(scripted_overrides(fake, tmp_path, "rollout.limit=2", "rollout.seeds=[7,8]",
-                                     "tracking=off"))  # fmt: skip
+    cfg = compose(
+        scripted_overrides(fake, tmp_path, "rollout.limit=2", "rollout.seeds=[7,8]", "tracking=off")
+    )
     results = run(cfg, RunFolder(tmp_path / "run"))
     assert [len(r.rows) for r in results] == [2, 2]
-    assert {RunFolder(tmp_path / "run" / f"seed-{s}").config()["llm"]["common"]["seed"]
-            for s in (7, 8)} == {7, 8}  # fmt: skip
+    assert {
+        RunFolder(tmp_path / "run" / f"seed-{s}").config()["llm"]["common"]["seed"] for s in (7, 8)
+    } == {7, 8}
     assert {body.get("seed") for body in fake.requests} == {7, 8}  # each repeat sent its seed
     report = compose(["report.source=folders", f"report.runs=[{tmp_path / 'run'}]"])
     write_report(collect(report), tmp_path / "results")

@@ -19,8 +19,9 @@ DEFAULTS = (CONF_DIR / "config.yaml").read_text()
 
 def test_help_is_quick_and_lists_every_group_with_its_options():
     start = time.perf_counter()
-    shown = subprocess.run([str(BIN / "acon-rollout"), "--help"], capture_output=True,
-                           text=True, timeout=60)  # fmt: skip
+    shown = subprocess.run(
+        [str(BIN / "acon-rollout"), "--help"], capture_output=True, text=True, timeout=60
+    )
     took = time.perf_counter() - start
     assert shown.returncode == 0, shown.stderr
     assert took < 3.0, f"acon-rollout --help took {took:.1f} s"
@@ -29,21 +30,25 @@ def test_help_is_quick_and_lists_every_group_with_its_options():
     assert {"compression/history", "env", "llm", "experiment", "rollout/backend"} <= set(listed)
     assert not any(g.startswith("hydra") for g in listed)
     assert listed["compression/history"] == sorted(
-        p.stem for p in (CONF_DIR / "compression" / "history").glob("*.yaml"))  # fmt: skip
+        p.stem for p in (CONF_DIR / "compression" / "history").glob("*.yaml")
+    )
     assert "compression/history      fifo, guideline" in shown.stdout
 
 
 def test_the_module_form_prints_the_same_help():
     installed = subprocess.run([str(BIN / "acon-main"), "-h"], capture_output=True, text=True)
-    module = subprocess.run([sys.executable, "-m", "acon.cli.main", "-h"], capture_output=True,
-                            text=True, timeout=120)  # fmt: skip
+    module = subprocess.run(
+        [sys.executable, "-m", "acon.cli.main", "-h"], capture_output=True, text=True, timeout=120
+    )
     assert module.returncode == installed.returncode == 0, module.stderr[-2000:]
     assert module.stdout == installed.stdout
 
 
 def test_a_rollout_never_imports_dspy():
-    probe = ("import sys, acon.cli.rollout; from acon.composition import "
-             "register_schemas; register_schemas(); print('dspy' in sys.modules)")  # fmt: skip
+    probe = (
+        "import sys, acon.cli.rollout; from acon.composition import "
+        "register_schemas; register_schemas(); print('dspy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr[-2000:]
 
@@ -74,8 +79,11 @@ def test_a_single_run_is_known_without_composing_and_hydra_agrees():
                 chosen = "+" + chosen
             assert single_run([chosen, "hydra.run.dir=x"])
             assert hydra_mode([chosen]) in ("None", "RUN"), chosen
-    sweeping = [p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")
-                if hydra_mode([f"+experiment={p.stem}"]) == "MULTIRUN"]  # fmt: skip
+    sweeping = [
+        p.stem
+        for p in (CONF_DIR / "experiment").glob("*.yaml")
+        if hydra_mode([f"+experiment={p.stem}"]) == "MULTIRUN"
+    ]
     assert "head_to_head" in sweeping
     for name in sweeping:
         assert not single_run([f"+experiment={name}"])

@@ -15,8 +15,10 @@ def stored(tmp_path, sessions=4, per_session=2):
     store = PairStore(store_url(None, tmp_path))
     for s in range(sessions):
         t = Trajectory("audit:log", f"s{s}", (Turn(1, f"x{s}"), Turn(2, "y"), Turn(3, "z")))
-        found = [QAPair(f"q{s}-{i}?", f"a{s}-{i}", [1, 3], verdicts={"overlap": True})
-                 for i in range(per_session)]  # fmt: skip
+        found = [
+            QAPair(f"q{s}-{i}?", f"a{s}-{i}", [1, 3], verdicts={"overlap": True})
+            for i in range(per_session)
+        ]
         store.save(t, "s", found, dropped={}, redacted={}, cost_usd=0, seconds=0)
     return store.pairs()
 
@@ -39,8 +41,11 @@ def test_chat_examples_hold_the_whole_context_then_the_question(tmp_path):
 
 
 def test_a_session_is_on_one_side_only(tmp_path):
-    export(stored(tmp_path, sessions=6, per_session=3), ExportConfig(val_fraction=0.3),
-           tmp_path / "out")  # fmt: skip
+    export(
+        stored(tmp_path, sessions=6, per_session=3),
+        ExportConfig(val_fraction=0.3),
+        tmp_path / "out",
+    )
 
     def sessions(name):
         return {m["messages"][1]["content"].split("\n")[1] for m in read(tmp_path / "out" / name)}

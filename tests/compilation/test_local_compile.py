@@ -27,11 +27,22 @@ ROWS = [
 def test_the_local_model_proposes_and_judges_in_schema(local_cfg, tmp_path):
     pytest.importorskip("presidio_analyzer", reason="the compile extra (make setup installs it)")
     log = tmp_path / "audit.jsonl"
-    log.write_text("".join(
-        json.dumps({"session_id": "s1", "timestamp": i, "agent": "bot", "tool": tool,
-                    "arguments": args, "response": response}) + "\n"
-        for i, (tool, args, response) in enumerate(ROWS)
-    ))  # fmt: skip
+    log.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "session_id": "s1",
+                    "timestamp": i,
+                    "agent": "bot",
+                    "tool": tool,
+                    "arguments": args,
+                    "response": response,
+                }
+            )
+            + "\n"
+            for i, (tool, args, response) in enumerate(ROWS)
+        )
+    )
     config = CompilationConfig(sources=SourcesConfig(audit=[AuditSource(path=str(log))]))
     store = PairStore(store_url(None, tmp_path))
     with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:

@@ -40,23 +40,62 @@ def test_an_audit_log_in_postgres_is_read_by_url(postgres_url):
             )
         )
         conn.execute(
-            sa.text("insert into agent_calls values (:sid, :at, 'bot', :fn, "
-                    "cast(:args as jsonb), :result, :usd, :secs)"),
-            [{"sid": "b", "at": "2026-11-01T10:00:02Z", "fn": "get", "args": '{"id": 2}',
-              "result": "two", "usd": 0.1, "secs": 1},
-             {"sid": "a", "at": "2026-11-01T10:00:09Z", "fn": "put", "args": '{"id": 9}',
-              "result": "nine", "usd": 0.2, "secs": 2},
-             {"sid": "b", "at": "2026-11-01T10:00:01Z", "fn": "get", "args": '{"id": 1}',
-              "result": "one", "usd": 0.3, "secs": 3}],
-        )  # fmt: skip
+            sa.text(
+                "insert into agent_calls values (:sid, :at, 'bot', :fn, "
+                "cast(:args as jsonb), :result, :usd, :secs)"
+            ),
+            [
+                {
+                    "sid": "b",
+                    "at": "2026-11-01T10:00:02Z",
+                    "fn": "get",
+                    "args": '{"id": 2}',
+                    "result": "two",
+                    "usd": 0.1,
+                    "secs": 1,
+                },
+                {
+                    "sid": "a",
+                    "at": "2026-11-01T10:00:09Z",
+                    "fn": "put",
+                    "args": '{"id": 9}',
+                    "result": "nine",
+                    "usd": 0.2,
+                    "secs": 2,
+                },
+                {
+                    "sid": "b",
+                    "at": "2026-11-01T10:00:01Z",
+                    "fn": "get",
+                    "args": '{"id": 1}',
+                    "result": "one",
+                    "usd": 0.3,
+                    "secs": 3,
+                },
+            ],
+        )
     engine.dispose()
-    columns = AuditColumns(session="sid", time="at", agent="who", tool="fn", arguments="args",
-                           response="result", cost="usd", duration="secs")  # fmt: skip
-    found = {t.session: t for t in audit_trajectories(
-        AuditSource(url=postgres_url, table="agent_calls", columns=columns))}  # fmt: skip
+    columns = AuditColumns(
+        session="sid",
+        time="at",
+        agent="who",
+        tool="fn",
+        arguments="args",
+        response="result",
+        cost="usd",
+        duration="secs",
+    )
+    found = {
+        t.session: t
+        for t in audit_trajectories(
+            AuditSource(url=postgres_url, table="agent_calls", columns=columns)
+        )
+    }
     assert set(found) == {"a", "b"}
     assert [t.text for t in found["b"].turns] == [
-        'bot called get({"id": 1}) -> one', 'bot called get({"id": 2}) -> two']  # fmt: skip
+        'bot called get({"id": 1}) -> one',
+        'bot called get({"id": 2}) -> two',
+    ]
     assert found["b"].meta["cost"] == pytest.approx(0.4)
     assert found["a"].source.startswith("audit:postgresql+psycopg://postgres@127.0.0.1")
 
@@ -67,8 +106,15 @@ def test_the_pair_store_in_postgres_is_idempotent(postgres_url):
     t = Trajectory("audit:x", "s", (Turn(1, "a"), Turn(2, "b"), Turn(3, "c")))
     store = PairStore(postgres_url)
     for _ in range(2):
-        store.save(t, "settings", [QAPair("q?", "a", [1, 3], verdicts={"overlap": True})],
-                   dropped={}, redacted={"EMAIL": 1}, cost_usd=0.0, seconds=0.0)  # fmt: skip
+        store.save(
+            t,
+            "settings",
+            [QAPair("q?", "a", [1, 3], verdicts={"overlap": True})],
+            dropped={},
+            redacted={"EMAIL": 1},
+            cost_usd=0.0,
+            seconds=0.0,
+        )
     assert store.compiled(t, "settings")
     assert [(p["question"], p["kept"]) for p in store.pairs(kept=None)] == [("q?", True)]
     store.close()

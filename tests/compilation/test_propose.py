@@ -16,14 +16,16 @@ from acon.llm.fake_server import FakeOpenAI
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 
-TRAJECTORY = Trajectory("audit:x", "s", tuple(Turn(i, f"turn {i} text") for i in range(1, 6)),
-                        task="find things")  # fmt: skip
+TRAJECTORY = Trajectory(
+    "audit:x", "s", tuple(Turn(i, f"turn {i} text") for i in range(1, 6)), task="find things"
+)
 
 
 def client(fake):
     prices = PriceTable.from_config({"models": {"gpt-4.1-mini": {"input": 0.4, "output": 1.6}}})
-    config = RoleConfig(base_url=fake.base_url, model="gpt-4.1-mini", provider="openai",
-                        max_retries=0)  # fmt: skip
+    config = RoleConfig(
+        base_url=fake.base_url, model="gpt-4.1-mini", provider="openai", max_retries=0
+    )
     return LLMClient("compiler", config, ledger=UsageLedger(), prices=prices)
 
 
@@ -39,17 +41,26 @@ def test_the_request_is_strict_and_well_formed_pairs_come_back():
     request = fake.requests[0]
     assert request["response_format"]["json_schema"]["strict"] is True
     assert "[turn 1]\nturn 1 text" in request["messages"][-1]["content"]
-    assert [(p.question, p.supporting_turns) for p in out.pairs] == [("q1?", [1, 3]),
-                                                                      ("q2?", [2, 5])]  # fmt: skip
+    assert [(p.question, p.supporting_turns) for p in out.pairs] == [
+        ("q1?", [1, 3]),
+        ("q2?", [2, 5]),
+    ]
     assert out.cost_usd > 0
     assert sum(p.cost_usd for p in out.pairs) == pytest.approx(out.cost_usd)
 
 
 def test_malformed_pairs_are_dropped_and_counted_one_by_one():
     # DSPy refuses the whole reply (one item lacks its turns); each item is read again
-    reply = {"pairs": [pair("good?"), {"question": "no turns?", "answer": "x"},
-                       pair("", "x"), pair("no evidence?", turns=()), pair("good?"),
-                       pair("also good?", "z", (2, 4))]}  # fmt: skip
+    reply = {
+        "pairs": [
+            pair("good?"),
+            {"question": "no turns?", "answer": "x"},
+            pair("", "x"),
+            pair("no evidence?", turns=()),
+            pair("good?"),
+            pair("also good?", "z", (2, 4)),
+        ]
+    }
     with FakeOpenAI([json.dumps(reply)]) as fake:
         out = propose(client(fake), TRAJECTORY)
     assert [p.question for p in out.pairs] == ["good?", "also good?"]
@@ -86,8 +97,11 @@ def test_given_evidence_draws_non_adjacent_turn_pairs_the_same_way_each_time():
 def test_given_evidence_asks_one_question_per_pair_and_cites_it():
     from acon.compilation.propose import evidence_pairs, propose_across
 
-    replies = [json.dumps({"question": "q1?", "answer": "a"}), "not json",
-               json.dumps({"question": "q1?", "answer": "a"})]  # fmt: skip
+    replies = [
+        json.dumps({"question": "q1?", "answer": "a"}),
+        "not json",
+        json.dumps({"question": "q1?", "answer": "a"}),
+    ]
     with FakeOpenAI(replies, rules="openai") as fake:
         out = propose_across(client(fake), TRAJECTORY, max_pairs=3, min_gap=2)
     drawn = evidence_pairs(TRAJECTORY, 3, min_gap=2)

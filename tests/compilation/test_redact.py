@@ -32,8 +32,10 @@ JWT = (
 )
 PASSWORD = "Tr0ub4dor-x9"
 JSON_PASSWORD = "hunter2hunter2"
-KEY_BODY = ("MIIEowIBAAKCAQEAx9Fj3kLmN0pQrStUvWxYz12345AbCdEfGhIjKlMnOpQrStUv",
-            "Wx9Yz8Ab7Cd6Ef5Gh4Ij3Kl2Mn1Op0QrStUvWxYzAbCdEfGhIjKlMnOpQrStUvW")  # fmt: skip
+KEY_BODY = (
+    "MIIEowIBAAKCAQEAx9Fj3kLmN0pQrStUvWxYz12345AbCdEfGhIjKlMnOpQrStUv",
+    "Wx9Yz8Ab7Cd6Ef5Gh4Ij3Kl2Mn1Op0QrStUvWxYzAbCdEfGhIjKlMnOpQrStUvW",
+)
 PRIVATE_KEY = (
     "-----BEGIN RSA PRIVATE KEY-----\\n" + "\\n".join(KEY_BODY) + "\\n-----END RSA PRIVATE KEY-----"
 )  # inside a JSON string: escaped line breaks
@@ -42,38 +44,100 @@ ALICE = "alice.smith@example.com"
 BOB = "bob@corp.example.org"
 US_PHONE = "+1 415 555 0132"
 UK_PHONE = "+44 20 7946 0958"
-PLANTED = (OPENAI_KEY, AWS_KEY_ID, AWS_SECRET, GITHUB_TOKEN, SLACK_TOKEN, JWT, PASSWORD,
-           JSON_PASSWORD, *KEY_BODY, ENV_SECRET, ALICE, BOB, US_PHONE, UK_PHONE)  # fmt: skip
-ORDINARY = ("shell.run", "db.query", "http.get", "2024-05-01", "/api/v1/users/17", "a1b2c3",
-            "42", "3.5", "11f6ad8ec52a2984abaafd7c3b516503785c2072", "127.0.0.1:8080",
-            "81bf7e87-004d-4742-abd1-2da7ecbc74a4", "max_tokens")  # fmt: skip
+PLANTED = (
+    OPENAI_KEY,
+    AWS_KEY_ID,
+    AWS_SECRET,
+    GITHUB_TOKEN,
+    SLACK_TOKEN,
+    JWT,
+    PASSWORD,
+    JSON_PASSWORD,
+    *KEY_BODY,
+    ENV_SECRET,
+    ALICE,
+    BOB,
+    US_PHONE,
+    UK_PHONE,
+)
+ORDINARY = (
+    "shell.run",
+    "db.query",
+    "http.get",
+    "2024-05-01",
+    "/api/v1/users/17",
+    "a1b2c3",
+    "42",
+    "3.5",
+    "11f6ad8ec52a2984abaafd7c3b516503785c2072",
+    "127.0.0.1:8080",
+    "81bf7e87-004d-4742-abd1-2da7ecbc74a4",
+    "max_tokens",
+)
 
 
 def planted_trajectory(session: str = "s1") -> Trajectory:
     call = json.dumps
     turns = (
-        Turn(1, f"shell.run {call({'command': f'export OPENAI_API_KEY={OPENAI_KEY}; env'})}\n"
-                f"-> OPENAI_API_KEY={OPENAI_KEY}", tool="shell.run", time="2024-05-01T09:00:00Z"),
-        Turn(2, f"file.read {call({'path': '~/.aws/credentials'})}\n-> [default]\n"
-                f"aws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}",
-             tool="file.read"),
-        Turn(3, f"http.get {call({'url': 'https://docs.example.com/api/v1/users/17'})}\n"
-                f"-> owner {ALICE}, phone {US_PHONE}; task a1b2c3 finished 2024-05-01 with "
-                f"42 points (3.5 stars)", tool="http.get"),
-        Turn(4, f"git.push {call({'remote': 'origin'})}\n-> GITHUB_TOKEN={GITHUB_TOKEN} "
-                f"rejected; contact {BOB} or {UK_PHONE}", tool="git.push"),
-        Turn(5, f"db.query {call({'arguments': call({'user': 'root', 'password': JSON_PASSWORD})})}"
-                f"\n-> ok", tool="db.query"),
-        Turn(6, f"shell.run {call({'command': f'mysql -u root --password={PASSWORD} -e status'})}"
-                f"\n-> session {JWT} (posted with {SLACK_TOKEN})", tool="shell.run"),
-        Turn(7, f"file.write {call({'path': 'id_rsa', 'content': 'KEY'})}".replace(
-                "KEY", PRIVATE_KEY) + f"\n-> saved; reply to {ALICE}", tool="file.write"),
-        Turn(8, f"llm.call {call({'api_key': ENV_SECRET, 'max_tokens': 512})}\n-> "
-                f"commit 11f6ad8ec52a2984abaafd7c3b516503785c2072, request "
-                f"81bf7e87-004d-4742-abd1-2da7ecbc74a4, server 127.0.0.1:8080", tool="llm.call"),
-    )  # fmt: skip
-    return Trajectory("run:/runs/x", session, turns, task=f"Email {ALICE} the report.",
-                      meta={"cost": 0.25, "note": f"key {OPENAI_KEY}"})  # fmt: skip
+        Turn(
+            1,
+            f"shell.run {call({'command': f'export OPENAI_API_KEY={OPENAI_KEY}; env'})}\n"
+            f"-> OPENAI_API_KEY={OPENAI_KEY}",
+            tool="shell.run",
+            time="2024-05-01T09:00:00Z",
+        ),
+        Turn(
+            2,
+            f"file.read {call({'path': '~/.aws/credentials'})}\n-> [default]\n"
+            f"aws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}",
+            tool="file.read",
+        ),
+        Turn(
+            3,
+            f"http.get {call({'url': 'https://docs.example.com/api/v1/users/17'})}\n"
+            f"-> owner {ALICE}, phone {US_PHONE}; task a1b2c3 finished 2024-05-01 with "
+            f"42 points (3.5 stars)",
+            tool="http.get",
+        ),
+        Turn(
+            4,
+            f"git.push {call({'remote': 'origin'})}\n-> GITHUB_TOKEN={GITHUB_TOKEN} "
+            f"rejected; contact {BOB} or {UK_PHONE}",
+            tool="git.push",
+        ),
+        Turn(
+            5,
+            f"db.query {call({'arguments': call({'user': 'root', 'password': JSON_PASSWORD})})}"
+            f"\n-> ok",
+            tool="db.query",
+        ),
+        Turn(
+            6,
+            f"shell.run {call({'command': f'mysql -u root --password={PASSWORD} -e status'})}"
+            f"\n-> session {JWT} (posted with {SLACK_TOKEN})",
+            tool="shell.run",
+        ),
+        Turn(
+            7,
+            f"file.write {call({'path': 'id_rsa', 'content': 'KEY'})}".replace("KEY", PRIVATE_KEY)
+            + f"\n-> saved; reply to {ALICE}",
+            tool="file.write",
+        ),
+        Turn(
+            8,
+            f"llm.call {call({'api_key': ENV_SECRET, 'max_tokens': 512})}\n-> "
+            f"commit 11f6ad8ec52a2984abaafd7c3b516503785c2072, request "
+            f"81bf7e87-004d-4742-abd1-2da7ecbc74a4, server 127.0.0.1:8080",
+            tool="llm.call",
+        ),
+    )
+    return Trajectory(
+        "run:/runs/x",
+        session,
+        turns,
+        task=f"Email {ALICE} the report.",
+        meta={"cost": 0.25, "note": f"key {OPENAI_KEY}"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -140,17 +204,30 @@ def test_ordinary_content_is_left_alone(redactor):
         assert value in text, value
     assert [t.tool for t in redacted.turns] == [t.tool for t in planted_trajectory().turns]
     plain = Trajectory(
-        "run:/runs/x", "s4",
-        (Turn(1, 'shell.run {"command": "pytest -q tests/test_x.py", "timeout": 600}\n'
-                 "-> 42 passed in 3.5s on 2024-05-01T12:30:45Z", tool="shell.run"),
-         Turn(2, 'http.get {"url": "https://api.example.com/v1/users/17/orders?page=2"}\n'
-                 '-> {"id": "a1b2c3", "doc_id": "wiki_Albert_Einstein_1879", "total": 1234.56,'
-                 ' "created": 1714550400, "sha": "a1fce4363854ff888cff4b8e7875d600c2682390412'
-                 'a8cf79b37d0b11148b0fa"}'),
-         Turn(3, 'llm.call {"model": "Qwen2.5-Coder-1.5B-Instruct", "max_tokens": 512, '
-                 '"password": null}\n-> Password: Please enter it at 10.0.0.1 or 127.0.0.1')),
+        "run:/runs/x",
+        "s4",
+        (
+            Turn(
+                1,
+                'shell.run {"command": "pytest -q tests/test_x.py", "timeout": 600}\n'
+                "-> 42 passed in 3.5s on 2024-05-01T12:30:45Z",
+                tool="shell.run",
+            ),
+            Turn(
+                2,
+                'http.get {"url": "https://api.example.com/v1/users/17/orders?page=2"}\n'
+                '-> {"id": "a1b2c3", "doc_id": "wiki_Albert_Einstein_1879", "total": 1234.56,'
+                ' "created": 1714550400, "sha": "a1fce4363854ff888cff4b8e7875d600c2682390412'
+                'a8cf79b37d0b11148b0fa"}',
+            ),
+            Turn(
+                3,
+                'llm.call {"model": "Qwen2.5-Coder-1.5B-Instruct", "max_tokens": 512, '
+                '"password": null}\n-> Password: Please enter it at 10.0.0.1 or 127.0.0.1',
+            ),
+        ),
         task="Find the order total for user 17 (task a1b2c3).",
-    )  # fmt: skip
+    )
     out, counts = redactor.trajectory(plain)
     assert counts == {}
     assert out == plain
@@ -169,13 +246,18 @@ def test_text_shares_placeholders_across_calls(redactor):
 
 
 def test_a_secret_found_once_is_replaced_everywhere_in_the_trajectory(redactor):
-    turns = (Turn(1, "login as root with admin"), Turn(2, '{"password": "admin"}'),
-             Turn(3, "the administrator logged in"))  # fmt: skip
+    turns = (
+        Turn(1, "login as root with admin"),
+        Turn(2, '{"password": "admin"}'),
+        Turn(3, "the administrator logged in"),
+    )
     out, counts = redactor.trajectory(Trajectory("audit:x", "s5", turns))
     # before it was found too; a short value only as a whole word
-    assert [t.text for t in out.turns] == ["login as root with <SECRET_1>",
-                                           '{"password": "<SECRET_1>"}',
-                                           "the administrator logged in"]  # fmt: skip
+    assert [t.text for t in out.turns] == [
+        "login as root with <SECRET_1>",
+        '{"password": "<SECRET_1>"}',
+        "the administrator logged in",
+    ]
     assert counts == {"SECRET": 2}
 
 
@@ -220,16 +302,22 @@ def test_names_and_places_with_a_rule_based_pipeline(tmp_path):
 
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("entity_ruler")
-    ruler.add_patterns([{"label": "PERSON", "pattern": "Ada Lovelace"},
-                        {"label": "PERSON", "pattern": "Alan Turing"},
-                        {"label": "GPE", "pattern": "London"}])  # fmt: skip
+    ruler.add_patterns(
+        [
+            {"label": "PERSON", "pattern": "Ada Lovelace"},
+            {"label": "PERSON", "pattern": "Alan Turing"},
+            {"label": "GPE", "pattern": "London"},
+        ]
+    )
     nlp.to_disk(tmp_path / "model")
     redactor = Redactor(RedactionConfig(ner_model=str(tmp_path / "model")))
     assert redactor.detects_names
     turns = (Turn(1, "Ada Lovelace met Alan Turing in London."), Turn(2, "Ada Lovelace left."))
     out, counts = redactor.trajectory(Trajectory("audit:x", "s6", turns))
-    assert [t.text for t in out.turns] == ["<PERSON_1> met <PERSON_2> in <LOCATION_1>.",
-                                           "<PERSON_1> left."]  # fmt: skip
+    assert [t.text for t in out.turns] == [
+        "<PERSON_1> met <PERSON_2> in <LOCATION_1>.",
+        "<PERSON_1> left.",
+    ]
     assert counts == {"PERSON": 3, "LOCATION": 1}
 
 

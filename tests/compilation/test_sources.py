@@ -53,19 +53,42 @@ def _write_task(folder, task_id, steps, *, compressed=None, summary_after=None):
         messages = [SYSTEM, {"role": "user", "content": TASK}, *summary]
         messages += [m for turn in kept for m in turn.messages()]
         context, new = ids.assign(messages)
-        writer.event("agent_call", step=step, in_tokens=0, system_tokens=0, out_tokens=0,
-                     context=context, new_messages=new, reply=reply, tool_calls=None)  # fmt: skip
+        writer.event(
+            "agent_call",
+            step=step,
+            in_tokens=0,
+            system_tokens=0,
+            out_tokens=0,
+            context=context,
+            new_messages=new,
+            reply=reply,
+            tool_calls=None,
+        )
         if observation is None:
             break
         shown = compressed.get(step, observation)
         if step in compressed:
-            writer.event("compression", kind="observation", step=step, strategy="guideline",
-                         ok=True, input=observation, output=shown)  # fmt: skip
+            writer.event(
+                "compression",
+                kind="observation",
+                step=step,
+                strategy="guideline",
+                ok=True,
+                input=observation,
+                output=shown,
+            )
         kept.append(ContextTurn.make(step, reply, shown))
         if step == summary_after:  # keep_last 1: the older turns become the summary
             summary, kept = [summary_message(SUMMARY)], kept[-1:]
-            writer.event("compression", kind="history", step=step, strategy="guideline",
-                         ok=True, summary=SUMMARY, kept_turns=[step])  # fmt: skip
+            writer.event(
+                "compression",
+                kind="history",
+                step=step,
+                strategy="guideline",
+                ok=True,
+                summary=SUMMARY,
+                kept_turns=[step],
+            )
     writer.event("end", task_id=task_id, score=1.0, success=True, end_reason="finish")
     writer.close()
 
@@ -74,15 +97,33 @@ def _write_task(folder, task_id, steps, *, compressed=None, summary_after=None):
 def runs(tmp_path):
     folder = RunFolder(tmp_path / "runs" / "rollouts" / "naive")
     # t1: step 1's observation compressed, a summary after step 2, step 3 repeats step 2
-    _write_task(folder, "t1", [(SEARCH, RAW), (LOOKUP, "no phone listed"),
-                               (LOOKUP, "phone: 555-0100"), (FINISH, None)],
-                compressed={1: SHOWN}, summary_after=2)  # fmt: skip
+    _write_task(
+        folder,
+        "t1",
+        [(SEARCH, RAW), (LOOKUP, "no phone listed"), (LOOKUP, "phone: 555-0100"), (FINISH, None)],
+        compressed={1: SHOWN},
+        summary_after=2,
+    )
     _write_task(folder, "t2", [(SEARCH, "nothing"), (LOOKUP, "nothing"), (FINISH, None)])
     _write_task(folder, "t3", [(SEARCH, "nothing")])
-    folder.append_row({"task_id": "t1", "status": "finished", "score": 1.0, "success": True,
-                       "end_reason": "finish"})  # fmt: skip
-    folder.append_row({"task_id": "t2", "status": "finished", "score": 0.0, "success": False,
-                       "end_reason": "finish"})  # fmt: skip
+    folder.append_row(
+        {
+            "task_id": "t1",
+            "status": "finished",
+            "score": 1.0,
+            "success": True,
+            "end_reason": "finish",
+        }
+    )
+    folder.append_row(
+        {
+            "task_id": "t2",
+            "status": "finished",
+            "score": 0.0,
+            "success": False,
+            "end_reason": "finish",
+        }
+    )
     folder.append_row({"task_id": "t3", "status": "errored", "score": 0.0, "success": False})
     return tmp_path / "runs"
 
@@ -120,20 +161,67 @@ def test_a_missing_run_root_names_compilations_key(tmp_path):
 # Two sessions, interleaved and out of time order; "b" has numeric times and a tie, "a"
 # ISO times whose text order is not their time order (09:00-02:00 is 11:00 UTC).
 ROWS = [
-    {"session_id": "a", "timestamp": "2024-01-01T10:00:05Z", "agent": "planner", "tool": "search",
-     "arguments": {"q": "Ada"}, "response": "Osaka", "cost": 0.5, "duration": 1.0},
-    {"session_id": "b", "timestamp": 30, "agent": "clerk", "tool": "write",
-     "arguments": "file.txt", "response": "ok", "cost": 0.25, "duration": 2.0},
-    {"session_id": "a", "timestamp": "2024-01-01T09:00:00-02:00", "agent": "planner",
-     "tool": "call", "arguments": {"n": 1}, "response": {"phone": "555"}, "cost": 1.0,
-     "duration": 0.5},
-    {"session_id": "b", "timestamp": 10, "agent": "clerk", "tool": "open",
-     "arguments": "file.txt", "response": "opened", "cost": 0.0, "duration": 1.0},
-    {"session_id": "a", "timestamp": "2024-01-01T09:59:59+00:00", "agent": "planner",
-     "tool": "plan", "arguments": {}, "response": "start", "cost": 0.25, "duration": 0.25},
-    {"session_id": "b", "timestamp": 30, "agent": "clerk", "tool": "close",
-     "arguments": "file.txt", "response": "closed", "cost": 0.0, "duration": 0.5},
-]  # fmt: skip
+    {
+        "session_id": "a",
+        "timestamp": "2024-01-01T10:00:05Z",
+        "agent": "planner",
+        "tool": "search",
+        "arguments": {"q": "Ada"},
+        "response": "Osaka",
+        "cost": 0.5,
+        "duration": 1.0,
+    },
+    {
+        "session_id": "b",
+        "timestamp": 30,
+        "agent": "clerk",
+        "tool": "write",
+        "arguments": "file.txt",
+        "response": "ok",
+        "cost": 0.25,
+        "duration": 2.0,
+    },
+    {
+        "session_id": "a",
+        "timestamp": "2024-01-01T09:00:00-02:00",
+        "agent": "planner",
+        "tool": "call",
+        "arguments": {"n": 1},
+        "response": {"phone": "555"},
+        "cost": 1.0,
+        "duration": 0.5,
+    },
+    {
+        "session_id": "b",
+        "timestamp": 10,
+        "agent": "clerk",
+        "tool": "open",
+        "arguments": "file.txt",
+        "response": "opened",
+        "cost": 0.0,
+        "duration": 1.0,
+    },
+    {
+        "session_id": "a",
+        "timestamp": "2024-01-01T09:59:59+00:00",
+        "agent": "planner",
+        "tool": "plan",
+        "arguments": {},
+        "response": "start",
+        "cost": 0.25,
+        "duration": 0.25,
+    },
+    {
+        "session_id": "b",
+        "timestamp": 30,
+        "agent": "clerk",
+        "tool": "close",
+        "arguments": "file.txt",
+        "response": "closed",
+        "cost": 0.0,
+        "duration": 0.5,
+    },
+]
 
 
 def _jsonl(tmp_path, rows=ROWS):
@@ -163,26 +251,52 @@ def test_a_jsonl_audit_log_is_grouped_by_session_in_time_order(tmp_path):
     assert trajectories[0].source == f"audit:{path}"
 
 
-NAMES = AuditColumns(session="sid", time="ts", agent="who", tool="fn", arguments="args",
-                     response="out", cost="usd", duration="secs")  # fmt: skip
+NAMES = AuditColumns(
+    session="sid",
+    time="ts",
+    agent="who",
+    tool="fn",
+    arguments="args",
+    response="out",
+    cost="usd",
+    duration="secs",
+)
 
 
 def _sqlite(tmp_path):
     """The same rows in a table with other column names, written through SQLAlchemy."""
     path = tmp_path / "audit.db"
     engine = sa.create_engine(f"sqlite:///{path}")
-    table = sa.Table("calls", sa.MetaData(), *(sa.Column(n, sa.String) for n in
-                     ("sid", "ts", "who", "fn", "args", "out")),
-                     sa.Column("usd", sa.Float), sa.Column("secs", sa.Float))  # fmt: skip
+    table = sa.Table(
+        "calls",
+        sa.MetaData(),
+        *(sa.Column(n, sa.String) for n in ("sid", "ts", "who", "fn", "args", "out")),
+        sa.Column("usd", sa.Float),
+        sa.Column("secs", sa.Float),
+    )
     table.metadata.create_all(engine)
-    text = {"session_id": "sid", "timestamp": "ts", "agent": "who", "tool": "fn",
-            "arguments": "args", "response": "out", "cost": "usd", "duration": "secs"}  # fmt: skip
+    text = {
+        "session_id": "sid",
+        "timestamp": "ts",
+        "agent": "who",
+        "tool": "fn",
+        "arguments": "args",
+        "response": "out",
+        "cost": "usd",
+        "duration": "secs",
+    }
     with engine.begin() as conn:
         for row in ROWS:
-            conn.execute(table.insert().values({
-                text[k]: v if k in ("cost", "duration") or isinstance(v, str) else json.dumps(v)
-                for k, v in row.items()
-            }))  # fmt: skip
+            conn.execute(
+                table.insert().values(
+                    {
+                        text[k]: v
+                        if k in ("cost", "duration") or isinstance(v, str)
+                        else json.dumps(v)
+                        for k, v in row.items()
+                    }
+                )
+            )
     engine.dispose()
     return path
 
@@ -258,7 +372,8 @@ def test_read_trajectories_puts_run_folders_first_and_applies_the_limits(runs, t
     got = [(t.source.split(":")[0], t.session) for t in read_trajectories(config, counts)]
     assert got == [("run", "t1")]  # t2 and the audit sessions have 3 turns
     assert (counts.sessions, counts.short, counts.tasks_skipped) == (4, 3, 1)
-    config = SourcesConfig(runs=[str(runs)], audit=[AuditSource(path=str(path))], min_turns=3,
-                           max_trajectories=3)  # fmt: skip
+    config = SourcesConfig(
+        runs=[str(runs)], audit=[AuditSource(path=str(path))], min_turns=3, max_trajectories=3
+    )
     got = [(t.source.split(":")[0], t.session) for t in read_trajectories(config)]
     assert got == [("run", "t1"), ("run", "t2"), ("audit", "a")]

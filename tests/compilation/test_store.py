@@ -26,8 +26,15 @@ def pairs(*answers):
 
 
 def save(store, trajectory, settings, found):
-    store.save(trajectory, settings, found, dropped={"malformed": 1}, redacted={"EMAIL": 2},
-               cost_usd=1.0, seconds=2.0)  # fmt: skip
+    store.save(
+        trajectory,
+        settings,
+        found,
+        dropped={"malformed": 1},
+        redacted={"EMAIL": 2},
+        cost_usd=1.0,
+        seconds=2.0,
+    )
 
 
 def count(url, table):
@@ -75,8 +82,9 @@ def test_kept_and_rejected_pairs_come_back_with_their_trajectory(tmp_path):
     assert len(store.pairs(kept=None)) == 2
 
 
-@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x/y",
-                                 "sqlite:////no/such/folder/pairs.db"])  # fmt: skip
+@pytest.mark.parametrize(
+    "url", ["not a url", "nosuchdialect://x/y", "sqlite:////no/such/folder/pairs.db"]
+)
 def test_a_store_that_cannot_be_opened_is_one_sentence(url):
     with pytest.raises(AconError, match="compilation.store=.*SQLAlchemy URL"):
         PairStore(url)

@@ -12,7 +12,8 @@ from acon.compilation.records import QAPair, Trajectory, Turn
 from acon.compilation.verify import Verifier, non_adjacent, overlap, turns_exist
 
 TRAJECTORY = Trajectory(
-    source="audit:test", session="s1",
+    source="audit:test",
+    session="s1",
     turns=(
         Turn(1, 'search_people(name="Ada") -> Ada Lovelace works in the Leeds office'),
         Turn(2, "list_offices() -> Leeds, Oslo, Lima"),
@@ -20,22 +21,25 @@ TRAJECTORY = Trajectory(
         Turn(4, "get_weather(city=Oslo) -> rain"),
         Turn(5, 'get_budget(office="Leeds") -> budget 4,200 EUR for 2025'),
     ),
-)  # fmt: skip
+)
 
 
 def pair(question, answer, turns):
     return QAPair(question, answer, turns)
 
 
-@pytest.mark.parametrize(("turns", "exists", "apart"), [
-    ([1, 3], True, True),      # two turns, one between them
-    ([1, 5], True, True),
-    ([1, 2], True, False),     # adjacent
-    ([3], True, False),        # one turn is not several
-    ([3, 3], True, False),     # the same turn twice
-    ([1, 9], False, True),     # turn 9 does not exist
-    ([], False, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("turns", "exists", "apart"),
+    [
+        ([1, 3], True, True),  # two turns, one between them
+        ([1, 5], True, True),
+        ([1, 2], True, False),  # adjacent
+        ([3], True, False),  # one turn is not several
+        ([3, 3], True, False),  # the same turn twice
+        ([1, 9], False, True),  # turn 9 does not exist
+        ([], False, False),
+    ],
+)
 def test_cited_turns_exist_and_are_not_adjacent(turns, exists, apart):
     p = pair("Who manages Ada's office?", "Grace Hopper", turns)
     assert turns_exist(p, TRAJECTORY) is exists
@@ -51,7 +55,9 @@ def test_non_adjacency_uses_the_configured_gap():
 def test_the_overlap_check_reads_the_cited_turns_only():
     # "Grace Hopper" is in turn 3: cited, it supports; citing 1 and 5 instead, it does not
     assert overlap(pair("Who manages Ada's office?", "Grace Hopper", [1, 3]), TRAJECTORY) == (
-        1.0, 1.0)  # fmt: skip
+        1.0,
+        1.0,
+    )
     recall, _ = overlap(pair("Who manages Ada's office?", "Grace Hopper", [1, 5]), TRAJECTORY)
     assert recall == 0.0
     # half the answer's content words found: "budget" (turn 5) but not "dollars"
@@ -74,9 +80,12 @@ def scripted(replies):
     from acon.llm.usage import UsageLedger
 
     fake = FakeOpenAI([json.dumps(r) for r in replies]).__enter__()
-    client = LLMClient("judge", RoleConfig(base_url=fake.base_url, model="scripted",
-                                           provider="generic", max_retries=0),
-                       ledger=UsageLedger(), prices=PriceTable.from_config(None))  # fmt: skip
+    client = LLMClient(
+        "judge",
+        RoleConfig(base_url=fake.base_url, model="scripted", provider="generic", max_retries=0),
+        ledger=UsageLedger(),
+        prices=PriceTable.from_config(None),
+    )
     return fake, client
 
 
@@ -85,8 +94,12 @@ def test_checks_run_cheapest_first_and_stop_at_the_first_failure():
     try:
         config = VerifyConfig(checks=["turns_exist", "non_adjacent", "overlap", "judge_support"])
         p = Verifier(config, judge, None).verify(pair("q?", "Grace Hopper", [1, 2]), TRAJECTORY)
-        assert p.verdicts == {"turns_exist": True, "non_adjacent": False, "overlap": None,
-                              "judge_support": None}  # fmt: skip
+        assert p.verdicts == {
+            "turns_exist": True,
+            "non_adjacent": False,
+            "overlap": None,
+            "judge_support": None,
+        }
         assert not p.kept and fake.requests == []  # no model was asked
     finally:
         fake.__exit__(None, None, None)

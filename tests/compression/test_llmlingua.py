@@ -90,9 +90,10 @@ def test_a_bad_ratio_in_the_config_is_refused_when_composed(ratio):
         )
 
 
-@pytest.mark.parametrize(("key", "value", "accepts"),
-                         [("scorer", "bert", "local_perplexity, llmlingua2"),
-                          ("unit", "line", "word, token")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("key", "value", "accepts"),
+    [("scorer", "bert", "local_perplexity, llmlingua2"), ("unit", "line", "word, token")],
+)
 def test_bad_scorer_or_unit_refused(key, value, accepts):
     with pytest.raises(AconError, match=accepts):
         compose(["compression/observation=llmlingua", f"compression.observation.{key}={value}"])

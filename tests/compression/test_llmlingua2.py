@@ -40,20 +40,56 @@ from acon.errors import AconError
 
 # llmlingua 0.2.2's parameter names (the wheel's prompt_compressor.py), for the fake to
 # refuse any other keyword as the real one would.
-INIT_PARAMS = ("model_name", "device_map", "model_config", "open_api_config",
-               "use_llmlingua2", "llmlingua2_config")  # fmt: skip
+INIT_PARAMS = (
+    "model_name",
+    "device_map",
+    "model_config",
+    "open_api_config",
+    "use_llmlingua2",
+    "llmlingua2_config",
+)
 COMPRESS_PARAMS = (
-    "context", "instruction", "question", "rate", "target_token", "iterative_size",
-    "force_context_ids", "force_context_number", "use_sentence_level_filter",
-    "use_context_level_filter", "use_token_level_filter", "keep_split", "keep_first_sentence",
-    "keep_last_sentence", "keep_sentence_number", "high_priority_bonus", "context_budget",
-    "token_budget_ratio", "condition_in_question", "reorder_context",
-    "dynamic_context_compression_ratio", "condition_compare", "add_instruction", "rank_method",
-    "concate_question", "context_segs", "context_segs_rate", "context_segs_compress",
-    "target_context", "context_level_rate", "context_level_target_token", "return_word_label",
-    "word_sep", "label_sep", "token_to_word", "force_tokens", "force_reserve_digit",
-    "drop_consecutive", "chunk_end_tokens", "strict_preserve_uncompressed",
-)  # fmt: skip
+    "context",
+    "instruction",
+    "question",
+    "rate",
+    "target_token",
+    "iterative_size",
+    "force_context_ids",
+    "force_context_number",
+    "use_sentence_level_filter",
+    "use_context_level_filter",
+    "use_token_level_filter",
+    "keep_split",
+    "keep_first_sentence",
+    "keep_last_sentence",
+    "keep_sentence_number",
+    "high_priority_bonus",
+    "context_budget",
+    "token_budget_ratio",
+    "condition_in_question",
+    "reorder_context",
+    "dynamic_context_compression_ratio",
+    "condition_compare",
+    "add_instruction",
+    "rank_method",
+    "concate_question",
+    "context_segs",
+    "context_segs_rate",
+    "context_segs_compress",
+    "target_context",
+    "context_level_rate",
+    "context_level_target_token",
+    "return_word_label",
+    "word_sep",
+    "label_sep",
+    "token_to_word",
+    "force_tokens",
+    "force_reserve_digit",
+    "drop_consecutive",
+    "chunk_end_tokens",
+    "strict_preserve_uncompressed",
+)
 
 
 class FakePromptCompressor:
@@ -81,9 +117,10 @@ class FakePromptCompressor:
         words = text.split()
         keep = max(1, round(bound.arguments.get("rate", 0.5) * len(words)))
         kept = [
-            w for i, w in enumerate(words)
+            w
+            for i, w in enumerate(words)
             if i < keep or (bound.arguments.get("force_reserve_digit") and any(map(str.isdigit, w)))
-        ]  # fmt: skip
+        ]
         counts = {"origin_tokens": len(words), "compressed_tokens": len(kept)}
         return {
             "compressed_prompt": " ".join(kept),
@@ -117,8 +154,11 @@ def test_observations_go_through_llmlingua2_with_its_documented_arguments(llmlin
     config = LinguaObservationConfig(scorer="llmlingua2")  # keep_ratio 0.3, keep_digits
     strategy = LinguaObservation(config)
     [compressor] = llmlingua.instances
-    assert compressor.init == {"model_name": "microsoft/llmlingua-2-xlm-roberta-large-meetingbank",
-                               "device_map": "cpu", "use_llmlingua2": True}  # fmt: skip
+    assert compressor.init == {
+        "model_name": "microsoft/llmlingua-2-xlm-roberta-large-meetingbank",
+        "device_map": "cpu",
+        "use_llmlingua2": True,
+    }
     text = "one two three four five six seven eight nine ten 2024"
     out = strategy.compress(text, "task", "action")
     [(args, kwargs)] = compressor.calls
@@ -129,8 +169,9 @@ def test_observations_go_through_llmlingua2_with_its_documented_arguments(llmlin
 
 def test_history_summaries_come_from_llmlingua2_and_record_its_token_counts(llmlingua):
     small = "microsoft/llmlingua-2-bert-base-multilingual-cased-meetingbank"
-    config = LinguaHistoryConfig(scorer="llmlingua2", keep_ratio=0.5, keep_digits=False,
-                                 model_name=small)  # fmt: skip
+    config = LinguaHistoryConfig(
+        scorer="llmlingua2", keep_ratio=0.5, keep_digits=False, model_name=small
+    )
     strategy = LinguaHistory(config)
     turns = [Turn(i, f"act {i}", f"obs number {i} with words", 10) for i in range(3)]
     state = HistoryState(task="t", summary=None, turns=turns, all_turns=turns, keep_last=1)
@@ -172,20 +213,33 @@ def test_acon_mains_llmlingua2_baseline_stops_as_a_user_error(monkeypatch):
 def test_a_model_path_that_does_not_exist_is_refused_with_the_fix(llmlingua, tmp_path):
     gone = tmp_path / "llmlingua-2-model"
     with pytest.raises(AconError) as err:
-        compose(["compression/observation=llmlingua", "compression.observation.scorer=llmlingua2",
-                 f"compression.observation.model_name={gone}"])  # fmt: skip
+        compose(
+            [
+                "compression/observation=llmlingua",
+                "compression.observation.scorer=llmlingua2",
+                f"compression.observation.model_name={gone}",
+            ]
+        )
     assert f"compression.observation.model_name='{gone}' is no folder here" in str(err.value)
     assert "local copy of the model" in str(err.value) and not llmlingua.instances
     gone.mkdir()  # a local model folder is taken as it is
-    compose(["compression/observation=llmlingua", "compression.observation.scorer=llmlingua2",
-             f"compression.observation.model_name={gone}"])  # fmt: skip
+    compose(
+        [
+            "compression/observation=llmlingua",
+            "compression.observation.scorer=llmlingua2",
+            f"compression.observation.model_name={gone}",
+        ]
+    )
 
 
 def test_a_hub_id_not_cached_while_the_hub_is_off_is_refused(llmlingua, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(lingua_scorer, "_hub_cached", lambda repo: False)
-    with pytest.raises(AconError, match=r"not in the Hugging Face cache.*set "
-                       r"compression.history.model_name to a local copy"):  # fmt: skip
+    with pytest.raises(
+        AconError,
+        match=r"not in the Hugging Face cache.*set "
+        r"compression.history.model_name to a local copy",
+    ):
         compose(["compression/history=llmlingua", "compression.history.scorer=llmlingua2"])
     monkeypatch.setattr(lingua_scorer, "_hub_cached", lambda repo: True)
     compose(["compression/history=llmlingua", "compression.history.scorer=llmlingua2"])
@@ -202,10 +256,16 @@ def test_a_model_that_cannot_load_stops_the_strategy_with_the_fix(llmlingua):
 
 
 def test_the_command_stops_before_a_run_folder_exists(tmp_path):
-    cmd = [sys.executable, "-m", "acon.cli.rollout", f"hydra.run.dir={tmp_path / 'run'}",
-           "tracking=off", "compression/history=llmlingua",
-           "compression.history.scorer=llmlingua2",
-           f"compression.history.model_name={tmp_path / 'no-model'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        "tracking=off",
+        "compression/history=llmlingua",
+        "compression.history.scorer=llmlingua2",
+        f"compression.history.model_name={tmp_path / 'no-model'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()

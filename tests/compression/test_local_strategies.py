@@ -23,25 +23,38 @@ SHORT = ("env.filler_lines=2", "agent.context.history_threshold_tokens=200")
 def rollout(tmp_path: Path, *overrides: str) -> tuple[RunFolder, list[dict[str, Any]]]:
     """Two facts tasks of at most 4 steps with `overrides`: the run folder and every event,
     once both tasks finished."""
-    cfg = compose([f"llm.cache.dir={tmp_path / 'responses'}", *overrides, "agent.max_steps=4",
-                   "rollout.limit=2", "tracking=off"])  # fmt: skip
+    cfg = compose(
+        [
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            *overrides,
+            "agent.max_steps=4",
+            "rollout.limit=2",
+            "tracking=off",
+        ]
+    )
     folder = RunFolder(tmp_path / "run")
     run(cfg, folder)
     rows = folder.rows()
     assert len(rows) == 2 and all(r["status"] == "finished" for r in rows)
-    events = [{**e, "task_id": r["task_id"]}
-              for r in rows for e in read_events(folder.trajectory(r["task_id"]))]  # fmt: skip
+    events = [
+        {**e, "task_id": r["task_id"]}
+        for r in rows
+        for e in read_events(folder.trajectory(r["task_id"]))
+    ]
     assert sum(r["compressor_calls"] for r in rows) == sum(
         e["event"] == "compression" for e in events
     )
     return folder, events
 
 
-@pytest.mark.parametrize(("strategy", "setting"), [
-    ("mask", "compression.history.keep_turns=1"),
-    ("hybrid", "compression.history.mask.keep_turns=1"),
-    ("memento", "compression.history.keep_turns=1"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("strategy", "setting"),
+    [
+        ("mask", "compression.history.keep_turns=1"),
+        ("hybrid", "compression.history.mask.keep_turns=1"),
+        ("memento", "compression.history.keep_turns=1"),
+    ],
+)
 def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy, setting):
     _, events = rollout(tmp_path, f"compression/history={strategy}", setting, *SHORT)
     calls = [e for e in events if e["event"] == "compression"]
@@ -53,8 +66,12 @@ def test_a_local_agent_works_on_with_the_strategy(local_cfg, tmp_path, strategy,
 def test_a_local_agent_works_on_with_offloading(local_cfg, tmp_path):
     """Every lookup page is offloaded (gist and findings by the 0.5B compressor): each
     artifact is on disk byte for byte as the record holds it."""
-    folder, events = rollout(tmp_path, "compression/observation=offload", "env.filler_lines=4",
-                             "agent.context.observation_threshold_tokens=50")  # fmt: skip
+    folder, events = rollout(
+        tmp_path,
+        "compression/observation=offload",
+        "env.filler_lines=4",
+        "agent.context.observation_threshold_tokens=50",
+    )
     stored = [e for e in events if e["event"] == "artifact"]
     assert stored
     for e in stored:

@@ -26,8 +26,9 @@ OMITTED = "[observation of step {} omitted to save context]"
 
 
 def test_old_observations_are_masked_and_actions_kept():
-    ctx = agent_context(threshold=history_tokens_after(4) - 1,
-                        history=Mask(MaskConfig(keep_turns=2)))  # fmt: skip
+    ctx = agent_context(
+        threshold=history_tokens_after(4) - 1, history=Mask(MaskConfig(keep_turns=2))
+    )
     fill(ctx, 4)
     assert [t.index for t in ctx.turns] == [1, 2, 3, 4] and ctx.summary is None
     assert [t.action for t in ctx.turns] == ["action 1", "action 2", "action 3", "action 4"]
@@ -42,8 +43,11 @@ def test_nothing_left_to_mask_is_not_a_compression():
     ctx = agent_context(threshold=1, history=Mask(MaskConfig(keep_turns=1)))
     fill(ctx, 3)  # above the threshold at every step; turns 1 and 2 masked once each
     assert [c.step for c in ctx.record.compressions] == [2, 3]
-    assert [t.observation for t in ctx.turns] == [OMITTED.format(1), OMITTED.format(2),
-                                                   ctx.turns[2].observation]  # fmt: skip
+    assert [t.observation for t in ctx.turns] == [
+        OMITTED.format(1),
+        OMITTED.format(2),
+        ctx.turns[2].observation,
+    ]
     assert "omitted" not in ctx.turns[2].observation
 
 
@@ -96,8 +100,9 @@ def test_mask_is_a_config_option():
 def hybrid_context(threshold, keep_turns=1):
     """A hybrid strategy whose compressor answers S1, S2, ... and records what it was sent."""
     count = iter(range(1, 100))
-    client = ScriptedClient(lambda messages, params: {"reasoning": "r",
-                                                       "summary": f"S{next(count)}"})  # fmt: skip
+    client = ScriptedClient(
+        lambda messages, params: {"reasoning": "r", "summary": f"S{next(count)}"}
+    )
     config = HybridConfig(mask=MaskConfig(keep_turns=keep_turns))
     strategy = Hybrid(config, Services(llms=OneRoleLLMs(client)))
     return agent_context(threshold=threshold, history=strategy), client

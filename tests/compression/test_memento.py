@@ -12,10 +12,12 @@ from tests.support import OneRoleLLMs, agent_context, fill, history_tokens_after
 
 def memento_context(threshold, keep_turns=1):
     count = iter(range(1, 100))
-    client = ScriptedClient(lambda messages, params: {"reasoning": "r",
-                                                       "summary": f"M{next(count)}"})  # fmt: skip
-    strategy = Memento(MementoConfig(keep_turns=keep_turns),
-                       Services(llms=OneRoleLLMs(client, role="agent")))  # fmt: skip
+    client = ScriptedClient(
+        lambda messages, params: {"reasoning": "r", "summary": f"M{next(count)}"}
+    )
+    strategy = Memento(
+        MementoConfig(keep_turns=keep_turns), Services(llms=OneRoleLLMs(client, role="agent"))
+    )
     return agent_context(threshold=threshold, history=strategy), client
 
 

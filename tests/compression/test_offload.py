@@ -40,12 +40,21 @@ def compressor(reply: str = REPLY) -> ScriptedClient:
 
 def offload_context(tmp_path: Path | None, gist: str = "model", read_max_tokens: int = 800):
     client = compressor()
-    strategy = Offload(OffloadConfig(gist=gist, read_max_tokens=read_max_tokens),
-                       Services(llms=OneRoleLLMs(client)))  # fmt: skip
+    strategy = Offload(
+        OffloadConfig(gist=gist, read_max_tokens=read_max_tokens),
+        Services(llms=OneRoleLLMs(client)),
+    )
     writer = TrajectoryWriter(tmp_path / "t.jsonl" if tmp_path else None)
-    ctx = AgentContext("system prompt", "the task", ContextConfig(observation_threshold_tokens=50),
-                       None, strategy, TaskRecord("t"), writer,
-                       artifacts_dir=tmp_path / "artifacts" if tmp_path else None)  # fmt: skip
+    ctx = AgentContext(
+        "system prompt",
+        "the task",
+        ContextConfig(observation_threshold_tokens=50),
+        None,
+        strategy,
+        TaskRecord("t"),
+        writer,
+        artifacts_dir=tmp_path / "artifacts" if tmp_path else None,
+    )
     return ctx, client, writer
 
 
@@ -59,8 +68,10 @@ def test_a_large_observation_leaves_a_handle_a_gist_and_its_findings(tmp_path):
     )
     assert "Ada Lovelace" not in turn.observation
     messages = ctx.messages()
-    assert messages[2] == {"role": "user", "content":
-                           "Findings so far:\n- the answer: 4242\n- row 3 value: 21"}  # fmt: skip
+    assert messages[2] == {
+        "role": "user",
+        "content": "Findings so far:\n- the answer: 4242\n- row 3 value: 21",
+    }
     # the compressor saw the payload, following the shipped offload guideline
     ((sent, _),) = client.calls
     assert "artifact store" in sent[0]["content"] and PAYLOAD in sent[1]["content"]
@@ -134,16 +145,25 @@ def test_the_agent_reads_an_artifact_back_and_the_environment_never_sees_it(fact
         if len(seen) == 2:
             return {"thought": "t", "action": {"name": "lookup", "arguments": {"name": name}}}
         if not any(s.startswith("Observation:\nArtifact 1") for s in seen):
-            return {"thought": "t", "action": {"name": "read_artifact",
-                                               "arguments": {"id": 1, "query": name}}}  # fmt: skip
+            return {
+                "thought": "t",
+                "action": {"name": "read_artifact", "arguments": {"id": 1, "query": name}},
+            }
         return {"thought": "t", "action": {"name": "finish", "arguments": {"answer": gold}}}
 
     client = ScriptedClient(agent)
     strategy = Offload(OffloadConfig(gist="head"), Services())
     settings = AgentConfig(context=ContextConfig(observation_threshold_tokens=10))
     writer = TrajectoryWriter(tmp_path / "t.jsonl")
-    record = run_task(facts, task, client, agent=settings, observation=strategy, writer=writer,
-                      artifacts_dir=tmp_path / "artifacts")  # fmt: skip
+    record = run_task(
+        facts,
+        task,
+        client,
+        agent=settings,
+        observation=strategy,
+        writer=writer,
+        artifacts_dir=tmp_path / "artifacts",
+    )
     writer.close()
     assert record.success and record.end_reason == "finish"
     system = client.calls[0][0][0]["content"]
@@ -170,12 +190,22 @@ def test_read_artifact_is_offered_in_the_qa_environment_too(tmp_path):
 
     env = build(cfg.env)
     task = env.tasks("train")[0]
-    replies = iter([
-        {"thought": "t", "action": {"name": "search", "arguments": {"query": task.instruction}}},
-        {"thought": "t", "action": {"name": "read_artifact",
-                                    "arguments": {"id": 1, "start_line": 1, "end_line": 2}}},
-        {"thought": "t", "action": {"name": "finish", "arguments": {"answer": "x"}}},
-    ])  # fmt: skip
+    replies = iter(
+        [
+            {
+                "thought": "t",
+                "action": {"name": "search", "arguments": {"query": task.instruction}},
+            },
+            {
+                "thought": "t",
+                "action": {
+                    "name": "read_artifact",
+                    "arguments": {"id": 1, "start_line": 1, "end_line": 2},
+                },
+            },
+            {"thought": "t", "action": {"name": "finish", "arguments": {"answer": "x"}}},
+        ]
+    )
     client = ScriptedClient(lambda messages, params: next(replies))
     strategy = Offload(OffloadConfig(gist="head"), Services())
     settings = AgentConfig(context=ContextConfig(observation_threshold_tokens=10))
@@ -195,8 +225,15 @@ def test_in_the_background_the_payload_is_offloaded_when_its_gist_is_ready(tmp_p
 
     strategy = Offload(OffloadConfig(), Services(llms=OneRoleLLMs(ScriptedClient(gated))))
     settings = ContextConfig(observation_threshold_tokens=50, background=True)
-    ctx = AgentContext("system prompt", "the task", settings, None, strategy, TaskRecord("t"),
-                       artifacts_dir=tmp_path / "artifacts")  # fmt: skip
+    ctx = AgentContext(
+        "system prompt",
+        "the task",
+        settings,
+        None,
+        strategy,
+        TaskRecord("t"),
+        artifacts_dir=tmp_path / "artifacts",
+    )
     assert ctx.add(1, "action 1", PAYLOAD).observation == PAYLOAD  # raw meanwhile
     release.set()
     ctx.close()  # the task ends first: recorded and stored, not spliced

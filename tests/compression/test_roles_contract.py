@@ -38,8 +38,12 @@ class RecordingLLMs:
         raise Stop
 
 
-STRATEGIES = [(g, n) for g in GROUPS for n, schema in sorted(options(g).items())
-              if schema._target_ is not None]  # fmt: skip
+STRATEGIES = [
+    (g, n)
+    for g in GROUPS
+    for n, schema in sorted(options(g).items())
+    if schema._target_ is not None
+]
 
 
 @pytest.mark.parametrize(("group", "name"), STRATEGIES, ids=[f"{g}={n}" for g, n in STRATEGIES])

@@ -25,9 +25,15 @@ PREFIX = count_text("Observation:\n")
 def real_history(n: int = 6) -> tuple[HistoryState, SizedHistory]:
     turns = [Turn.make(i, f"action {i}", f"observation text {i} " * 30) for i in range(1, n + 1)]
     state = HistoryState(TASK, None, turns, list(turns), keep_last=1, threshold_tokens=100)
-    sized = SizedHistory(task=count_message({"role": "user", "content": TASK}), summary=0,
-                         turns=[float(t.tokens) for t in turns], keep_last=1, threshold=100,
-                         action=count_text("action 1"), reply=30)  # fmt: skip
+    sized = SizedHistory(
+        task=count_message({"role": "user", "content": TASK}),
+        summary=0,
+        turns=[float(t.tokens) for t in turns],
+        keep_last=1,
+        threshold=100,
+        action=count_text("action 1"),
+        reply=30,
+    )
     return state, sized
 
 

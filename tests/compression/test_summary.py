@@ -84,8 +84,10 @@ def test_a_small_local_compressor_closes_its_json_inside_a_tight_token_limit(loc
 
     copy_all = "Copy every step below word for word, leaving nothing out."
     keep_all = Guideline(kind="history", name="keep-all", version=1, text=copy_all)
-    passage = ("Doc 1(Title: Cool Hand Luke) Cool Hand Luke is a 1967 American prison drama "
-               "film directed by Stuart Rosenberg, starring Paul Newman. ") * 4  # fmt: skip
+    passage = (
+        "Doc 1(Title: Cool Hand Luke) Cool Hand Luke is a 1967 American prison drama "
+        "film directed by Stuart Rosenberg, starring Paul Newman. "
+    ) * 4
     turns = [Turn.make(i, f'{{"action": "search", "query": "q{i}"}}', passage) for i in range(3)]
     with LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
         compressor = GuidelineCompressor(keep_all, llms.client("compressor"), max_tokens=48)

@@ -102,8 +102,7 @@ def test_every_other_option_composes_and_validates(group, paper_machine):
 
 def test_each_default_lives_in_its_schema():
     """A YAML option of a plugin group holds no value its schema already has."""
-    for group in ("compression/history", "compression/observation", "optimizer",
-                  "rollout/backend"):  # fmt: skip
+    for group in ("compression/history", "compression/observation", "optimizer", "rollout/backend"):
         for option in options(group):
             text = (CONF_DIR / group / f"{option}.yaml").read_text()
             body = [

@@ -44,8 +44,10 @@ def jobs(table: dict[str, Any], machine: Any) -> list[Any]:
     """Every job of the table's preset with the paper's models, on a machine that has what
     the preset needs (`paper_machine`)."""
     preset = CONF_DIR / "experiment" / f"{table['preset']}.yaml"
-    return [compose(with_supplied([f"+experiment={table['preset']}", "llm=openai", *job], machine))
-            for job in sweep_jobs(preset)]  # fmt: skip
+    return [
+        compose(with_supplied([f"+experiment={table['preset']}", "llm=openai", *job], machine))
+        for job in sweep_jobs(preset)
+    ]
 
 
 def checked(table: dict[str, Any]) -> list[tuple[str, str, Any]]:
@@ -104,8 +106,10 @@ def test_table_3s_jobs_are_its_rows(paper_machine):
     """Four rows, not a grid: (optimizer, contrastive feedback) as the paper lists them."""
     table = TABLES["table3_optimizers"]
     rows = {(r["optimizer"], r["contrastive"]) for r in table["rows"]["value"]}
-    run = [(resolve_role(c.llm, "optimizer").model, c.optimizer.contrastive)
-           for c in jobs(table, paper_machine)]  # fmt: skip
+    run = [
+        (resolve_role(c.llm, "optimizer").model, c.optimizer.contrastive)
+        for c in jobs(table, paper_machine)
+    ]
     assert sorted(run) == sorted(rows)
 
 

@@ -25,11 +25,18 @@ def _read(path):
 
 def _teacher(fake, tmp_path, name, *guideline):
     """A guideline-compressed rollout of 4 facts tasks on the scripted endpoint."""
-    cfg = compose(scripted_overrides(
-        fake, tmp_path, "compression/history=guideline",
-        "agent.context.history_threshold_tokens=250", "agent.max_steps=6",
-        "rollout.limit=4", "tracking=off", *guideline,
-    ))  # fmt: skip
+    cfg = compose(
+        scripted_overrides(
+            fake,
+            tmp_path,
+            "compression/history=guideline",
+            "agent.context.history_threshold_tokens=250",
+            "agent.max_steps=6",
+            "rollout.limit=4",
+            "tracking=off",
+            *guideline,
+        )
+    )
     folder = RunFolder(tmp_path / name)
     run(cfg, folder)
     return folder
@@ -46,8 +53,13 @@ def keeping_run(fake, tmp_path):
     """A guideline that keeps the records: compressed tasks succeed."""
     store = GuidelineStore(tmp_path / "guidelines")
     store.add("history", "keep", KEEP)
-    return _teacher(fake, tmp_path, "keep", "compression.history.guideline.name=keep",
-                    f"compression.history.guideline.dir={store.root}")  # fmt: skip
+    return _teacher(
+        fake,
+        tmp_path,
+        "keep",
+        "compression.history.guideline.name=keep",
+        f"compression.history.guideline.dir={store.root}",
+    )
 
 
 def _compressor_exchanges(fake):
@@ -67,11 +79,15 @@ def test_examples_are_the_exact_compressor_exchanges_of_succeeded_tasks(
     assert failed and not any(r["success"] for r in teacher_run.rows() if r["task_id"] in failed)
     succeeded = {r["task_id"] for r in keeping_run.rows() if r["success"] and r["compressor_calls"]}
     assert len(succeeded) >= 2
-    card = write_data([tmp_path / "start", tmp_path / "keep"], DistillDataConfig(val_fraction=0.5),
-                      tmp_path / "data")  # fmt: skip
+    card = write_data(
+        [tmp_path / "start", tmp_path / "keep"],
+        DistillDataConfig(val_fraction=0.5),
+        tmp_path / "data",
+    )
 
     examples = _read(tmp_path / "data/compressor_train.jsonl") + _read(
-        tmp_path / "data/compressor_val.jsonl")  # fmt: skip
+        tmp_path / "data/compressor_val.jsonl"
+    )
     sent = {
         json.dumps([*m, {"role": "assistant", "content": r}])
         for m, r in _compressor_exchanges(fake)
@@ -82,12 +98,16 @@ def test_examples_are_the_exact_compressor_exchanges_of_succeeded_tasks(
     kept = set(card["tasks"]["train"]) | set(card["tasks"]["val"])
     assert kept == succeeded
     assert all(KEEP in e["messages"][0]["content"] for e in examples)
-    calls = [json.loads(line) for t in kept
-             for line in keeping_run.trajectory(t).read_text().splitlines()]  # fmt: skip
+    calls = [
+        json.loads(line)
+        for t in kept
+        for line in keeping_run.trajectory(t).read_text().splitlines()
+    ]
     assert len(examples) == sum(c["event"] == "compression" and c["ok"] for c in calls)
     assert [s["compressor"] for s in card["sources"]] == [0, len(examples)]
     assert card["files"]["compressor_train"]["examples"] + card["files"]["compressor_val"][
-        "examples"] == len(examples)  # fmt: skip
+        "examples"
+    ] == len(examples)
     assert not set(card["tasks"]["train"]) & set(card["tasks"]["val"])
     # agent data: every agent call of the kept tasks, its input rebuilt, its reply last
     agent = _read(tmp_path / "data/agent_train.jsonl") + _read(tmp_path / "data/agent_val.jsonl")

@@ -13,12 +13,20 @@ from acon.run_folder import RunFolder
 def _arm(tmp_path, name, scores, failures):
     folder = RunFolder(tmp_path / name)
     for i, (score, failed) in enumerate(zip(scores, failures, strict=True)):
-        folder.append_row({
-            "task_id": f"t{i}", "status": "finished", "score": score, "success": score == 1.0,
-            "peak_tokens": 1000 + 100 * i, "dependency": 2e6, "compressor_calls": 2,
-            "compressor_failures": failed, "compressor_cost_usd": 0.0,
-            "compressor_latency_s": 3.0,
-        })  # fmt: skip
+        folder.append_row(
+            {
+                "task_id": f"t{i}",
+                "status": "finished",
+                "score": score,
+                "success": score == 1.0,
+                "peak_tokens": 1000 + 100 * i,
+                "dependency": 2e6,
+                "compressor_calls": 2,
+                "compressor_failures": failed,
+                "compressor_cost_usd": 0.0,
+                "compressor_latency_s": 3.0,
+            }
+        )
     folder.append_row({"task_id": "t9", "status": "errored", "score": None, "success": None})
     return folder
 
@@ -59,9 +67,17 @@ def test_arms_differ_only_in_the_compressor():
 
 def test_a_student_served_elsewhere_is_one_override_away():
     """A Hugging Face student on vLLM: its URL and provider; the name stays the adapter's."""
-    cfg = compose(["+experiment=distill_compressor", "distill.name=student",
-                   "distill.distilled_student.base_url=http://127.0.0.1:8000/v1",
-                   "distill.distilled_student.provider=vllm"])  # fmt: skip
+    cfg = compose(
+        [
+            "+experiment=distill_compressor",
+            "distill.name=student",
+            "distill.distilled_student.base_url=http://127.0.0.1:8000/v1",
+            "distill.distilled_student.provider=vllm",
+        ]
+    )
     compressor = arm_configs(cfg)["distilled_student"].llm.compressor
     assert (compressor.base_url, compressor.model, compressor.provider) == (
-        "http://127.0.0.1:8000/v1", "student", "vllm")  # fmt: skip
+        "http://127.0.0.1:8000/v1",
+        "student",
+        "vllm",
+    )

@@ -44,16 +44,33 @@ def _turn(i):
 def _teacher_folder(tmp_path, guideline):
     """A finished rollout whose 5 succeeded tasks each made one compressor call."""
     folder = RunFolder(tmp_path / "teacher").make()
-    folder.write_guidelines([{"kind": "history", "name": guideline.name, "version": 1,
-                              "text_sha": "x", "text": guideline.text}])  # fmt: skip
+    folder.write_guidelines(
+        [
+            {
+                "kind": "history",
+                "name": guideline.name,
+                "version": 1,
+                "text_sha": "x",
+                "text": guideline.text,
+            }
+        ]
+    )
     for i in range(5):
-        folder.append_row({"task_id": f"t{i}", "status": "finished", "score": 1.0,
-                           "success": True})  # fmt: skip
+        folder.append_row({"task_id": f"t{i}", "status": "finished", "score": 1.0, "success": True})
         writer = TrajectoryWriter(folder.trajectory(f"t{i}"))
-        request = [{"role": "system", "content": guideline.text},
-                   {"role": "user", "content": _frame(i)}]  # fmt: skip
-        writer.event("compression", kind="history", step=1, strategy="guideline", ok=True,
-                     request=request, reply=REPLY)  # fmt: skip
+        request = [
+            {"role": "system", "content": guideline.text},
+            {"role": "user", "content": _frame(i)},
+        ]
+        writer.event(
+            "compression",
+            kind="history",
+            step=1,
+            strategy="guideline",
+            ok=True,
+            request=request,
+            reply=REPLY,
+        )
         writer.close()
     return folder
 
@@ -67,12 +84,18 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
     (models / base).symlink_to(Path(local_llm_ready.paths.models_dir) / base)
     overrides = [
         f"paths.models_dir={models}",
-        f"llm.cache.dir={tmp_path / 'responses'}", f"report.out={tmp_path / 'report'}",
-        f"distill.data.runs=[{teacher.path}]", "distill.data.val_fraction=0.2",
-        "distill.name=student", "distill.train.batch_size=2", "distill.train.learning_rate=3e-3",
-        "distill.train.save_steps=2", "distill.train.eval_steps=2", "distill.train.threads=2",
+        f"llm.cache.dir={tmp_path / 'responses'}",
+        f"report.out={tmp_path / 'report'}",
+        f"distill.data.runs=[{teacher.path}]",
+        "distill.data.val_fraction=0.2",
+        "distill.name=student",
+        "distill.train.batch_size=2",
+        "distill.train.learning_rate=3e-3",
+        "distill.train.save_steps=2",
+        "distill.train.eval_steps=2",
+        "distill.train.threads=2",
         *tracking_overrides(store),
-    ]  # fmt: skip
+    ]
     run = RunFolder(tmp_path / "run")
     cfg = compose([*overrides, "distill.stages=[data,train,serve]", "distill.train.max_steps=6"])
     log = TrainingRun.log
@@ -87,7 +110,9 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
         distill_job(cfg, run)
     checkpoints = run.path / "train" / "checkpoints"
     assert sorted(p.name for p in checkpoints.iterdir() if p.is_dir()) == [
-        "checkpoint-2", "checkpoint-4"]  # fmt: skip
+        "checkpoint-2",
+        "checkpoint-4",
+    ]
     client = MlflowClient(tracking_uri=store[0])
     experiments = [e.experiment_id for e in client.search_experiments()]
     (killed,) = client.search_runs(experiments)
@@ -100,8 +125,9 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
     assert summary["steps"] == 6 and summary["resumed"]
     (training,) = client.search_runs(experiments)
     assert training.info.status == "FINISHED"
-    losses = {m.step: m.value for m in client.get_metric_history(training.info.run_id,
-                                                                   "train_loss")}  # fmt: skip
+    losses = {
+        m.step: m.value for m in client.get_metric_history(training.info.run_id, "train_loss")
+    }
     assert sorted(losses) == [1, 2, 3, 4, 5, 6]
     assert losses[6] < losses[1]  # it learns
     assert training.data.params["distill.train.rank"] == "16"
@@ -110,8 +136,13 @@ def test_train_resume_serve_and_compress(local_llm_ready, store, tmp_path, monke
 
     replies = {}
     for model in ("student", "qwen2.5-coder-0.5b"):
-        cfg = compose([*overrides, f"llm.compressor.base_url=local://{model}",
-                       f"llm.compressor.model={model}"])  # fmt: skip
+        cfg = compose(
+            [
+                *overrides,
+                f"llm.compressor.base_url=local://{model}",
+                f"llm.compressor.model={model}",
+            ]
+        )
         with LLMSession(ModelSettings.of(cfg), tmp_path / model) as llms:
             compressor = GuidelineCompressor(guideline, llms.client("compressor"), 128)
             replies[model], _ = compressor.summarize("Find item 9.", None, [_turn(9)])

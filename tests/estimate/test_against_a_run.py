@@ -46,20 +46,36 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 def test_the_main_jobs_estimate_is_within_10_percent_of_its_calls_and_tokens(tmp_path):
     store = tmp_path / "start"
     GuidelineStore(store).add("history", "keeper", f"Summarize the steps.\n{KEEP}")
-    start = [f"{p}.{kv}" for p in ("optimizer.start", "compression.history.guideline")
-             for kv in ("dir=" + str(store), "name=keeper", "version=1")]  # fmt: skip
+    start = [
+        f"{p}.{kv}"
+        for p in ("optimizer.start", "compression.history.guideline")
+        for kv in ("dir=" + str(store), "name=keeper", "version=1")
+    ]
     with FakeOpenAI(default=brain) as fake:
         job = [*main_command(fake, tmp_path), *start[:3]]
-        shared = [a for a in job if a.split("=")[0].split(".")[0] in
-                  ("llm", "agent", "env", "tracking")]  # fmt: skip
+        shared = [
+            a for a in job if a.split("=")[0].split(".")[0] in ("llm", "agent", "env", "tracking")
+        ]
         pilots = []
-        arms = {"plain": ["compression/history=none"],
-                "keeper": ["compression/history=guideline", *start[3:]]}  # fmt: skip
+        arms = {
+            "plain": ["compression/history=none"],
+            "keeper": ["compression/history=guideline", *start[3:]],
+        }
         for name, compression in arms.items():
             pilot = tmp_path / "pilot" / name
-            _run([sys.executable, "-m", "acon.cli.rollout", *compression,
-                  "rollout.split=train", "rollout.limit=4", f"hydra.run.dir={pilot}",
-                  f"llm.cache.dir={tmp_path / 'pilot-responses'}", *shared])  # fmt: skip
+            _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "acon.cli.rollout",
+                    *compression,
+                    "rollout.split=train",
+                    "rollout.limit=4",
+                    f"hydra.run.dir={pilot}",
+                    f"llm.cache.dir={tmp_path / 'pilot-responses'}",
+                    *shared,
+                ]
+            )
             pilots.append(str(pilot))
         proc = _run(
             [
@@ -74,8 +90,10 @@ def test_the_main_jobs_estimate_is_within_10_percent_of_its_calls_and_tokens(tmp
     assert planned["profile_source"].startswith("measured from")
     actual = usage_by_role(run / "llm_calls.jsonl")
     roles = planned["roles"]
-    planned_total = {k: sum(r[k] for r in roles.values())
-                     for k in ("calls", "prompt_tokens", "completion_tokens")}  # fmt: skip
+    planned_total = {
+        k: sum(r[k] for r in roles.values())
+        for k in ("calls", "prompt_tokens", "completion_tokens")
+    }
     for role in ("compressor", "optimizer"):  # every role's calls
         e, a = roles[role]["calls"], actual[role]["calls"]
         assert abs(e - a) <= 0.1 * a, (role, e, a)

@@ -23,8 +23,7 @@ PAPER_SPLITS = "+estimate.split_sizes={train:90,test:168}"  # AppWorld's train, 
 
 
 def test_table_1s_main_job_counts_the_papers_rollouts(paper_machine):
-    cfg = compose(["+experiment=paper_table1_history", "llm=openai", "pricing=paper",
-                   PAPER_SPLITS])  # fmt: skip
+    cfg = compose(["+experiment=paper_table1_history", "llm=openai", "pricing=paper", PAPER_SPLITS])
     planned = estimate(cfg, "main").to_dict()
     # The paper's protocol, no caps: 90 training tasks without compression and with the
     # Prompting start; UT: a contrastive set of 90 * (0.5 - 0.4) = 9 tasks, 5 candidates
@@ -42,10 +41,16 @@ def test_table_1s_main_job_counts_the_papers_rollouts(paper_machine):
 
 def test_a_dry_run_prints_the_bill_and_calls_no_model(tmp_path):
     with FakeOpenAI(default="never") as fake:
-        cmd = [sys.executable, "-m", "acon.cli.main", "dry_run=true",
-               "compression/history=guideline", f"llm.common.base_url={fake.base_url}",
-               f"hydra.run.dir={tmp_path / 'run'}",
-               f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "acon.cli.main",
+            "dry_run=true",
+            "compression/history=guideline",
+            f"llm.common.base_url={fake.base_url}",
+            f"hydra.run.dir={tmp_path / 'run'}",
+            f"tracking.uri=sqlite:///{tmp_path / 'mlflow.db'}",
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
         assert not fake.requests
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -58,15 +63,23 @@ def test_a_dry_run_prints_the_bill_and_calls_no_model(tmp_path):
 def test_the_caps_a_run_sets_are_listed_as_departures_from_the_paper():
     """The quickstart caps feedback and selection to fit 2 cores; the paper has no caps."""
     planned = estimate(compose(["+experiment=quickstart"]), "main").to_dict()
-    assert planned["caps"] == {"optimizer.feedback_tasks": 1, "optimizer.feedback_sample": 1,
-                               "optimizer.selection_tasks": 2}  # fmt: skip
+    assert planned["caps"] == {
+        "optimizer.feedback_tasks": 1,
+        "optimizer.feedback_sample": 1,
+        "optimizer.selection_tasks": 2,
+    }
     budget = compose(["+experiment=quickstart", "optimizer.budget.max_usd=5"])
     assert estimate(budget, "main").to_dict()["caps"]["optimizer.budget.max_usd"] == 5
 
 
 def test_a_verb_without_a_plan_refuses_a_dry_run(tmp_path):
-    cmd = [sys.executable, "-m", "acon.cli.report", "dry_run=true",
-           f"hydra.run.dir={tmp_path / 'run'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.report",
+        "dry_run=true",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 2
     assert "has no dry run: drop dry_run=true" in proc.stdout + proc.stderr
@@ -75,18 +88,25 @@ def test_a_verb_without_a_plan_refuses_a_dry_run(tmp_path):
 def sweep_jobs(preset: Path) -> list[list[str]]:
     """A preset's jobs: the overrides of each point of its sweep (one job without one)."""
     params = (yaml.safe_load(preset.read_text()).get("hydra") or {}).get("sweeper") or {}
-    grid = [[f"{k}={v}" for v in str(values).split(",")]
-            for k, values in (params.get("params") or {}).items()]  # fmt: skip
+    grid = [
+        [f"{k}={v}" for v in str(values).split(",")]
+        for k, values in (params.get("params") or {}).items()
+    ]
     return [list(job) for job in itertools.product(*grid)]
 
 
-@pytest.mark.parametrize("preset", sorted((CONF_DIR / "experiment").glob("paper_*.yaml")),
-                         ids=lambda p: p.stem)  # fmt: skip
+@pytest.mark.parametrize(
+    "preset", sorted((CONF_DIR / "experiment").glob("paper_*.yaml")), ids=lambda p: p.stem
+)
 def test_every_paper_preset_and_each_of_its_sweep_jobs_is_estimated(preset, paper_machine):
     verb = "rollout" if "figure" in preset.stem or "table4" in preset.stem else "main"
     for job in sweep_jobs(preset):
-        cfg = compose(with_supplied([f"+experiment={preset.stem}", "llm=openai", "pricing=paper",
-                                     PAPER_SPLITS, *job], paper_machine))  # fmt: skip
+        cfg = compose(
+            with_supplied(
+                [f"+experiment={preset.stem}", "llm=openai", "pricing=paper", PAPER_SPLITS, *job],
+                paper_machine,
+            )
+        )
         if "table13" in preset.stem:  # acon-distill: composed and checked; it has no dry run
             continue
         planned = estimate(cfg, verb).to_dict()

@@ -10,8 +10,14 @@ from acon.estimate.config import TaskProfile
 from acon.estimate.simulate import simulate_task
 
 # each step adds a turn of 10 (reply) + 90 (observation) + 8 (two messages' framing) = 108
-PROFILE = TaskProfile(steps=4, system_tokens=100, task_tokens=50, action_tokens=10,
-                      observation_tokens=90, summary_tokens=20)  # fmt: skip
+PROFILE = TaskProfile(
+    steps=4,
+    system_tokens=100,
+    task_tokens=50,
+    action_tokens=10,
+    observation_tokens=90,
+    summary_tokens=20,
+)
 THRESHOLDS = ContextConfig(history_threshold_tokens=200, observation_threshold_tokens=1000)
 AGENT = AgentConfig(max_steps=10, context=THRESHOLDS)
 
@@ -44,9 +50,16 @@ def test_fifo_keeps_its_last_turns_and_calls_no_model():
 
 
 def test_a_share_of_long_observations_is_compressed_as_expected_values():
-    profile = TaskProfile(steps=3, system_tokens=100, task_tokens=50, action_tokens=10,
-                          observation_tokens=90, long_observation_share=0.5,
-                          long_observation_tokens=1500, summary_tokens=20)  # fmt: skip
+    profile = TaskProfile(
+        steps=3,
+        system_tokens=100,
+        task_tokens=50,
+        action_tokens=10,
+        observation_tokens=90,
+        long_observation_share=0.5,
+        long_observation_tokens=1500,
+        summary_tokens=20,
+    )
     bill = simulate_task(profile, AGENT, NoHistoryCompression(), GuidelineObservationConfig())
     # two observations enter the context, half of them long: 0.5 compressor calls each
     assert bill.roles["compressor"].calls == 1.0
@@ -56,6 +69,10 @@ def test_a_share_of_long_observations_is_compressed_as_expected_values():
 
 
 def test_the_step_limit_caps_the_steps():
-    bill = simulate_task(TaskProfile(steps=50), AgentConfig(max_steps=10), NoHistoryCompression(),
-                         NoObservationCompression())  # fmt: skip
+    bill = simulate_task(
+        TaskProfile(steps=50),
+        AgentConfig(max_steps=10),
+        NoHistoryCompression(),
+        NoObservationCompression(),
+    )
     assert bill.roles["agent"].calls == 10

@@ -25,9 +25,14 @@ def test_export_round_trip(guidelines, tmp_path):
     usage = (tmp_path / "out" / "USAGE.md").read_text()
     assert all(f"## {t.title}" in usage for t in TARGETS)
     names = {p.name for p in others}
-    assert names >= {"history-acon-opt-v2.langchain.txt", "history-acon-opt-v2.dspy.py",
-                     "history-acon-opt-v2.letta.json", "history-acon-opt-v2.anthropic.json",
-                     "history-acon-opt-v2.openhands.j2", "USAGE.md"}  # fmt: skip
+    assert names >= {
+        "history-acon-opt-v2.langchain.txt",
+        "history-acon-opt-v2.dspy.py",
+        "history-acon-opt-v2.letta.json",
+        "history-acon-opt-v2.anthropic.json",
+        "history-acon-opt-v2.openhands.j2",
+        "USAGE.md",
+    }
 
 
 def test_an_observation_guideline_goes_to_dspy_alone(guidelines, tmp_path):

@@ -13,13 +13,16 @@ ITEMS = [
     {"role": "user", "content": "Find the invoice total."},
     {"type": "function_call", "call_id": "c1", "name": "search", "arguments": '{"q": "inv"}'},
     {"type": "function_call_output", "call_id": "c1", "output": "invoice 17: total 420 EUR " * 30},
-    {"type": "message", "role": "assistant",
-     "content": [{"type": "output_text", "text": "Two more lookups."}]},
+    {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "Two more lookups."}],
+    },
     {"type": "function_call", "call_id": "c2", "name": "open", "arguments": "{}"},
     {"type": "function_call", "call_id": "c3", "name": "open", "arguments": '{"page": 2}'},
     {"type": "function_call_output", "call_id": "c2", "output": "opened"},
     {"type": "function_call_output", "call_id": "c3", "output": "page 2"},
-]  # fmt: skip
+]
 
 
 def test_the_session_compacts_older_turns_and_stores_the_result(guidelines):
@@ -30,8 +33,9 @@ def test_the_session_compacts_older_turns_and_stores_the_result(guidelines):
 
     reply = json.dumps({"reasoning": "r", "summary": "Invoice 17 total is 420 EUR."})
     with FakeOpenAI([reply]) as fake:
-        compressor = load_compressor("acon-opt", "best", guidelines_dir=guidelines,
-                                     base_url=fake.base_url, model="m")  # fmt: skip
+        compressor = load_compressor(
+            "acon-opt", "best", guidelines_dir=guidelines, base_url=fake.base_url, model="m"
+        )
         session = AconSession(SQLiteSession("user-1"), compressor)
         assert isinstance(session, Session)  # the SDK's runtime-checkable protocol
 
@@ -54,9 +58,14 @@ def test_below_the_threshold_the_session_is_untouched(guidelines):
     from acon.llm.fake_server import FakeOpenAI
 
     with FakeOpenAI() as fake:
-        compressor = load_compressor("acon-opt", "best", guidelines_dir=guidelines,
-                                     base_url=fake.base_url, model="m",
-                                     threshold_tokens=100_000)  # fmt: skip
+        compressor = load_compressor(
+            "acon-opt",
+            "best",
+            guidelines_dir=guidelines,
+            base_url=fake.base_url,
+            model="m",
+            threshold_tokens=100_000,
+        )
         session = AconSession(SQLiteSession("user-2"), compressor)
 
         async def run():

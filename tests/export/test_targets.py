@@ -38,14 +38,21 @@ def test_langchain_summarization_middleware_sends_the_guideline(guideline):
         def on_chat_model_start(self, serialized, messages, **kwargs):
             prompts.extend(m.content for batch in messages for m in batch)
 
-    model = GenericFakeChatModel(messages=iter([AIMessage("Invoice 17: 420 EUR.")]),
-                                 callbacks=[Recorder()])  # fmt: skip
-    middleware = SummarizationMiddleware(model=model, summary_prompt=form("langchain", guideline),
-                                         trigger=("messages", 3), keep=("messages", 1))  # fmt: skip
+    model = GenericFakeChatModel(
+        messages=iter([AIMessage("Invoice 17: 420 EUR.")]), callbacks=[Recorder()]
+    )
+    middleware = SummarizationMiddleware(
+        model=model,
+        summary_prompt=form("langchain", guideline),
+        trigger=("messages", 3),
+        keep=("messages", 1),
+    )
     history = [
-        HumanMessage("Find the total.", id="1"), AIMessage("searching", id="2"),
-        HumanMessage("invoice 17: total 420 EUR", id="3"), AIMessage("done", id="4"),
-    ]  # fmt: skip
+        HumanMessage("Find the total.", id="1"),
+        AIMessage("searching", id="2"),
+        HumanMessage("invoice 17: total 420 EUR", id="3"),
+        AIMessage("done", id="4"),
+    ]
     update = middleware.before_model({"messages": history}, None)
     (prompt,) = prompts
     assert prompt.startswith(TEXT) and "invoice 17: total 420 EUR" in prompt
@@ -62,8 +69,10 @@ def test_openhands_condenser_template_renders_with_jinja(guideline):
     assert prompt.startswith(TEXT) and "<EVENT>\nObservation(420 EUR)\n</EVENT>" in prompt
 
 
-@pytest.mark.skipif(importlib.util.find_spec("openhands") is None,
-                    reason="openhands-sdk is not on this machine's package index")  # fmt: skip
+@pytest.mark.skipif(
+    importlib.util.find_spec("openhands") is None,
+    reason="openhands-sdk is not on this machine's package index",
+)
 def test_openhands_sdk_condenser_accepts_the_template(guideline, tmp_path):  # pragma: no cover
     from openhands.sdk.context.prompts import render_template
 
@@ -86,8 +95,12 @@ def test_letta_compaction_settings_validate_and_are_sent(guideline):
         sent.append(json.loads(request.content))
         return httpx.Response(400, json={"detail": "stop here"})
 
-    client = Letta(api_key="k", base_url="http://127.0.0.1:9", max_retries=0,
-                   http_client=httpx.Client(transport=httpx.MockTransport(handler)))  # fmt: skip
+    client = Letta(
+        api_key="k",
+        base_url="http://127.0.0.1:9",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     with pytest.raises(Exception, match="400"):
         client.agents.create(model="openai/gpt-4.1", compaction_settings=settings)
     assert sent[0]["compaction_settings"] == {"mode": "sliding_window", "prompt": TEXT}
@@ -107,16 +120,30 @@ def test_anthropic_compaction_edit_validates_and_is_sent(guideline):
 
     def handler(request):
         sent.append((request.headers, json.loads(request.content)))
-        return httpx2.Response(200, json={
-            "id": "msg_1", "type": "message", "role": "assistant", "model": "m",
-            "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
-            "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}})  # fmt: skip
+        return httpx2.Response(
+            200,
+            json={
+                "id": "msg_1",
+                "type": "message",
+                "role": "assistant",
+                "model": "m",
+                "content": [{"type": "text", "text": "ok"}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            },
+        )
 
     transport = httpx2.MockTransport(handler)  # the SDK's own HTTP client package
-    client = anthropic.Anthropic(api_key="k", base_url="http://127.0.0.1:9",
-                                 http_client=httpx2.Client(transport=transport))  # fmt: skip
-    client.beta.messages.create(model="claude-sonnet-4-5", max_tokens=64,
-                                messages=[{"role": "user", "content": "hi"}], **extra)  # fmt: skip
+    client = anthropic.Anthropic(
+        api_key="k", base_url="http://127.0.0.1:9", http_client=httpx2.Client(transport=transport)
+    )
+    client.beta.messages.create(
+        model="claude-sonnet-4-5",
+        max_tokens=64,
+        messages=[{"role": "user", "content": "hi"}],
+        **extra,
+    )
     headers, body = sent[0]
     assert "compact-2026-01-12" in headers["anthropic-beta"]
     assert body["context_management"]["edits"][0]["instructions"] == TEXT

@@ -37,8 +37,17 @@ def test_updates_and_aliases(tmp_path):
 
 
 def test_lineage_fields_go_where_their_metadata_says():
-    lineage = Lineage(version=3, parent=2, step="co", round=1, score=1.0, peak_tokens=812.5,
-                      guideline_tokens=40, feedback=["long"], evaluated_on=["t1"])  # fmt: skip
+    lineage = Lineage(
+        version=3,
+        parent=2,
+        step="co",
+        round=1,
+        score=1.0,
+        peak_tokens=812.5,
+        guideline_tokens=40,
+        feedback=["long"],
+        evaluated_on=["t1"],
+    )
     assert lineage.metrics() == {"score": 1.0, "peak_tokens": 812.5, "guideline_tokens": 40.0}
     assert lineage.params() == {"version": 3, "step": "co", "round": 1, "parent": 2}
     tags = lineage.tags()

@@ -48,52 +48,139 @@ ALL_SAMPLING = {
 
 # (id, role config fields, per-call params, sample, exact request fields, stand-in rules)
 CASES = [
-    ("llamacpp local model", dict(base_url="local://qwen2.5-coder-0.5b"), {}, 0,
-     {"temperature": 0.0, "seed": 42, "max_tokens": 1024}, "llamacpp"),
-    ("openai gpt-4.1 with stop", dict(base_url=OPENAI, model="gpt-4.1"), {"stop": ["\n"]}, 0,
-     {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024, "stop": ["\n"]}, "openai"),
-    ("openai o3, the paper's optimizer",
-     dict(base_url=OPENAI, model="o3", temperature=0.7, max_tokens=16384, reasoning_effort="high"),
-     {**ALL_SAMPLING, "response_format": STRICT}, 0,
-     {"seed": 42, "max_completion_tokens": 16384, "reasoning_effort": "high",
-      "response_format": STRICT}, "openai"),
-    ("openai gpt-5-mini, per-call max_tokens", dict(base_url=OPENAI, model="gpt-5-mini"),
-     {"max_tokens": 99, "temperature": 0.7}, 0,
-     {"seed": 42, "max_completion_tokens": 99}, "openai"),
-    ("openai gpt-5-chat-latest is no reasoning model",
-     dict(base_url=OPENAI, model="gpt-5-chat-latest", reasoning_effort="low"), {}, 0,
-     {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024}, "openai"),
-    ("azure deployment flagged reasoning",
-     dict(base_url=AZURE, model="prod-planner", reasoning=True, reasoning_effort="low"),
-     {"temperature": 0.7, "stop": ["x"]}, 0,
-     {"seed": 42, "max_completion_tokens": 1024, "reasoning_effort": "low"}, "azure"),
-    ("azure gpt-4.1 on a cognitiveservices host",
-     dict(base_url="https://r.cognitiveservices.azure.com/openai/v1", model="gpt-4.1"), {}, 0,
-     {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024}, "azure"),
-    ("vllm: DSPy's max_completion_tokens becomes max_tokens",
-     dict(base_url=LOCAL_VLLM, provider="vllm", model="Qwen/Qwen2.5-7B-Instruct",
-          reasoning_effort="high"),
-     {"max_completion_tokens": 50}, 0,
-     {"temperature": 0.0, "seed": 42, "max_tokens": 50}, "vllm"),
-    ("ollama with tools", dict(base_url=OLLAMA, provider="ollama", model="qwen2.5-coder:1.5b"),
-     {"tools": TOOLS, "tool_choice": "auto"}, 0,
-     {"temperature": 0.0, "seed": 42, "max_tokens": 1024, "tools": TOOLS, "tool_choice": "auto"},
-     "ollama"),
-    ("o3 behind a generic proxy", dict(base_url=PROXY, model="openai/o3", temperature=0.7,
-                                       reasoning_effort="high"), {}, 0,
-     {"seed": 42, "max_completion_tokens": 1024}, "openai"),
-    ("generic server, open model", dict(base_url=PROXY, model="llama-3.1-8b"), {}, 0,
-     {"temperature": 0.0, "seed": 42, "max_tokens": 1024}, "vllm"),
-    ("sample 2 of o3 is its own draw", dict(base_url=OPENAI, model="o3"),
-     {"temperature": 0.7}, 2, {"seed": 44, "max_completion_tokens": 1024}, "openai"),
-    ("per-call None is not sent", dict(base_url=OPENAI, model="gpt-4.1"),
-     {"temperature": None, "max_tokens": None}, 0, {"seed": 42}, "openai"),
-    ("omit drops the seed and the token limit",
-     dict(base_url=OPENAI, model="gpt-4.1", omit=["seed", "max_tokens"]), {}, 0,
-     {"temperature": 0.0}, "openai"),
-    ("no seed configured", dict(base_url="local://m", seed=None), {}, 0,
-     {"temperature": 0.0, "max_tokens": 1024}, "llamacpp"),
-]  # fmt: skip
+    (
+        "llamacpp local model",
+        dict(base_url="local://qwen2.5-coder-0.5b"),
+        {},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_tokens": 1024},
+        "llamacpp",
+    ),
+    (
+        "openai gpt-4.1 with stop",
+        dict(base_url=OPENAI, model="gpt-4.1"),
+        {"stop": ["\n"]},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024, "stop": ["\n"]},
+        "openai",
+    ),
+    (
+        "openai o3, the paper's optimizer",
+        dict(
+            base_url=OPENAI, model="o3", temperature=0.7, max_tokens=16384, reasoning_effort="high"
+        ),
+        {**ALL_SAMPLING, "response_format": STRICT},
+        0,
+        {
+            "seed": 42,
+            "max_completion_tokens": 16384,
+            "reasoning_effort": "high",
+            "response_format": STRICT,
+        },
+        "openai",
+    ),
+    (
+        "openai gpt-5-mini, per-call max_tokens",
+        dict(base_url=OPENAI, model="gpt-5-mini"),
+        {"max_tokens": 99, "temperature": 0.7},
+        0,
+        {"seed": 42, "max_completion_tokens": 99},
+        "openai",
+    ),
+    (
+        "openai gpt-5-chat-latest is no reasoning model",
+        dict(base_url=OPENAI, model="gpt-5-chat-latest", reasoning_effort="low"),
+        {},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024},
+        "openai",
+    ),
+    (
+        "azure deployment flagged reasoning",
+        dict(base_url=AZURE, model="prod-planner", reasoning=True, reasoning_effort="low"),
+        {"temperature": 0.7, "stop": ["x"]},
+        0,
+        {"seed": 42, "max_completion_tokens": 1024, "reasoning_effort": "low"},
+        "azure",
+    ),
+    (
+        "azure gpt-4.1 on a cognitiveservices host",
+        dict(base_url="https://r.cognitiveservices.azure.com/openai/v1", model="gpt-4.1"),
+        {},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_completion_tokens": 1024},
+        "azure",
+    ),
+    (
+        "vllm: DSPy's max_completion_tokens becomes max_tokens",
+        dict(
+            base_url=LOCAL_VLLM,
+            provider="vllm",
+            model="Qwen/Qwen2.5-7B-Instruct",
+            reasoning_effort="high",
+        ),
+        {"max_completion_tokens": 50},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_tokens": 50},
+        "vllm",
+    ),
+    (
+        "ollama with tools",
+        dict(base_url=OLLAMA, provider="ollama", model="qwen2.5-coder:1.5b"),
+        {"tools": TOOLS, "tool_choice": "auto"},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_tokens": 1024, "tools": TOOLS, "tool_choice": "auto"},
+        "ollama",
+    ),
+    (
+        "o3 behind a generic proxy",
+        dict(base_url=PROXY, model="openai/o3", temperature=0.7, reasoning_effort="high"),
+        {},
+        0,
+        {"seed": 42, "max_completion_tokens": 1024},
+        "openai",
+    ),
+    (
+        "generic server, open model",
+        dict(base_url=PROXY, model="llama-3.1-8b"),
+        {},
+        0,
+        {"temperature": 0.0, "seed": 42, "max_tokens": 1024},
+        "vllm",
+    ),
+    (
+        "sample 2 of o3 is its own draw",
+        dict(base_url=OPENAI, model="o3"),
+        {"temperature": 0.7},
+        2,
+        {"seed": 44, "max_completion_tokens": 1024},
+        "openai",
+    ),
+    (
+        "per-call None is not sent",
+        dict(base_url=OPENAI, model="gpt-4.1"),
+        {"temperature": None, "max_tokens": None},
+        0,
+        {"seed": 42},
+        "openai",
+    ),
+    (
+        "omit drops the seed and the token limit",
+        dict(base_url=OPENAI, model="gpt-4.1", omit=["seed", "max_tokens"]),
+        {},
+        0,
+        {"temperature": 0.0},
+        "openai",
+    ),
+    (
+        "no seed configured",
+        dict(base_url="local://m", seed=None),
+        {},
+        0,
+        {"temperature": 0.0, "max_tokens": 1024},
+        "llamacpp",
+    ),
+]
 IDS = [case[0] for case in CASES]
 ARGS = ("name", "fields", "params", "sample", "expected", "rules")
 
@@ -136,10 +223,31 @@ def test_an_unknown_provider_is_one_sentence():
         provider_of(RoleConfig(provider="openia"))
 
 
-NAMES = ["o1", "o1-mini", "o1-pro", "o3", "o3-mini", "o3-2025-04-16", "o4-mini",
-         "o4-mini-2025-04-16", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5.1", "gpt-5.2-pro",
-         "gpt-5-chat-latest", "gpt-4.1", "gpt-4o", "gpt-4.1-mini", "openai/o3", "azure/gpt-5",
-         "O3", "qwen2.5-coder-0.5b", "o3lite", "gpt-50"]  # fmt: skip
+NAMES = [
+    "o1",
+    "o1-mini",
+    "o1-pro",
+    "o3",
+    "o3-mini",
+    "o3-2025-04-16",
+    "o4-mini",
+    "o4-mini-2025-04-16",
+    "gpt-5",
+    "gpt-5-mini",
+    "gpt-5-nano",
+    "gpt-5.1",
+    "gpt-5.2-pro",
+    "gpt-5-chat-latest",
+    "gpt-4.1",
+    "gpt-4o",
+    "gpt-4.1-mini",
+    "openai/o3",
+    "azure/gpt-5",
+    "O3",
+    "qwen2.5-coder-0.5b",
+    "o3lite",
+    "gpt-50",
+]
 
 
 @pytest.mark.parametrize("model", NAMES)
@@ -214,14 +322,17 @@ BOUNDED = {
 }
 
 
-@pytest.mark.parametrize(("base_url", "provider", "kept"), [
-    ("local://qwen2.5-coder-0.5b", "auto", True),  # llama.cpp's grammar enforces them
-    (LOCAL_VLLM, "vllm", True),
-    (OPENAI, "auto", False),  # strict mode refuses them with HTTP 400
-    (AZURE, "auto", False),
-    (OLLAMA, "ollama", False),
-    (PROXY, "auto", False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("base_url", "provider", "kept"),
+    [
+        ("local://qwen2.5-coder-0.5b", "auto", True),  # llama.cpp's grammar enforces them
+        (LOCAL_VLLM, "vllm", True),
+        (OPENAI, "auto", False),  # strict mode refuses them with HTTP 400
+        (AZURE, "auto", False),
+        (OLLAMA, "ollama", False),
+        (PROXY, "auto", False),
+    ],
+)
 def test_string_length_bounds_go_only_where_a_grammar_enforces_them(base_url, provider, kept):
     config = RoleConfig(base_url=base_url, model="gpt-4.1", provider=provider)
     sent = request_fields(config, {"response_format": BOUNDED})["response_format"]
@@ -235,10 +346,12 @@ def test_a_bounded_schema_passes_the_openai_stand_in_after_the_contract():
     config = RoleConfig(base_url=OPENAI, model="gpt-4.1")
     fields = request_fields(config, {"response_format": BOUNDED, "max_tokens": 64})
     with FakeOpenAI(rules="openai") as fake:
-        response = httpx.post(f"{fake.base_url}/chat/completions",
-                              json={"model": "gpt-4.1", "messages": [], **fields})  # fmt: skip
-        raw = httpx.post(f"{fake.base_url}/chat/completions",
-                         json={"model": "gpt-4.1", "messages": [],
-                               "response_format": BOUNDED})  # fmt: skip
+        response = httpx.post(
+            f"{fake.base_url}/chat/completions", json={"model": "gpt-4.1", "messages": [], **fields}
+        )
+        raw = httpx.post(
+            f"{fake.base_url}/chat/completions",
+            json={"model": "gpt-4.1", "messages": [], "response_format": BOUNDED},
+        )
     assert response.status_code == 200, response.text
     assert raw.status_code == 400  # what the contract saves the caller from

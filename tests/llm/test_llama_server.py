@@ -77,8 +77,14 @@ def test_the_local_roles_send_as_many_requests_at_once_as_the_server_has_slots()
 
 
 def test_an_adapter_is_passed_to_the_server(tmp_path):
-    server = LlamaServer("llama-server", tmp_path / "m.gguf", "m", ServerConfig(),
-                         tmp_path / "server.log", lora=tmp_path / "student.gguf")  # fmt: skip
+    server = LlamaServer(
+        "llama-server",
+        tmp_path / "m.gguf",
+        "m",
+        ServerConfig(),
+        tmp_path / "server.log",
+        lora=tmp_path / "student.gguf",
+    )
     cmd = server.command(8080)
     assert cmd[cmd.index("--lora") + 1] == str(tmp_path / "student.gguf")
     plain = LlamaServer("llama-server", tmp_path / "m.gguf", "m", ServerConfig(), tmp_path / "l")

@@ -84,8 +84,14 @@ def test_user_supplied_path_is_verified_too(tmp_path):
 def _with_base(tmp_path):
     base = tmp_path / "base.gguf"
     base.write_bytes(WHOLE)
-    return {"base-model": {"file": "base.gguf", "sha256": hashlib.sha256(WHOLE).hexdigest(),
-                           "size": len(WHOLE), "path": str(base)}}  # fmt: skip
+    return {
+        "base-model": {
+            "file": "base.gguf",
+            "sha256": hashlib.sha256(WHOLE).hexdigest(),
+            "size": len(WHOLE),
+            "path": str(base),
+        }
+    }
 
 
 def test_a_registered_adapter_is_found_served_on_its_base_and_hashed(tmp_path):

@@ -37,9 +37,17 @@ def test_azure_without_its_resource_variable_is_refused_before_any_client(monkey
 def test_the_azure_command_without_the_variable_is_one_sentence(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "AZURE_OPENAI_RESOURCE"}
     env["AZURE_OPENAI_API_KEY"] = "sk-secret"
-    cmd = [sys.executable, "-m", "acon.cli.rollout", "llm=azure", "rollout.limit=1",
-           "tracking=off", f"hydra.run.dir={tmp_path / 'run'}", "llm.common.max_retries=0",
-           f"llm.cache.dir={tmp_path / 'responses'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        "llm=azure",
+        "rollout.limit=1",
+        "tracking=off",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        "llm.common.max_retries=0",
+        f"llm.cache.dir={tmp_path / 'responses'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     last = (proc.stdout + proc.stderr).strip().splitlines()[-1]
@@ -50,8 +58,9 @@ def test_the_azure_command_without_the_variable_is_one_sentence(tmp_path):
 def test_a_key_less_preset_refused_by_its_endpoint_says_where_the_key_goes():
     with FakeOpenAI([401]) as fake:
         cfg = compose(["llm=vllm", f"llm.common.base_url={fake.base_url}"])
-        client = LLMClient("agent", resolve_role(cfg.llm, "agent"), ledger=UsageLedger(),
-                           prices=PriceTable({}))  # fmt: skip
+        client = LLMClient(
+            "agent", resolve_role(cfg.llm, "agent"), ledger=UsageLedger(), prices=PriceTable({})
+        )
         with pytest.raises(LLMCallError) as refused:
             client.chat(MSGS)
     message = str(refused.value)

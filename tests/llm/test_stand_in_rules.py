@@ -75,10 +75,18 @@ REFUSED = [
     ("openai", "o3", {"temperature": 0.7}, bad_temperature("0.7")),
     ("openai", "gpt-5", {"temperature": 0}, bad_temperature("0")),
     ("azure", "o4-mini", {"temperature": 0.0}, bad_temperature("0.0")),
-    ("openai", "o3", {"max_tokens": 100},
-     unsupported("max_tokens", " Use 'max_completion_tokens' instead.")),
-    ("openai", "gpt-5-mini", {"max_tokens": 100},
-     unsupported("max_tokens", " Use 'max_completion_tokens' instead.")),
+    (
+        "openai",
+        "o3",
+        {"max_tokens": 100},
+        unsupported("max_tokens", " Use 'max_completion_tokens' instead."),
+    ),
+    (
+        "openai",
+        "gpt-5-mini",
+        {"max_tokens": 100},
+        unsupported("max_tokens", " Use 'max_completion_tokens' instead."),
+    ),
     ("openai", "o1", {"top_p": 0.9}, unsupported("top_p")),
     ("openai", "gpt-5-mini", {"presence_penalty": 0.5}, unsupported("presence_penalty")),
     ("openai", "o4-mini", {"frequency_penalty": 0.5}, unsupported("frequency_penalty")),
@@ -90,40 +98,91 @@ REFUSED = [
     ("azure", "gpt-5.2", {"stop": ["END"]}, unsupported("stop")),
     ("openai", "gpt-4.1", {"reasoning_effort": "low"}, unrecognized("reasoning_effort")),
     ("openai", "gpt-4.1", {"foo": 1}, unrecognized("foo")),
-    ("openai", "gpt-4.1",
-     {"response_format": schema_format({"type": "object", "properties": CITY,
-                                        "required": ["city"]})},
-     bad_schema(f"In context=(), {NOT_CLOSED}")),
-    ("openai", "gpt-4.1",
-     {"response_format": schema_format({**CLOSED_CITY, "required": []})},
-     bad_schema(f"In context=(), {NOT_REQUIRED}")),
-    ("azure", "gpt-4.1",
-     {"response_format": schema_format({
-         "type": "object", "required": ["where"], "additionalProperties": False,
-         "properties": {"where": {"type": "object", "properties": CITY,
-                                  "required": ["city"]}}})},
-     bad_schema(f"In context=('properties', 'where'), {NOT_CLOSED}")),
-    ("openai", "o3",
-     {"response_format": schema_format({
-         "type": "object", "required": ["places"], "additionalProperties": False,
-         "properties": {"places": {"type": "array", "items": {**CLOSED_CITY, "required": []}}}})},
-     bad_schema(f"In context=('properties', 'places', 'items'), {NOT_REQUIRED}")),
-    ("openai", "gpt-4.1",  # strict mode's subset has no string lengths (Azure's docs' example)
-     {"response_format": schema_format({**CLOSED_CITY,
-                                        "properties": {"city": {"type": "string",
-                                                                "maxLength": 40}}})},
-     bad_schema("In context=('properties', 'city'), 'maxLength' is not permitted.")),
-    ("llamacpp", "qwen2.5-coder-0.5b", {"max_completion_tokens": 64},
-     {"message": "Unsupported parameter: 'max_completion_tokens' is ignored by llamacpp (the "
-                 "stand-in refuses it; send 'max_tokens' for the token limit).",
-      "type": "invalid_request_error", "param": "max_completion_tokens",
-      "code": "unsupported_parameter"}),
-    ("ollama", "qwen2.5-coder:1.5b", {"reasoning_effort": "low"},
-     {"message": "Unsupported parameter: 'reasoning_effort' is ignored by ollama (the "
-                 "stand-in refuses it; send 'max_tokens' for the token limit).",
-      "type": "invalid_request_error", "param": "reasoning_effort",
-      "code": "unsupported_parameter"}),
-]  # fmt: skip
+    (
+        "openai",
+        "gpt-4.1",
+        {
+            "response_format": schema_format(
+                {"type": "object", "properties": CITY, "required": ["city"]}
+            )
+        },
+        bad_schema(f"In context=(), {NOT_CLOSED}"),
+    ),
+    (
+        "openai",
+        "gpt-4.1",
+        {"response_format": schema_format({**CLOSED_CITY, "required": []})},
+        bad_schema(f"In context=(), {NOT_REQUIRED}"),
+    ),
+    (
+        "azure",
+        "gpt-4.1",
+        {
+            "response_format": schema_format(
+                {
+                    "type": "object",
+                    "required": ["where"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "where": {"type": "object", "properties": CITY, "required": ["city"]}
+                    },
+                }
+            )
+        },
+        bad_schema(f"In context=('properties', 'where'), {NOT_CLOSED}"),
+    ),
+    (
+        "openai",
+        "o3",
+        {
+            "response_format": schema_format(
+                {
+                    "type": "object",
+                    "required": ["places"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "places": {"type": "array", "items": {**CLOSED_CITY, "required": []}}
+                    },
+                }
+            )
+        },
+        bad_schema(f"In context=('properties', 'places', 'items'), {NOT_REQUIRED}"),
+    ),
+    (
+        "openai",
+        "gpt-4.1",  # strict mode's subset has no string lengths (Azure's docs' example)
+        {
+            "response_format": schema_format(
+                {**CLOSED_CITY, "properties": {"city": {"type": "string", "maxLength": 40}}}
+            )
+        },
+        bad_schema("In context=('properties', 'city'), 'maxLength' is not permitted."),
+    ),
+    (
+        "llamacpp",
+        "qwen2.5-coder-0.5b",
+        {"max_completion_tokens": 64},
+        {
+            "message": "Unsupported parameter: 'max_completion_tokens' is ignored by llamacpp (the "
+            "stand-in refuses it; send 'max_tokens' for the token limit).",
+            "type": "invalid_request_error",
+            "param": "max_completion_tokens",
+            "code": "unsupported_parameter",
+        },
+    ),
+    (
+        "ollama",
+        "qwen2.5-coder:1.5b",
+        {"reasoning_effort": "low"},
+        {
+            "message": "Unsupported parameter: 'reasoning_effort' is ignored by ollama (the "
+            "stand-in refuses it; send 'max_tokens' for the token limit).",
+            "type": "invalid_request_error",
+            "param": "reasoning_effort",
+            "code": "unsupported_parameter",
+        },
+    ),
+]
 
 ACCEPTED = [
     ("openai", "o3", {"max_completion_tokens": 64, "seed": 1, "reasoning_effort": "high"}),

@@ -12,9 +12,10 @@ from acon.optimize.evaluation import baseline_configs
 
 def test_settings_go_over_the_baselines_defaults():
     configs = baseline_configs(
-        "history", ["fifo", "retrieval"],
+        "history",
+        ["fifo", "retrieval"],
         {"retrieval": {"embedding": {"provider": "openai", "model": "text-embedding-3-large"}}},
-    )  # fmt: skip
+    )
     assert configs["fifo"].keep_turns == 5 and configs["retrieval"].k == 4
     assert configs["retrieval"].embedding.model == "text-embedding-3-large"
 

@@ -10,22 +10,36 @@ from acon.run_folder import RunFolder
 from acon.tokens import count_text
 from acon.trajectory import TrajectoryWriter
 
-ROW = {"task_id": "t1", "score": 0.0, "success": False, "end_reason": "finish", "steps": 2,
-       "peak_tokens": 900}  # fmt: skip
+ROW = {
+    "task_id": "t1",
+    "score": 0.0,
+    "success": False,
+    "end_reason": "finish",
+    "steps": 2,
+    "peak_tokens": 900,
+}
 SYSTEM = {"role": "system", "content": "You are an agent."}
 TASK = {"role": "user", "content": "Find the city of Ada Park."}
 
 
 def trajectory(folder: RunFolder) -> None:
     writer = TrajectoryWriter(folder.trajectory("t1"))
-    writer.event("agent_call", step=1, context=[0, 1], new_messages=[[0, SYSTEM], [1, TASK]],
-                 reply="lookup Ada")  # fmt: skip
-    writer.event("compression", kind="history", step=1, ok=True,
-                 summary="Ada Park lives in Osaka.")  # fmt: skip
+    writer.event(
+        "agent_call",
+        step=1,
+        context=[0, 1],
+        new_messages=[[0, SYSTEM], [1, TASK]],
+        reply="lookup Ada",
+    )
+    writer.event("compression", kind="history", step=1, ok=True, summary="Ada Park lives in Osaka.")
     writer.event("compression", kind="observation", step=1, ok=False, error="garbage")
-    writer.event("agent_call", step=2, context=[0, 1, 2],
-                 new_messages=[[2, {"role": "user", "content": "Summary: Osaka"}]],
-                 reply='{"action": "finish"}')  # fmt: skip
+    writer.event(
+        "agent_call",
+        step=2,
+        context=[0, 1, 2],
+        new_messages=[[2, {"role": "user", "content": "Summary: Osaka"}]],
+        reply='{"action": "finish"}',
+    )
     writer.close()
 
 
@@ -35,8 +49,9 @@ def test_the_full_context_is_the_last_input_without_the_system_prompt(tmp_path):
     text = full_text(folder, ROW, 10_000)
     assert "You are an agent." not in text and "Find the city of Ada Park." in text
     assert "Summary: Osaka" in text and '[final reply]\n{"action": "finish"}' in text
-    assert text.endswith("Outcome: score 0.00, failure, ended by finish after 2 steps, "
-                         "peak context 900 tokens.")  # fmt: skip
+    assert text.endswith(
+        "Outcome: score 0.00, failure, ended by finish after 2 steps, peak context 900 tokens."
+    )
 
 
 def test_the_compressed_context_shows_what_the_compressor_produced(tmp_path):
@@ -62,8 +77,9 @@ def test_contexts_are_whole_unless_a_budget_cuts_them_in_tokens(caplog):
 def test_the_budget_is_the_cap_or_what_fits_the_optimizers_window():
     o3 = RoleConfig(base_url="https://api.openai.com/v1", model="o3", max_tokens=8000)
     assert context_budget(None, o3, 16384) is None  # window unknown: whole contexts
-    windowed = RoleConfig(base_url="https://api.openai.com/v1", model="o3", max_tokens=8000,
-                          context_window=200_000)  # fmt: skip
+    windowed = RoleConfig(
+        base_url="https://api.openai.com/v1", model="o3", max_tokens=8000, context_window=200_000
+    )
     assert context_budget(None, windowed, 16384) == (200_000 - 8000 - 2000) // 3
     assert context_budget(5000, windowed, 16384) == 5000
     local = RoleConfig(max_tokens=512)  # a local model: its server's window

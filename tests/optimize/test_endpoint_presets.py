@@ -25,14 +25,22 @@ PRESETS = sorted(p.stem for p in (CONF_DIR / "llm").glob("*.yaml") if p.stem != 
 def preset_config(preset, fake, tmp_path, monkeypatch, *more):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-presets-0123456789")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-test-key-0123456789")
-    return compose([
-        f"llm={preset}", f"llm.common.base_url={fake.base_url}",
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
-        "tracking=off", "env.filler_lines=4", "compression/history=guideline",
-        "agent.context.history_threshold_tokens=250", "agent.max_steps=6",
-        "optimizer.n_tasks=4", "optimizer.selection_tasks=4", *more,
-    ])  # fmt: skip
+    return compose(
+        [
+            f"llm={preset}",
+            f"llm.common.base_url={fake.base_url}",
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
+            "tracking=off",
+            "env.filler_lines=4",
+            "compression/history=guideline",
+            "agent.context.history_threshold_tokens=250",
+            "agent.max_steps=6",
+            "optimizer.n_tasks=4",
+            "optimizer.selection_tasks=4",
+            *more,
+        ]
+    )
 
 
 def provider_of(cfg):
@@ -48,8 +56,9 @@ def test_ut_co_and_gepa_run_on_every_preset_against_its_endpoints_rules(
         cfg = preset_config(preset, fake, tmp_path, monkeypatch, "optimizer.n_candidates=2")
         with LLMSession(ModelSettings.of(cfg), tmp_path / "acon") as llms:
             acon = optimize(cfg, llms, RunFolder(tmp_path / "acon"))
-        gepa_cfg = preset_config(preset, fake, tmp_path, monkeypatch, "optimizer=gepa",
-                                 "optimizer.max_metric_calls=16")  # fmt: skip
+        gepa_cfg = preset_config(
+            preset, fake, tmp_path, monkeypatch, "optimizer=gepa", "optimizer.max_metric_calls=16"
+        )
         with LLMSession(ModelSettings.of(gepa_cfg), tmp_path / "gepa") as llms:
             gepa = optimize(gepa_cfg, llms, RunFolder(tmp_path / "gepa"))
     assert fake.rejected == []  # every request was one this endpoint accepts
@@ -67,8 +76,12 @@ def test_ut_co_and_gepa_run_on_every_preset_against_its_endpoints_rules(
 def refusing_optimizer(body):
     """A stand-in for an endpoint that refuses the optimizer's requests outright."""
     if body["model"] == "o3":
-        error = {"message": "Unsupported parameter: 'foo'.", "param": "foo",
-                 "type": "invalid_request_error", "code": "unsupported_parameter"}  # fmt: skip
+        error = {
+            "message": "Unsupported parameter: 'foo'.",
+            "param": "foo",
+            "type": "invalid_request_error",
+            "code": "unsupported_parameter",
+        }
         return 400, {"error": error}
     return brain(body)
 
@@ -78,8 +91,9 @@ def test_a_refused_optimizer_request_fails_the_run_with_the_parameter_named(
     method, tmp_path, monkeypatch
 ):
     with FakeOpenAI(default=refusing_optimizer, rules="openai") as fake:
-        cfg = preset_config("openai", fake, tmp_path, monkeypatch, f"optimizer={method}",
-                            "llm.common.max_retries=0")  # fmt: skip
+        cfg = preset_config(
+            "openai", fake, tmp_path, monkeypatch, f"optimizer={method}", "llm.common.max_retries=0"
+        )
         refused = pytest.raises(LLMCallError, match="'foo'")
         with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms, refused as err:
             optimize(cfg, llms, RunFolder(tmp_path / "run"))

@@ -20,8 +20,9 @@ def qa():
     texts = {}
     for task in tasks:
         env.reset(task)
-        results = [env.step(Action("search", {"query": q})).observation
-                   for q in task.metadata["questions"]]  # fmt: skip
+        results = [
+            env.step(Action("search", {"query": q})).observation for q in task.metadata["questions"]
+        ]
         texts[task.id] = "\n".join([task.instruction, *results])
     env.close()
     return tasks, texts
@@ -37,9 +38,11 @@ def kinds(leaks):
 
 
 def test_a_guideline_about_the_method_is_clean(qa):
-    text = ("Keep every answer the agent has found, one line per question in the form "
-            "'k = answer', and the questions still open. Drop search results once their "
-            "answer is noted. Use search to look facts up in Wikipedia.")  # fmt: skip
+    text = (
+        "Keep every answer the agent has found, one line per question in the form "
+        "'k = answer', and the questions still open. Drop search results once their "
+        "answer is noted. Use search to look facts up in Wikipedia."
+    )
     assert check(qa).leaks(text) == []  # the last sentence is every task's template
 
 

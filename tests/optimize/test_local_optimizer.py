@@ -20,18 +20,27 @@ pytestmark = pytest.mark.integration
 def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
     local_llm_ready, store, tmp_path
 ):
-    cfg = compose([
-        *tracking_overrides(store),
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
-        "env=qa", "env.questions_per_task=2",
-        "compression/history=guideline", "agent.context.history_threshold_tokens=600",
-        "agent.max_steps=4", "llm.agent.max_tokens=100",
-        "llm.compressor.max_tokens=200", "llm.optimizer.max_tokens=800",
-        "optimizer.steps=[ut]", "optimizer.n_tasks=2", "optimizer.selection_tasks=1",
-        "optimizer.n_candidates=1", "optimizer.feedback_tasks=1",
-        "optimizer.max_context_tokens=750",
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            *tracking_overrides(store),
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
+            "env=qa",
+            "env.questions_per_task=2",
+            "compression/history=guideline",
+            "agent.context.history_threshold_tokens=600",
+            "agent.max_steps=4",
+            "llm.agent.max_tokens=100",
+            "llm.compressor.max_tokens=200",
+            "llm.optimizer.max_tokens=800",
+            "optimizer.steps=[ut]",
+            "optimizer.n_tasks=2",
+            "optimizer.selection_tasks=1",
+            "optimizer.n_candidates=1",
+            "optimizer.feedback_tasks=1",
+            "optimizer.max_context_tokens=750",
+        ]
+    )
     folder = RunFolder(tmp_path / "run")
     with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         report = optimize(cfg, llms, folder)

@@ -11,8 +11,11 @@ from acon.optimize.selection import (
 
 
 def row(score, success=None):
-    return {"score": score, "success": score == 1.0 if success is None else success,
-            "peak_tokens": 100}  # fmt: skip
+    return {
+        "score": score,
+        "success": score == 1.0 if success is None else success,
+        "peak_tokens": 100,
+    }
 
 
 BASE = {"a": row(1.0), "b": row(1.0), "c": row(0.0), "d": row(0.8, success=False)}
@@ -59,6 +62,7 @@ def test_the_parent_keeps_its_place_on_an_exact_tie_and_when_nothing_is_better()
 
 
 def test_scored_means_over_rows():
-    s = scored("t", 3, {"a": {"score": 1.0, "peak_tokens": 100},
-                        "b": {"score": 0.0, "peak_tokens": 300}})  # fmt: skip
+    s = scored(
+        "t", 3, {"a": {"score": 1.0, "peak_tokens": 100}, "b": {"score": 0.0, "peak_tokens": 300}}
+    )
     assert (s.score, s.tokens, s.version) == (0.5, 200, 3)

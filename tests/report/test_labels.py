@@ -25,17 +25,20 @@ def optimizer_store(root):
 
 
 def params(version, store):
-    return {"compression.history._target_": "acon.compression.summary.GuidelineHistory",
-            "compression.history.guideline.name": "acon-opt",
-            "compression.history.guideline.version": version,
-            "compression.history.guideline.dir": str(store)}  # fmt: skip
+    return {
+        "compression.history._target_": "acon.compression.summary.GuidelineHistory",
+        "compression.history.guideline.name": "acon-opt",
+        "compression.history.guideline.version": version,
+        "compression.history.guideline.dir": str(store),
+    }
 
 
 def test_the_start_and_the_prompting_baseline_are_one_row():
     for preset in (["compression/history=prompting"], ["compression/history=guideline"]):
         assert method_of(flatten(to_plain(compose(preset)))) == "History: Prompting"
-    one_line = compose(["compression/history=guideline",
-                        "compression.history.guideline.name=one_line"])  # fmt: skip
+    one_line = compose(
+        ["compression/history=guideline", "compression.history.guideline.name=one_line"]
+    )
     assert method_of(flatten(to_plain(one_line))) == "History: One-line prompt"
 
 
@@ -56,17 +59,21 @@ def test_table_order_puts_the_start_with_prompting_and_acon_last(tmp_path):
     rows = [method_of(params(v, store)) for v in ("2", "1")]
     rows += ["History: FIFO", "History: Prompting", "No compression"]
     assert sorted(rows, key=table_order) == [
-        "No compression", "History: FIFO", "History: Prompting",
+        "No compression",
+        "History: FIFO",
+        "History: Prompting",
         "History: Prompting (acon-opt v1, unchanged by the optimizer)",
         "History: Acon (acon-opt v2)",
-    ]  # fmt: skip
+    ]
 
 
 def test_llmlingua_names_its_scorer():
     """The paper's LLMLingua is LLMLingua-2 (an encoder-only model, Section 4.1); the
     offline stand-in scores with the local model's perplexity and says so."""
     target = "acon.compression.llmlingua.LinguaHistory"
-    for scorer, label in (("llmlingua2", "LLMLingua-2"),
-                          ("local_perplexity", "LLMLingua (local perplexity)")):  # fmt: skip
+    for scorer, label in (
+        ("llmlingua2", "LLMLingua-2"),
+        ("local_perplexity", "LLMLingua (local perplexity)"),
+    ):
         params = {"compression.history._target_": target, "compression.history.scorer": scorer}
         assert method_of(params) == f"History: {label}"

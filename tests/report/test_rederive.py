@@ -35,8 +35,17 @@ def test_a_report_writes_its_rows_and_they_rebuild_every_table(tmp_path):
     cfg = compose(["report.source=folders", f"report.runs=[{tmp_path / 'runs'}]"])
     write_report(collect(cfg), tmp_path / "results" / "set")
     rows = pd.read_csv(tmp_path / "results" / "set" / "facts" / "rows.csv")
-    for column in ("task_id", "method", "seed", "score", "success", "steps", "peak_tokens",
-                   "dependency", "status"):  # fmt: skip
+    for column in (
+        "task_id",
+        "method",
+        "seed",
+        "score",
+        "success",
+        "steps",
+        "peak_tokens",
+        "dependency",
+        "status",
+    ):
         assert column in rows
     assert len(rows) == 5  # every task, the errored one too (it counts as Errored)
     written = rederive([tmp_path / "results"], tmp_path / "again")
@@ -61,9 +70,16 @@ def test_every_committed_table_is_rederived_from_its_rows(tmp_path):
     assert missing <= WITHOUT_ROWS, f"tables without their rows: {sorted(missing)}"
     if not with_rows:
         pytest.skip("no committed table has rows yet")
-    cmd = [sys.executable, "-m", "acon.cli.report", "report.source=rows",
-           f"report.runs=[{RESULTS}]", f"report.out={tmp_path}", "tracking=off",
-           f"hydra.run.dir={tmp_path / 'run'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.report",
+        "report.source=rows",
+        f"report.runs=[{RESULTS}]",
+        f"report.out={tmp_path}",
+        "tracking=off",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-2000:]
     for folder in with_rows:

@@ -23,8 +23,10 @@ ENV = {"_target_": "environments.facts.env.FactsEnv"}
 
 def make_run(folder, history, rows):
     folder.mkdir(parents=True)
-    cfg = {"env": ENV, "compression": {"history": {"strategy": history},
-                                       "observation": {"strategy": "none"}}}  # fmt: skip
+    cfg = {
+        "env": ENV,
+        "compression": {"history": {"strategy": history}, "observation": {"strategy": "none"}},
+    }
     (folder / "config.json").write_text(json.dumps(cfg))
     with (folder / "results.jsonl").open("w") as f:
         for row in rows:
@@ -39,29 +41,54 @@ def make_run(folder, history, rows):
 
 
 def row(task_id, difficulty, score, peak, dependency, inputs, wait=0.0, compressor=(0, 0)):
-    return {"task_id": task_id, "difficulty": difficulty, "score": score,
-            "success": score == 1.0, "steps": len(inputs), "peak_tokens": peak,
-            "peak_tokens_with_system": peak + 100, "dependency": dependency,
-            "compressor_calls": 0, "compressor_failures": 0, "agent_cost_usd": 0.0,
-            "compressor_cost_usd": 0.0, "compressor_in_tokens": compressor[0],
-            "compressor_out_tokens": compressor[1], "agent_wait_s": wait,
-            "inputs": inputs}  # fmt: skip
+    return {
+        "task_id": task_id,
+        "difficulty": difficulty,
+        "score": score,
+        "success": score == 1.0,
+        "steps": len(inputs),
+        "peak_tokens": peak,
+        "peak_tokens_with_system": peak + 100,
+        "dependency": dependency,
+        "compressor_calls": 0,
+        "compressor_failures": 0,
+        "agent_cost_usd": 0.0,
+        "compressor_cost_usd": 0.0,
+        "compressor_in_tokens": compressor[0],
+        "compressor_out_tokens": compressor[1],
+        "agent_wait_s": wait,
+        "inputs": inputs,
+    }
 
 
 def errored(task_id, difficulty, inputs):
     """An outage mid-task: no score, and the tokens it got to (not a result)."""
-    return {**row(task_id, difficulty, None, 900, 0.0, inputs), "success": None,
-            "status": "errored", "error": "Could not reach the agent endpoint",
-            "error_kind": "connection"}  # fmt: skip
+    return {
+        **row(task_id, difficulty, None, 900, 0.0, inputs),
+        "success": None,
+        "status": "errored",
+        "error": "Could not reach the agent endpoint",
+        "error_kind": "connection",
+    }
 
 
 RUNS = {
-    "a": ("none", [row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
-                   row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000])]),
-    "b": ("guideline", [row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500], 3.0, (1500, 500)),
-                        row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800], 5.0, (2500, 500)),
-                        errored("t3", "2", [900])]),
-}  # fmt: skip
+    "a": (
+        "none",
+        [
+            row("t1", "1", 1.0, 4000, 2e6, [1000, 2500, 4000]),
+            row("t2", "2", 1.0, 6000, 4e6, [1000, 3500, 6000]),
+        ],
+    ),
+    "b": (
+        "guideline",
+        [
+            row("t1", "1", 1.0, 2000, 1e6, [1000, 2000, 1500], 3.0, (1500, 500)),
+            row("t2", "2", 0.0, 3000, 1e6, [1000, 3000, 1800], 5.0, (2500, 500)),
+            errored("t3", "2", [900]),
+        ],
+    ),
+}
 
 
 @pytest.fixture
@@ -93,9 +120,12 @@ def check_tables(out, written):
     assert levels.loc["History: Prompting", "Level 1 Dependency (M)"] == pytest.approx(1.0)
     assert levels.loc["History: Prompting", "Level 2 Steps"] == 3
     assert list(levels.columns[:5]) == [
-        "Level 1 Score", "Level 1 Score CI low", "Level 1 Score CI high", "Level 1 Steps",
+        "Level 1 Score",
+        "Level 1 Score CI low",
+        "Level 1 Score CI high",
+        "Level 1 Steps",
         "Level 1 Peak (k)",
-    ]  # fmt: skip
+    ]
     # intervals over tasks: two tasks of 4k and 6k peak; one task only has no interval
     assert table.loc["No compression", "Peak (k) CI low"] == pytest.approx(4.0)
     assert table.loc["No compression", "Peak (k) CI high"] == pytest.approx(6.0)
@@ -114,8 +144,11 @@ def check_tables(out, written):
     # its compressions, each with its interval over tasks
     guided = table.loc["History: Prompting"]
     assert guided["Compressor tokens (k)"] == pytest.approx(2.5)
-    assert (guided["Agent wait (s)"], guided["Agent wait (s) CI low"],
-            guided["Agent wait (s) CI high"]) == pytest.approx((4.0, 3.0, 5.0))  # fmt: skip
+    assert (
+        guided["Agent wait (s)"],
+        guided["Agent wait (s) CI low"],
+        guided["Agent wait (s) CI high"],
+    ) == pytest.approx((4.0, 3.0, 5.0))
     assert table.loc["No compression", "Agent wait (s)"] == 0.0
     pngs = [p for p in written if p.suffix == ".png"]
     assert {p.name for p in pngs} == {"score_vs_peak.png", "methods.png", "context_per_step.png"}
@@ -156,10 +189,10 @@ def test_tables_from_the_tracking_store(runs, store, tmp_path):
 def test_a_benchmarks_named_measures_are_its_table_columns_only(runs, tmp_path):
     """QA's table shows EM and F1 beside the score (the paper's Table 2b); the facts
     benchmark, which has no such measures, gets no empty EM column."""
-    qa = [{**row("q1", None, 0.5, 1000, 1e6, [500, 1000]), "measure:EM": 0.25,
-           "measure:F1": 0.5},
-          {**row("q2", None, 1.0, 1000, 1e6, [500, 1000]), "measure:EM": 0.75,
-           "measure:F1": 1.0}]  # fmt: skip
+    qa = [
+        {**row("q1", None, 0.5, 1000, 1e6, [500, 1000]), "measure:EM": 0.25, "measure:F1": 0.5},
+        {**row("q2", None, 1.0, 1000, 1e6, [500, 1000]), "measure:EM": 0.75, "measure:F1": 1.0},
+    ]
     qa_run = make_run(runs / "qa", "none", qa)
     config = json.loads((qa_run / "config.json").read_text())
     config["env"] = {"_target_": "environments.qa.env.QAEnv"}
@@ -177,11 +210,13 @@ def test_a_benchmarks_named_measures_are_its_table_columns_only(runs, tmp_path):
 def test_scenario_goal_completion_beside_the_score(tmp_path):
     """AppWorld's second headline: the share of scenarios whose every task succeeded; a
     scenario with an errored task is left out (its completion is unknown)."""
-    rows = [{**row("a_1", "1", 1.0, 1000, 1e6, [1000]), "scenario": "a"},
-            {**row("a_2", "1", 0.0, 1000, 1e6, [1000]), "scenario": "a"},
-            {**row("b_1", "2", 1.0, 1000, 1e6, [1000]), "scenario": "b"},
-            {**errored("c_1", "2", [900]), "scenario": "c"},
-            {**row("c_2", "2", 1.0, 1000, 1e6, [1000]), "scenario": "c"}]  # fmt: skip
+    rows = [
+        {**row("a_1", "1", 1.0, 1000, 1e6, [1000]), "scenario": "a"},
+        {**row("a_2", "1", 0.0, 1000, 1e6, [1000]), "scenario": "a"},
+        {**row("b_1", "2", 1.0, 1000, 1e6, [1000]), "scenario": "b"},
+        {**errored("c_1", "2", [900]), "scenario": "c"},
+        {**row("c_2", "2", 1.0, 1000, 1e6, [1000]), "scenario": "c"},
+    ]
     make_run(tmp_path / "runs" / "appworld", "none", rows)
     cfg = compose(["report.source=folders", f"report.runs=[{tmp_path / 'runs'}]"])
     write_report(collect(cfg), tmp_path / "results")
@@ -217,11 +252,13 @@ def test_method_labels(tmp_path):
     its version (tests/report/test_labels.py has the unchanged case)."""
     assert method_of({}) == "No compression"
     store = optimizer_store(tmp_path / "guidelines")
-    params = {"compression.history.strategy": "guideline",
-              "compression.history.guideline.name": "acon-opt",
-              "compression.history.guideline.dir": str(store),
-              "compression.history.guideline.version": "2",
-              "compression.observation.strategy": "llmlingua"}  # fmt: skip
+    params = {
+        "compression.history.strategy": "guideline",
+        "compression.history.guideline.name": "acon-opt",
+        "compression.history.guideline.dir": str(store),
+        "compression.history.guideline.version": "2",
+        "compression.observation.strategy": "llmlingua",
+    }
     assert method_of(params) == "History: Acon (acon-opt v2) + Observation: LLMLingua"
     del params["compression.history.guideline.dir"]  # no store: a shipped guideline
     assert method_of(params).startswith("History: Guideline (acon-opt) +")
@@ -231,8 +268,10 @@ def test_method_labels(tmp_path):
 
 
 def test_method_labels_from_the_strategy_classes(tmp_path):
-    params = {"compression.history._target_": "acon.compression.fifo.Fifo",
-              "compression.observation._target_": "null"}  # fmt: skip
+    params = {
+        "compression.history._target_": "acon.compression.fifo.Fifo",
+        "compression.observation._target_": "null",
+    }
     assert method_of(params) == "History: FIFO"
     params = {
         "compression.history._target_": "acon.compression.summary.GuidelineHistory",
@@ -253,9 +292,11 @@ def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path
     threshold has its row, its score and how often compression fired per task."""
     fired = {1024: [4, 2], 4096: [1, 1]}  # history compressions per task at each threshold
     for threshold, counts in fired.items():
-        rows = [row(f"t{i}", "1", 1.0 - 0.5 * i, 900, 1.0, [100, 200]) | {
-                    "history_compressions": n, "observation_compressions": 0}
-                for i, n in enumerate(counts)]  # fmt: skip
+        rows = [
+            row(f"t{i}", "1", 1.0 - 0.5 * i, 900, 1.0, [100, 200])
+            | {"history_compressions": n, "observation_compressions": 0}
+            for i, n in enumerate(counts)
+        ]
         folder = make_run(tmp_path / "runs" / str(threshold), "guideline", rows)
         cfg = json.loads((folder / "config.json").read_text())
         cfg["agent"] = {"context": {"history_threshold_tokens": threshold}}
@@ -268,14 +309,19 @@ def test_a_threshold_sweep_is_a_row_per_threshold_and_the_figure_6_plot(tmp_path
     assert list(table["Compressions per task"]) == [3.0, 1.0]
     assert list(table["Score"]) == [0.75, 0.75] and set(table["Tasks"]) == {2}
     methods = pd.read_csv(tmp_path / "out" / "facts" / "methods.csv", index_col=0)
-    assert list(methods.index) == ["No compression", "History: Prompting @ 1024",
-                                   "History: Prompting @ 4096"]  # fmt: skip
+    assert list(methods.index) == [
+        "No compression",
+        "History: Prompting @ 1024",
+        "History: Prompting @ 4096",
+    ]
     assert (tmp_path / "out" / "facts" / "thresholds.png") in written
 
 
 def test_a_background_compaction_is_its_own_row():
-    params = {"compression.history._target_": "acon.compression.memento.Memento",
-              "agent.context.background": "True"}  # fmt: skip
+    params = {
+        "compression.history._target_": "acon.compression.memento.Memento",
+        "agent.context.background": "True",
+    }
     assert method_of(params) == "History: Memento (background)"
     params["agent.context.background"] = "False"
     assert method_of(params) == "History: Memento"
@@ -289,20 +335,43 @@ def test_comparisons_call_significant_only_what_survives_holm():
     from acon.report.tables import comparison_table
 
     methods = {"No compression": 3.0, "History: FIFO": 2.0, "History: LLMLingua": 1.0}
-    tasks = pd.DataFrame([
-        {"benchmark": "facts", "method": method, "task_id": f"t{i}", "score": 1.0,
-         "success": True, "peak_tokens": 1000 * (peak + i), "peak_tokens_with_system": 0,
-         "dependency": 0.0}
-        for method, peak in methods.items() for i in range(6)
-    ])  # fmt: skip
+    tasks = pd.DataFrame(
+        [
+            {
+                "benchmark": "facts",
+                "method": method,
+                "task_id": f"t{i}",
+                "score": 1.0,
+                "success": True,
+                "peak_tokens": 1000 * (peak + i),
+                "peak_tokens_with_system": 0,
+                "dependency": 0.0,
+            }
+            for method, peak in methods.items()
+            for i in range(6)
+        ]
+    )
     table = comparison_table(tasks).xs("facts", level="benchmark")
     assert list(table.columns) == [
-        "Paired tasks", "Δ Score", "Δ Score CI low", "Δ Score CI high", "Score p",
-        "Score p (Holm)", "Score differs", "Δ Peak (k)", "Δ Peak (k) CI low",
-        "Δ Peak (k) CI high", "Peak p", "Peak p (Holm)", "Peak differs",
-        "Only this succeeded", "Only the other succeeded", "McNemar p", "McNemar p (Holm)",
+        "Paired tasks",
+        "Δ Score",
+        "Δ Score CI low",
+        "Δ Score CI high",
+        "Score p",
+        "Score p (Holm)",
+        "Score differs",
+        "Δ Peak (k)",
+        "Δ Peak (k) CI low",
+        "Δ Peak (k) CI high",
+        "Peak p",
+        "Peak p (Holm)",
+        "Peak differs",
+        "Only this succeeded",
+        "Only the other succeeded",
+        "McNemar p",
+        "McNemar p (Holm)",
         "Success differs",
-    ]  # fmt: skip
+    ]
     assert len(table) == 3
     assert table["Peak p"].tolist() == pytest.approx([2 / 64] * 3)
     assert table["Peak p (Holm)"].tolist() == pytest.approx([3 * 2 / 64] * 3)

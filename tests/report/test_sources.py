@@ -18,9 +18,12 @@ from tests.report.test_report import RUNS, make_run, row
 
 def fingerprinted(folder, model, seed, threshold=4096):
     """A folder's fingerprint.json as acon.rollout.resume writes it (the reuse key's identity)."""
-    identity = {"benchmark": "facts", "split": "test",
-                "agent": {"max_steps": 20, "context": {"history_threshold_tokens": threshold}},
-                "llm": {"agent": {"model": model, "seed": seed, "temperature": 0.0}}}  # fmt: skip
+    identity = {
+        "benchmark": "facts",
+        "split": "test",
+        "agent": {"max_steps": 20, "context": {"history_threshold_tokens": threshold}},
+        "llm": {"agent": {"model": model, "seed": seed, "temperature": 0.0}},
+    }
     record = {"key": f"{model}-{seed}-{threshold}", "identity": identity, "forced_over": []}
     (folder / "fingerprint.json").write_text(json.dumps(record))
     config = json.loads((folder / "config.json").read_text())
@@ -29,9 +32,11 @@ def fingerprinted(folder, model, seed, threshold=4096):
 
 
 def report(runs, out):
-    return pd.read_csv(out / "facts" / "methods.csv", index_col=0) if write_report(
-        collect(compose(["report.source=folders", f"report.runs=[{runs}]"])), out
-    ) else None  # fmt: skip
+    return (
+        pd.read_csv(out / "facts" / "methods.csv", index_col=0)
+        if write_report(collect(compose(["report.source=folders", f"report.runs=[{runs}]"])), out)
+        else None
+    )
 
 
 def test_a_folder_that_cannot_be_read_is_named_and_skipped(tmp_path, caplog):
@@ -56,17 +61,23 @@ def test_a_folder_that_cannot_be_read_is_named_and_skipped(tmp_path, caplog):
     assert len(skipped) == 3
     for folder in (bad_config, bad_yaml, no_results):
         assert sum(str(folder) in m for m in skipped) == 1
-    assert any(str(torn) in r.getMessage() and "context" in r.getMessage()
-               for r in caplog.records)  # fmt: skip
+    assert any(str(torn) in r.getMessage() and "context" in r.getMessage() for r in caplog.records)
 
 
 def test_the_report_command_goes_on_past_a_bad_folder(tmp_path):
     runs = tmp_path / "runs"
     make_run(runs / "a", *RUNS["a"])
     (make_run(runs / "bad", *RUNS["b"]) / "config.json").write_text("{not json")
-    cmd = [sys.executable, "-m", "acon.cli.report", "report.source=folders",
-           f"report.runs=[{runs}]", f"report.out={tmp_path / 'out'}", "tracking=off",
-           f"hydra.run.dir={tmp_path / 'run'}"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.report",
+        "report.source=folders",
+        f"report.runs=[{runs}]",
+        f"report.out={tmp_path / 'out'}",
+        "tracking=off",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
@@ -80,8 +91,11 @@ def test_runs_of_different_configs_are_distinct_rows_and_seeds_are_pooled(tmp_pa
     one row whose Tasks counts tasks (not rows) and whose Seeds counts the seeds."""
     runs = tmp_path / "runs"
     tasks = [row(f"t{i}", "1", 1.0, 1000, 1e6, [1000]) for i in range(5)]
-    for name, model, seed in (("s1", "gpt-4.1", 1), ("s2", "gpt-4.1", 2),
-                              ("mini", "gpt-4.1-mini", 1)):  # fmt: skip
+    for name, model, seed in (
+        ("s1", "gpt-4.1", 1),
+        ("s2", "gpt-4.1", 2),
+        ("mini", "gpt-4.1-mini", 1),
+    ):
         fingerprinted(make_run(runs / name, "none", tasks), model, seed)
     table = report(runs, tmp_path / "out")
     big, mini = (

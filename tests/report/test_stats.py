@@ -141,8 +141,10 @@ def test_the_false_positive_rate_holds_at_small_n(binary):
         new = int((p[inverse] < 0.05).sum())
         old = int(np.array([_old_rule(r) for r in rows])[inverse].sum())
         kind = "success" if binary else "scores"
-        print(f"\n{kind}, n = {n}: exact test {new / reps:.2%}, old bootstrap rule "
-              f"{old / reps:.2%} of {reps} null comparisons (99% bound at 5%: "
-              f"{bound / reps:.2%})")  # fmt: skip
+        print(
+            f"\n{kind}, n = {n}: exact test {new / reps:.2%}, old bootstrap rule "
+            f"{old / reps:.2%} of {reps} null comparisons (99% bound at 5%: "
+            f"{bound / reps:.2%})"
+        )
         assert new <= bound
         assert old > bound

@@ -42,8 +42,14 @@ def report(best: int = 3) -> OptimizationReport:
         proposals=2,
         candidates=[{"version": 3, "score": 0.8, "peak_tokens": 700.0}],
     )
-    return OptimizationReport(method="acon", kind="history", name="acon-opt",
-                              best_version=best, guidelines_dir="/g", steps=[ut, co])  # fmt: skip
+    return OptimizationReport(
+        method="acon",
+        kind="history",
+        name="acon-opt",
+        best_version=best,
+        guidelines_dir="/g",
+        steps=[ut, co],
+    )
 
 
 def comparisons(tmp_path):
@@ -55,13 +61,25 @@ def comparisons(tmp_path):
         store.add("history", "acon-opt", text, Lineage(origin="prompting v1"))
     store.set_alias("history", "acon-opt", "baseline", 1)
     runs = {
-        "none": ("none", None, [row(t, "1", 1.0 if i < 6 else 0.0, 4000, 1e6, [4000])
-                                for i, t in enumerate(TASKS)]),
-        "naive": ("guideline", None, [row(t, "1", 1.0 if i < 5 else 0.0, 3000, 1e6, [3000])
-                                      for i, t in enumerate(TASKS)]),
-        "best": ("guideline", "3", [row(t, "1", 1.0 if i < 6 else 0.0, 2000 + i, 1e6, [2000])
-                                    for i, t in enumerate(TASKS)]),
-    }  # fmt: skip
+        "none": (
+            "none",
+            None,
+            [row(t, "1", 1.0 if i < 6 else 0.0, 4000, 1e6, [4000]) for i, t in enumerate(TASKS)],
+        ),
+        "naive": (
+            "guideline",
+            None,
+            [row(t, "1", 1.0 if i < 5 else 0.0, 3000, 1e6, [3000]) for i, t in enumerate(TASKS)],
+        ),
+        "best": (
+            "guideline",
+            "3",
+            [
+                row(t, "1", 1.0 if i < 6 else 0.0, 2000 + i, 1e6, [2000])
+                for i, t in enumerate(TASKS)
+            ],
+        ),
+    }
     for name, (history, version, rows) in runs.items():
         folder = make_run(tmp_path / "runs" / name, history, rows)
         if version:
@@ -98,9 +116,10 @@ def test_a_gain_the_test_cannot_confirm_is_not_called_one(tmp_path):
 
 def test_the_optimization_says_which_tasks_taught_each_step(tmp_path):
     text = verdict(comparisons(tmp_path), report(), OPTIMIZED, START)
-    assert ("- Round 1, UT from v1: contrastive of 3 task(s) (t1, t4, t7); feedback from 2 "
-            "(t1, t4); 1 new candidate(s) of 2 asked: v2 score 0.800, peak 900; kept v2."
-            ) in text  # fmt: skip
+    assert (
+        "- Round 1, UT from v1: contrastive of 3 task(s) (t1, t4, t7); feedback from 2 "
+        "(t1, t4); 1 new candidate(s) of 2 asked: v2 score 0.800, peak 900; kept v2."
+    ) in text
     assert "CO from v2: successes of 1 task(s) (t2); feedback from 1 (t2)" in text
 
 

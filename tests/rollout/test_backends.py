@@ -24,11 +24,16 @@ def fake():
 
 
 def cfg_for(fake, tmp_path, *overrides):
-    return compose([
-        f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
-        f"llm.cache.dir={tmp_path / 'responses'}", "env.filler_lines=3", "rollout.limit=4",
-        *overrides,
-    ])  # fmt: skip
+    return compose(
+        [
+            f"llm.common.base_url={fake.base_url}",
+            "llm.common.model=scripted",
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "env.filler_lines=3",
+            "rollout.limit=4",
+            *overrides,
+        ]
+    )
 
 
 def results(folder):
@@ -57,8 +62,9 @@ def test_parallel_workers_give_the_same_rows_as_one(fake, tmp_path):
 @pytest.mark.integration
 def test_ray_backend_on_a_local_instance(fake, tmp_path):
     pytest.importorskip("ray")
-    cfg = cfg_for(fake, tmp_path, "rollout/backend=ray", "rollout.workers=2",
-                  "rollout.backend.num_cpus=2")  # fmt: skip
+    cfg = cfg_for(
+        fake, tmp_path, "rollout/backend=ray", "rollout.workers=2", "rollout.backend.num_cpus=2"
+    )
     with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
         table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path / "run"), llms).table
     rows = results(tmp_path / "run")
@@ -69,11 +75,21 @@ def test_ray_backend_on_a_local_instance(fake, tmp_path):
 
 
 def test_a_sweep_with_the_joblib_launcher_runs_each_configuration(fake, tmp_path):
-    cmd = [sys.executable, "-m", "acon.cli.rollout", "-m", "hydra/launcher=joblib",
-           "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp_path / 'sweep'}",
-           f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
-           f"llm.cache.dir={tmp_path / 'responses'}", "env.filler_lines=3", "rollout.limit=2",
-           "compression/history=none,fifo"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        f"llm.common.base_url={fake.base_url}",
+        "llm.common.model=scripted",
+        f"llm.cache.dir={tmp_path / 'responses'}",
+        "env.filler_lines=3",
+        "rollout.limit=2",
+        "compression/history=none,fifo",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 0, proc.stderr[-3000:]
     jobs = sorted((tmp_path / "sweep").glob("[0-9]*"))
@@ -88,8 +104,13 @@ def test_the_rollout_calls_the_models_its_own_config_names(fake, tmp_path):
     arms, a sweep's runs) with that config's models, never the session's."""
     with FakeOpenAI(default=brain) as other:
         opened = cfg_for(fake, tmp_path, "rollout.limit=1")
-        run = cfg_for(fake, tmp_path, "rollout.limit=1", "llm.cache.enabled=false",
-                      f"llm.agent.base_url={other.base_url}")  # fmt: skip
+        run = cfg_for(
+            fake,
+            tmp_path,
+            "rollout.limit=1",
+            "llm.cache.enabled=false",
+            f"llm.agent.base_url={other.base_url}",
+        )
         with LLMSession(ModelSettings.of(opened), tmp_path / "run") as llms:
             rollout(RolloutSpec.of(run), RunFolder(tmp_path / "run"), llms)
         assert other.requests and not fake.requests

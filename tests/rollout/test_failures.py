@@ -44,8 +44,9 @@ def run(cfg, folder):
 
 
 def config(fake, tmp_path, *more):
-    return compose(scripted_overrides(fake, tmp_path, "rollout.limit=3",
-                                      "llm.common.max_retries=0", *more))  # fmt: skip
+    return compose(
+        scripted_overrides(fake, tmp_path, "rollout.limit=3", "llm.common.max_retries=0", *more)
+    )
 
 
 def test_an_outage_mid_run_is_errored_left_out_of_the_means_and_run_again(tmp_path):
@@ -58,7 +59,10 @@ def test_an_outage_mid_run_is_errored_left_out_of_the_means_and_run_again(tmp_pa
         (row,) = first.errored.values()
         assert (row["task_id"], row["status"], row["score"]) == ("test-001", "errored", None)
         assert (row["error_kind"], row["error_stage"], row["error_role"]) == (
-            "server", "agent", "agent")  # fmt: skip
+            "server",
+            "agent",
+            "agent",
+        )
         assert first.table.loc["all", "tasks"] == 2 and first.table.loc["all", "errored"] == 1
         assert first.table.loc["all", "score"] == 1.0  # the outage is not averaged in as a 0
         assert "1 of 3 tasks errored" in first.errors_summary()
@@ -104,15 +108,25 @@ def test_errors_in_a_row_stop_the_run_before_it_consumes_the_split(tmp_path):
 
 
 def acon_rollout(tmp_path, *overrides):
-    cmd = [sys.executable, "-m", "acon.cli.rollout", f"hydra.run.dir={tmp_path / 'run'}",
-           "tracking=off", *overrides]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        "tracking=off",
+        *overrides,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
 
 
 def test_the_command_exits_1_naming_the_errored_tasks_and_the_retry(tmp_path):
     with FakeOpenAI(default=Outage({"test-001"})) as fake:
-        proc = acon_rollout(tmp_path, *scripted_overrides(fake, tmp_path), "rollout.limit=3",
-                            "llm.common.max_retries=0")  # fmt: skip
+        proc = acon_rollout(
+            tmp_path,
+            *scripted_overrides(fake, tmp_path),
+            "rollout.limit=3",
+            "llm.common.max_retries=0",
+        )
     assert proc.returncode == 1, proc.stderr[-2000:]
     last = (proc.stdout + proc.stderr).strip().splitlines()[-1]  # the log's last line
     assert "1 of 3 tasks errored" in last and "server x1" in last

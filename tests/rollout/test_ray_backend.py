@@ -25,11 +25,15 @@ def test_more_workers_than_cpus_runs_every_task_and_counts_the_actors_calls(tmp_
     run = tmp_path / "run"
     with FakeOpenAI(default=brain) as fake:
         overrides = scripted_overrides(
-            fake, tmp_path, "rollout/backend=ray", "rollout.limit=5", "rollout.workers=4",
-            "rollout.backend.num_cpus=1")  # fmt: skip
+            fake,
+            tmp_path,
+            "rollout/backend=ray",
+            "rollout.limit=5",
+            "rollout.workers=4",
+            "rollout.backend.num_cpus=1",
+        )
         # the old backend handed 3 of the 5 tasks to actors that never started: it hung
-        proc = subprocess.run(command(run, *overrides), capture_output=True, text=True,
-                              timeout=240)  # fmt: skip
+        proc = subprocess.run(command(run, *overrides), capture_output=True, text=True, timeout=240)
         asked = len(fake.requests)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = [json.loads(line) for line in (run / "results.jsonl").read_text().splitlines()]

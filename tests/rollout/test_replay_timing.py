@@ -14,8 +14,13 @@ from acon.run_folder import RunFolder
 from tests.rollout.test_resume import Slow
 from tests.support import scripted_overrides
 
-TIMINGS = ("agent_latency_s", "compressor_latency_s", "agent_wait_s", "compressor_wall_s",
-           "task_wall_s")  # fmt: skip
+TIMINGS = (
+    "agent_latency_s",
+    "compressor_latency_s",
+    "agent_wait_s",
+    "compressor_wall_s",
+    "task_wall_s",
+)
 
 
 def run(cfg, folder: RunFolder) -> dict[str, dict]:
@@ -26,10 +31,16 @@ def run(cfg, folder: RunFolder) -> dict[str, dict]:
 
 def test_a_replayed_run_reports_the_live_timings(tmp_path):
     with FakeOpenAI(default=Slow(0.2)) as fake:
-        cfg = compose(scripted_overrides(
-            fake, tmp_path, "compression/observation=guideline",
-            "agent.context.observation_threshold_tokens=20",
-            "rollout.limit=2", "rollout.workers=1"))  # fmt: skip
+        cfg = compose(
+            scripted_overrides(
+                fake,
+                tmp_path,
+                "compression/observation=guideline",
+                "agent.context.observation_threshold_tokens=20",
+                "rollout.limit=2",
+                "rollout.workers=1",
+            )
+        )
         live = run(cfg, RunFolder(tmp_path / "live"))
         asked = len(fake.requests)
         replayed = run(cfg, RunFolder(tmp_path / "replayed"))

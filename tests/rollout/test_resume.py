@@ -31,13 +31,20 @@ PROMPTS = {t.instruction: t.id for t in TASKS}
 
 
 def command(run: Path, *overrides: str) -> list[str]:
-    return [sys.executable, "-m", "acon.cli.rollout", f"hydra.run.dir={run}", "tracking=off",
-            *overrides]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        f"hydra.run.dir={run}",
+        "tracking=off",
+        *overrides,
+    ]
 
 
 def acon_rollout(run: Path, *overrides: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command(run, *overrides), capture_output=True, text=True,
-                          timeout=300, env=os.environ)  # fmt: skip
+    return subprocess.run(
+        command(run, *overrides), capture_output=True, text=True, timeout=300, env=os.environ
+    )
 
 
 def last_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -56,8 +63,11 @@ def ended(run: Path) -> set[str]:
 
 def asked_about(requests: list[dict]) -> set[str]:
     """The tasks the endpoint was asked about (the task prompt is the first user message)."""
-    return {PROMPTS[r["messages"][1]["content"]] for r in requests
-            if len(r["messages"]) > 1 and r["messages"][1]["content"] in PROMPTS}  # fmt: skip
+    return {
+        PROMPTS[r["messages"][1]["content"]]
+        for r in requests
+        if len(r["messages"]) > 1 and r["messages"][1]["content"] in PROMPTS
+    }
 
 
 class Slow:
@@ -86,17 +96,23 @@ def test_a_resume_with_another_config_stops_and_the_folder_stays_as_it_was(fake,
     common = scripted_overrides(fake, tmp_path)
     first = acon_rollout(run, *common, "compression/history=guideline", "rollout.limit=2")
     assert first.returncode == 0, first.stderr[-2000:]
-    kept = {p: (run / p).read_bytes() for p in (".hydra/config.yaml", ".hydra/overrides.yaml",
-                                                "guidelines.json", "results.jsonl")}  # fmt: skip
+    kept = {
+        p: (run / p).read_bytes()
+        for p in (".hydra/config.yaml", ".hydra/overrides.yaml", "guidelines.json", "results.jsonl")
+    }
     asked = len(fake.requests)
-    proc = acon_rollout(run, *common, "compression/history=fifo",
-                        "llm.common.model=gpt-4.1-mini", "rollout.limit=4")  # fmt: skip
+    proc = acon_rollout(
+        run, *common, "compression/history=fifo", "llm.common.model=gpt-4.1-mini", "rollout.limit=4"
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     line = last_line(proc)
-    for part in ("holds 2 finished task(s) of another config",
-                 "compression.history: GuidelineHistory -> Fifo",
-                 "llm.agent.model: scripted -> gpt-4.1-mini", "hydra.run.dir",
-                 "rollout.resume=force"):  # fmt: skip
+    for part in (
+        "holds 2 finished task(s) of another config",
+        "compression.history: GuidelineHistory -> Fifo",
+        "llm.agent.model: scripted -> gpt-4.1-mini",
+        "hydra.run.dir",
+        "rollout.resume=force",
+    ):
         assert part in line, line
     assert len(fake.requests) == asked  # nothing was called
     assert {p: (run / p).read_bytes() for p in kept} == kept  # nor rewritten
@@ -131,10 +147,16 @@ def test_force_adds_the_rows_and_the_folder_records_the_mix(fake, tmp_path):
 
 
 def start(run: Path, fake: FakeOpenAI, tmp_path: Path, *more: str) -> subprocess.Popen[str]:
-    overrides = scripted_overrides(fake, tmp_path, "rollout.limit=12", "rollout.workers=4",
-                                   "llm.cache.enabled=false", *more)  # fmt: skip
-    return subprocess.Popen(command(run, *overrides), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=os.environ)  # fmt: skip
+    overrides = scripted_overrides(
+        fake, tmp_path, "rollout.limit=12", "rollout.workers=4", "llm.cache.enabled=false", *more
+    )
+    return subprocess.Popen(
+        command(run, *overrides),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ,
+    )
 
 
 def rows_written(run: Path) -> int:

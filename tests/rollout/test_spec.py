@@ -20,8 +20,13 @@ from tests.support import OneRoleLLMs
 
 
 def guided(store_root):
-    return compose(["compression/history=guideline", "compression.history.guideline.name=mine",
-                    f"compression.history.guideline.dir={store_root}"])  # fmt: skip
+    return compose(
+        [
+            "compression/history=guideline",
+            "compression.history.guideline.name=mine",
+            f"compression.history.guideline.dir={store_root}",
+        ]
+    )
 
 
 def test_the_guideline_text_is_read_once_and_every_reader_follows_it(tmp_path):

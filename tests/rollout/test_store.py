@@ -90,8 +90,11 @@ def test_a_guideline_counts_by_its_text_not_its_name_or_place(tmp_path):
     text = SHIPPED.load("history", "prompting").text
     same = GuidelineStore(tmp_path / "mine")
     same.add("history", "copy", text)
-    moved = [*BASE, f"compression.history.guideline.dir={same.root}",
-             "compression.history.guideline.name=copy"]  # fmt: skip
+    moved = [
+        *BASE,
+        f"compression.history.guideline.dir={same.root}",
+        "compression.history.guideline.name=copy",
+    ]
     assert reuse_key(compose(moved)) == reuse_key(compose(BASE))
     same.add("history", "copy", text + "\nKeep dates.")  # v2, another text
     assert reuse_key(compose(moved)) != reuse_key(compose(BASE))

@@ -15,10 +15,13 @@ def scripted_overrides(fake: Any, tmp_path: Path, *more: str) -> list[str]:
     """Every role on the scripted endpoint `fake` (tests/support/brain.py), a fresh
     response cache and rollout store, and short facts pages."""
     return [
-        f"llm.common.base_url={fake.base_url}", "llm.common.model=scripted",
+        f"llm.common.base_url={fake.base_url}",
+        "llm.common.model=scripted",
         f"llm.cache.dir={tmp_path / 'responses'}",
-        f"optimizer.rollouts_dir={tmp_path / 'rollouts'}", "env.filler_lines=4", *more,
-    ]  # fmt: skip
+        f"optimizer.rollouts_dir={tmp_path / 'rollouts'}",
+        "env.filler_lines=4",
+        *more,
+    ]
 
 
 def tracking_overrides(store: tuple[str, Path]) -> list[str]:
@@ -31,19 +34,30 @@ def optimizer_overrides(fake: Any, tmp_path: Path, *more: str) -> list[str]:
     """The scripted optimization the optimizer tests share: history compression that
     loses records unless its guideline says to keep them (brain.py), 4 facts tasks."""
     return scripted_overrides(
-        fake, tmp_path,
-        "compression/history=guideline", "agent.context.history_threshold_tokens=250",
-        "agent.max_steps=6", "optimizer.n_tasks=4", "optimizer.selection_tasks=4", *more,
-    )  # fmt: skip
+        fake,
+        tmp_path,
+        "compression/history=guideline",
+        "agent.context.history_threshold_tokens=250",
+        "agent.max_steps=6",
+        "optimizer.n_tasks=4",
+        "optimizer.selection_tasks=4",
+        *more,
+    )
 
 
 def agent_context(
-    threshold: int = 10_000, keep_last: int = 1, history: Any = None, observation: Any = None,
+    threshold: int = 10_000,
+    keep_last: int = 1,
+    history: Any = None,
+    observation: Any = None,
     obs_threshold: int = 50,
-) -> AgentContext:  # fmt: skip
+) -> AgentContext:
     """An agent's context with these triggers and strategies, on a fixed task."""
-    settings = ContextConfig(history_threshold_tokens=threshold, keep_last=keep_last,
-                             observation_threshold_tokens=obs_threshold)  # fmt: skip
+    settings = ContextConfig(
+        history_threshold_tokens=threshold,
+        keep_last=keep_last,
+        observation_threshold_tokens=obs_threshold,
+    )
     return AgentContext("system prompt", "the task", settings, history, observation)
 
 

@@ -38,13 +38,18 @@ def paper_machine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: Any) -> Pap
         for text in ("Keep the facts.", "Keep the facts and the answers found so far."):
             store.add(kind, "acon-opt", text)
         store.set_alias(kind, "acon-opt", "best", 2)
-    supplied = {"llm.compressor.base_url": "http://127.0.0.1:8000/v1",
-                "llm.compressor.model": "qwen3-14b-distilled"}  # fmt: skip
+    supplied = {
+        "llm.compressor.base_url": "http://127.0.0.1:8000/v1",
+        "llm.compressor.model": "qwen3-14b-distilled",
+    }
     for kind in ("history", "observation"):
         supplied[f"compression.{kind}.guideline.dir"] = str(store.root)
         supplied[f"compression.{kind}.guideline.version"] = "2"
-    data = [f"env.train_file={root / 'nq-train.jsonl'}", f"env.test_file={root / 'nq-test.jsonl'}",
-            f"env.search.corpus=[{root / 'wiki-18.jsonl'}]"]  # fmt: skip
+    data = [
+        f"env.train_file={root / 'nq-train.jsonl'}",
+        f"env.test_file={root / 'nq-test.jsonl'}",
+        f"env.search.corpus=[{root / 'wiki-18.jsonl'}]",
+    ]
     return PaperMachine(data, supplied)
 
 

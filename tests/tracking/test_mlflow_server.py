@@ -34,8 +34,10 @@ def test_two_processes_log_through_one_server_then_it_stops_cleanly(store, tmp_p
         assert len(group_members(group)) >= 2  # our wrapper and MLflow's uvicorn
         mlflow_client(server.uri).create_experiment("shared")
         env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
-        writers = [subprocess.Popen([sys.executable, "-c", LOGGER, server.uri, f"writer-{i}"],
-                                    env=env) for i in range(2)]  # fmt: skip
+        writers = [
+            subprocess.Popen([sys.executable, "-c", LOGGER, server.uri, f"writer-{i}"], env=env)
+            for i in range(2)
+        ]
         assert [w.wait(timeout=180) for w in writers] == [0, 0]
     finally:
         server.stop()

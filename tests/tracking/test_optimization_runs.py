@@ -14,8 +14,12 @@ from tests.support import optimizer_overrides, tracking_overrides
 
 
 def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fake, store, tmp_path):
-    cfg = compose([*optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
-                   *tracking_overrides(store)])  # fmt: skip
+    cfg = compose(
+        [
+            *optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
+            *tracking_overrides(store),
+        ]
+    )
     folder = RunFolder(tmp_path / "run")
     with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         report = optimize(cfg, llms, folder)
@@ -64,8 +68,12 @@ def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fak
 
 
 def test_candidates_appear_in_mlflow_as_they_are_evaluated(fake, store, tmp_path):
-    cfg = compose([*optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
-                   *tracking_overrides(store)])  # fmt: skip
+    cfg = compose(
+        [
+            *optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2"),
+            *tracking_overrides(store),
+        ]
+    )
     folder = RunFolder(tmp_path / "run")
     client = mlflow_client(store[0])
     seen = []

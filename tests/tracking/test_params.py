@@ -40,12 +40,14 @@ def test_benchmark_name_from_the_env_target():
 
 def test_params_are_the_flattened_config_without_secrets(monkeypatch):
     monkeypatch.setenv("MY_KEY", "sk-live-abcdefghijklmnopqrstuvwxyz")
-    cfg = compose([
-        "llm.agent.api_key_env=MY_KEY",
-        "+llm.agent.extra_headers.api_key=sk-live-abcdefghijklmnopqrstuvwxyz",
-        "+rollout.note=" + "x" * 7000,
-        "+env.leak=token sk-live-abcdefghijklmnopqrstuvwxyz here",
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            "llm.agent.api_key_env=MY_KEY",
+            "+llm.agent.extra_headers.api_key=sk-live-abcdefghijklmnopqrstuvwxyz",
+            "+rollout.note=" + "x" * 7000,
+            "+env.leak=token sk-live-abcdefghijklmnopqrstuvwxyz here",
+        ]
+    )
     params = config_params(cfg)
     assert params["compression.history._target_"] == "null"  # no compression
     assert params["env._target_"] == "environments.facts.env.FactsEnv"

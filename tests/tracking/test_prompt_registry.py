@@ -24,11 +24,13 @@ def optimization(root, texts_scores):
     parent = g.version
     for i, (text, score) in enumerate(texts_scores, 1):
         step = "ut" if i == 1 else "co"
-        lineage = Lineage(parent=parent, step=step, round=1, feedback=["long feedback " * 50],
-                          method="acon")  # fmt: skip
+        lineage = Lineage(
+            parent=parent, step=step, round=1, feedback=["long feedback " * 50], method="acon"
+        )
         g = store.add("history", "acon-opt", text, lineage)
-        store.update("history", "acon-opt", g.version, score=score, peak_tokens=812.5,
-                     guideline_tokens=40)  # fmt: skip
+        store.update(
+            "history", "acon-opt", g.version, score=score, peak_tokens=812.5, guideline_tokens=40
+        )
         parent = g.version
     store.set_alias("history", "acon-opt", "best", parent)
 

@@ -30,8 +30,14 @@ def artifact_paths(client, run_id, path=None):
 
 
 def test_a_rollout_is_one_run_with_its_config_metrics_and_record(fake, store, tmp_path):
-    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
-                   "rollout.limit=3", "compression/history=fifo"])  # fmt: skip
+    cfg = compose(
+        [
+            *scripted_overrides(fake, tmp_path),
+            *tracking_overrides(store),
+            "rollout.limit=3",
+            "compression/history=fifo",
+        ]
+    )
     run_dir = tmp_path / "run"
     table = run_rollout(cfg, run_dir)
     run_id = log_rollout(cfg, RunFolder(run_dir))
@@ -54,16 +60,23 @@ def test_a_rollout_is_one_run_with_its_config_metrics_and_record(fake, store, tm
     assert metrics["compressor_calls"] == 0
     for level in (1, 2, 3):
         assert metrics[f"level_{level}/steps"] == table.loc[f"level {level}", "steps"]
-    agent_calls = sum(1 for r in fake.requests if r["response_format"]["json_schema"]["name"]
-                      == "step")  # fmt: skip
+    agent_calls = sum(
+        1 for r in fake.requests if r["response_format"]["json_schema"]["name"] == "step"
+    )
     assert metrics["usage/agent/calls"] == agent_calls == metrics["usage/total/calls"]
     assert "usage/agent/cost_usd" in metrics
     assert run.data.tags["acon.run_dir"] == str(run_dir.resolve())
 
     paths = artifact_paths(client, run_id)
-    for expected in ("tasks.json", "results.jsonl", "summary.md", "summary.csv",
-                     "config/resolved.yaml", "trajectories/test-000.jsonl",
-                     "trajectories/test-002.jsonl"):  # fmt: skip
+    for expected in (
+        "tasks.json",
+        "results.jsonl",
+        "summary.md",
+        "summary.csv",
+        "config/resolved.yaml",
+        "trajectories/test-000.jsonl",
+        "trajectories/test-002.jsonl",
+    ):
         assert expected in paths
     table_file = client.download_artifacts(run_id, "tasks.json", str(tmp_path / "dl"))
     tasks = json.loads(Path(table_file).read_text())
@@ -71,13 +84,15 @@ def test_a_rollout_is_one_run_with_its_config_metrics_and_record(fake, store, tm
 
 
 def test_logging_the_same_folder_again_continues_its_run(fake, store, tmp_path):
-    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
-                   "rollout.limit=1"])  # fmt: skip
+    cfg = compose(
+        [*scripted_overrides(fake, tmp_path), *tracking_overrides(store), "rollout.limit=1"]
+    )
     run_rollout(cfg, tmp_path / "run")
     first = log_rollout(cfg, RunFolder(tmp_path / "run"))
     assert log_rollout(cfg, RunFolder(tmp_path / "run")) == first
-    changed = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
-                       "rollout.limit=2"])  # fmt: skip
+    changed = compose(
+        [*scripted_overrides(fake, tmp_path), *tracking_overrides(store), "rollout.limit=2"]
+    )
     run_rollout(changed, tmp_path / "run")
     assert log_rollout(changed, RunFolder(tmp_path / "run")) != first  # other params: a new run
 
@@ -92,8 +107,14 @@ def test_a_rollout_is_live_in_mlflow_and_a_resume_continues_its_run(fake, store,
     """The run exists from the start and holds each task's metrics as the task finishes
     (step = the task's index); interrupted after one task, the run is KILLED; rerun into
     the same folder, the same run gets the other tasks and finishes."""
-    cfg = compose([*scripted_overrides(fake, tmp_path), *tracking_overrides(store),
-                   "rollout.limit=3", "rollout.workers=1"])  # fmt: skip
+    cfg = compose(
+        [
+            *scripted_overrides(fake, tmp_path),
+            *tracking_overrides(store),
+            "rollout.limit=3",
+            "rollout.workers=1",
+        ]
+    )
     run_dir = tmp_path / "run"
     client = mlflow_client(store[0])
     seen = []

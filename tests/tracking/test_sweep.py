@@ -33,8 +33,11 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-SUBMITIT_LOCAL = ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=5",
-                  "hydra.launcher.cpus_per_task=1"]  # fmt: skip
+SUBMITIT_LOCAL = [
+    "hydra/launcher=submitit_local",
+    "hydra.launcher.timeout_min=5",
+    "hydra.launcher.cpus_per_task=1",
+]
 
 
 @pytest.mark.parametrize("launcher", [[], SUBMITIT_LOCAL], ids=["basic", "submitit_local"])
@@ -91,11 +94,21 @@ def test_a_two_configuration_sweep_logs_two_runs_under_one_parent(launcher, fake
 
 
 def test_the_slurm_preset_is_submitits_slurm_launcher():
-    cmd = [ACON_ROLLOUT, "hydra/launcher=slurm", "hydra.launcher.partition=gpu",
-           "--cfg", "hydra", "-p", "hydra.launcher"]  # fmt: skip
+    cmd = [
+        ACON_ROLLOUT,
+        "hydra/launcher=slurm",
+        "hydra.launcher.partition=gpu",
+        "--cfg",
+        "hydra",
+        "-p",
+        "hydra.launcher",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     launcher = yaml.safe_load(done.stdout)
     assert launcher["_target_"].endswith("submitit_launcher.SlurmLauncher")
     assert (launcher["partition"], launcher["timeout_min"], launcher["max_num_timeout"]) == (
-        "gpu", 240, 3)  # fmt: skip
+        "gpu",
+        240,
+        3,
+    )

@@ -17,9 +17,14 @@ from acon.tracking.mlflow_server import TrackingServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 V1 = "Keep every variable the task needs. Marker ALPHA-ONE."
 V2 = "Keep every variable and the to-do list; drop boilerplate. Marker BRAVO-TWO."
 
@@ -40,9 +45,12 @@ def browser(tmp_path):
     with sync_playwright() as p:
         # a fresh profile per test: nothing from another run's browser state
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=FLAGS, viewport={"width": 1600, "height": 1000},
-        )  # fmt: skip
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1600, "height": 1000},
+        )
         yield context
         context.close()
 
@@ -53,8 +61,9 @@ def test_two_guideline_versions_side_by_side_in_the_mlflow_ui(browser, store, tm
     root = tmp_path / "guidelines"
     guidelines = GuidelineStore(root)
     first = guidelines.add("history", "acon-opt", V1, Lineage(step="start"))
-    second = guidelines.add("history", "acon-opt", V2, Lineage(parent=first.version, step="ut",
-                                                                round=1, score=0.75))  # fmt: skip
+    second = guidelines.add(
+        "history", "acon-opt", V2, Lineage(parent=first.version, step="ut", round=1, score=0.75)
+    )
     guidelines.set_alias("history", "acon-opt", "baseline", first.version)
     guidelines.set_alias("history", "acon-opt", "best", second.version)
     prompt = prompt_name("facts", "history")

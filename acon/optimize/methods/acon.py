@@ -119,14 +119,23 @@ class AconConfig(OptimizerConfig):
             if not round(ids):
                 subset = None  # skipped: nothing to learn from
                 continue
-            compressed = (capped(comp.compressor_output, shown_max)
-                          + capped(comp.last_context, shown_max) + OUTCOME_TOKENS)  # fmt: skip
-            planner.optimizer_call(program, capped(ids, self.feedback_tasks), task=p.task_tokens,
-                                   guideline=guideline, full_context=full,
-                                   compressed_context=compressed)  # fmt: skip
+            compressed = (
+                capped(comp.compressor_output, shown_max)
+                + capped(comp.last_context, shown_max)
+                + OUTCOME_TOKENS
+            )
+            planner.optimizer_call(
+                program,
+                capped(ids, self.feedback_tasks),
+                task=p.task_tokens,
+                guideline=guideline,
+                full_context=full,
+                compressed_context=compressed,
+            )
             shown = capped(capped(ids, self.feedback_tasks), self.feedback_sample)
-            planner.optimizer_call(proposal, self.n_candidates, guideline=guideline,
-                                   feedback=shown * p.feedback_tokens)  # fmt: skip
+            planner.optimizer_call(
+                proposal, self.n_candidates, guideline=guideline, feedback=shown * p.feedback_tokens
+            )
             subset = capped(n if self.pad_selection else ids, self.selection_tasks)
             planner.rollouts(f"optimizer: {step} candidates", self.n_candidates * subset, guided)
 
@@ -151,8 +160,9 @@ class AconMethod(OptimizerMethod):
         self.tasks = env.tasks(self.opt.split)[: self.opt.n_tasks]
         env.close()
         self.instructions = {t.id: t.instruction for t in self.tasks}
-        self.evaluator = CandidateEvaluator(cfg, self.llms, self.kind, self.opt.rollouts_dir,
-                                            self.opt.split)  # fmt: skip
+        self.evaluator = CandidateEvaluator(
+            cfg, self.llms, self.kind, self.opt.rollouts_dir, self.opt.split
+        )
         try:
             return self._run()
         except AconError:
@@ -167,8 +177,14 @@ class AconMethod(OptimizerMethod):
             for position, step in enumerate(self.opt.steps):
                 outcome = self.state.done(rnd, position)
                 if outcome is None:
-                    log.info("Round %d, step %d (%s), from %s v%d", rnd, position + 1,
-                             step.upper(), self.opt.name, parent.version)  # fmt: skip
+                    log.info(
+                        "Round %d, step %d (%s), from %s v%d",
+                        rnd,
+                        position + 1,
+                        step.upper(),
+                        self.opt.name,
+                        parent.version,
+                    )
                     before = self.spent()
                     outcome = (self.utility_step if step == "ut" else self.compression_step)(
                         parent, rnd, position
@@ -210,9 +226,16 @@ class AconMethod(OptimizerMethod):
                 rnd, position, "ut", parent, "no compressed run failed: nothing to fix", errored
             )
         selection, ids = ids, ids[: self.opt.feedback_tasks]
-        items = feedback(self.lm, ids, contrastive=mode == "contrastive", base=base, comp=comp,
-                         guideline=parent.text, instructions=self.instructions,
-                         max_tokens=self.context_tokens)  # fmt: skip
+        items = feedback(
+            self.lm,
+            ids,
+            contrastive=mode == "contrastive",
+            base=base,
+            comp=comp,
+            guideline=parent.text,
+            instructions=self.instructions,
+            max_tokens=self.context_tokens,
+        )
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
         program = getattr(signatures, UT_PROPOSALS[self.opt.ut_proposal])
@@ -230,12 +253,18 @@ class AconMethod(OptimizerMethod):
         ids = successes(comp.rows)
         log.info("CO: %d tasks succeeded with compression: %s", len(ids), ", ".join(ids))
         if not ids:
-            return self._skipped(rnd, position, "co", parent, "no task succeeded with compression",
-                                 comp.errored)  # fmt: skip
+            return self._skipped(
+                rnd, position, "co", parent, "no task succeeded with compression", comp.errored
+            )
         selection, ids = ids, ids[: self.opt.feedback_tasks]
-        items = usage(self.lm, ids, comp=comp, guideline=parent.text,
-                      instructions=self.instructions,
-                      max_tokens=self.context_tokens)  # fmt: skip
+        items = usage(
+            self.lm,
+            ids,
+            comp=comp,
+            guideline=parent.text,
+            instructions=self.instructions,
+            max_tokens=self.context_tokens,
+        )
         if not items:
             return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
         texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")
@@ -250,16 +279,30 @@ class AconMethod(OptimizerMethod):
 
     # -- proposals and selection ------------------------------------------------------
 
-    def _propose(self, signature: type, parent_text: str, field_name: str, items: list[str],
-                 rnd: int, position: int, step: str) -> list[str]:  # fmt: skip
+    def _propose(
+        self,
+        signature: type,
+        parent_text: str,
+        field_name: str,
+        items: list[str],
+        rnd: int,
+        position: int,
+        step: str,
+    ) -> list[str]:
         from acon.optimize.proposal import propose
 
         return propose(
-            self.lm, signature, parent_text, field_name, items,
-            n=self.opt.n_candidates, sample_size=self.opt.feedback_sample,
-            seed=f"{self.opt.seed}-{rnd}-{position}-{step}", temperature=self.opt.temperature,
+            self.lm,
+            signature,
+            parent_text,
+            field_name,
+            items,
+            n=self.opt.n_candidates,
+            sample_size=self.opt.feedback_sample,
+            seed=f"{self.opt.seed}-{rnd}-{position}-{step}",
+            temperature=self.opt.temperature,
             step=step,
-        )  # fmt: skip
+        )
 
     def _subset(self, step: str, on: list[str]) -> list[Any]:
         """The selection subset, as the paper: UT's on the tasks it learned from (the
@@ -268,15 +311,26 @@ class AconMethod(OptimizerMethod):
         by_id = {t.id: t for t in self.tasks}
         ordered = list(dict.fromkeys([*on, *by_id])) if self.opt.pad_selection else on
         subset = [by_id[i] for i in ordered[: self.opt.selection_tasks]]
-        log.info("%s selection on %d task(s)%s: %s", step.upper(), len(subset),
-                 " (padded)" if self.opt.pad_selection else "",
-                 ", ".join(t.id for t in subset))  # fmt: skip
+        log.info(
+            "%s selection on %d task(s)%s: %s",
+            step.upper(),
+            len(subset),
+            " (padded)" if self.opt.pad_selection else "",
+            ", ".join(t.id for t in subset),
+        )
         return subset
 
     def _select(
-        self, step: str, rnd: int, position: int, parent: Scored, texts: list[str], *,
-        on: list[str], feedback: list[str],
-    ) -> StepOutcome:  # fmt: skip
+        self,
+        step: str,
+        rnd: int,
+        position: int,
+        parent: Scored,
+        texts: list[str],
+        *,
+        on: list[str],
+        feedback: list[str],
+    ) -> StepOutcome:
         subset = self._subset(step, on)
         order = [t.id for t in subset]
         parent_rows = self.evaluator.guideline(parent.text, subset).rows
@@ -284,15 +338,30 @@ class AconMethod(OptimizerMethod):
         for text in texts:
             leaks = self._leaks(text, parent.text)
             records, refuse = as_records(leaks), bool(leaks) and self.opt.leakage.reject
-            g = self.store.add(self.kind, self.opt.name, text, Lineage(
-                parent=parent.version, step=step, round=rnd, position=position,
-                feedback=feedback, method="acon", leaks=records,
-                rejected="copies training-task text" if refuse else None))  # fmt: skip
+            g = self.store.add(
+                self.kind,
+                self.opt.name,
+                text,
+                Lineage(
+                    parent=parent.version,
+                    step=step,
+                    round=rnd,
+                    position=position,
+                    feedback=feedback,
+                    method="acon",
+                    leaks=records,
+                    rejected="copies training-task text" if refuse else None,
+                ),
+            )
             self.on_candidate()
             if leaks:
-                log.warning("%s candidate v%d copies training-task text (%s)%s", step.upper(),
-                            g.version, "; ".join(leak.describe() for leak in leaks[:3]),
-                            ": rejected, not evaluated" if refuse else "")  # fmt: skip
+                log.warning(
+                    "%s candidate v%d copies training-task text (%s)%s",
+                    step.upper(),
+                    g.version,
+                    "; ".join(leak.describe() for leak in leaks[:3]),
+                    ": rejected, not evaluated" if refuse else "",
+                )
                 rejected.append({"version": g.version, "leaks": records, "rejected": refuse})
             if not refuse:
                 evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
@@ -303,22 +372,49 @@ class AconMethod(OptimizerMethod):
         candidates = []
         for version, text, rows in evaluated:
             s = scored(text, version, rows, common)
-            self.store.update(self.kind, self.opt.name, version, score=s.score,
-                              peak_tokens=s.tokens, guideline_tokens=s.guideline_tokens,
-                              evaluated_on=common, errored_tasks=errored)  # fmt: skip
+            self.store.update(
+                self.kind,
+                self.opt.name,
+                version,
+                score=s.score,
+                peak_tokens=s.tokens,
+                guideline_tokens=s.guideline_tokens,
+                evaluated_on=common,
+                errored_tasks=errored,
+            )
             self.on_candidate()
-            log.info("%s candidate v%d: score %.3f, peak %.0f tokens (parent v%d: %.3f, %.0f)",
-                     step.upper(), version, s.score, s.tokens, parent.version,
-                     parent_s.score, parent_s.tokens)  # fmt: skip
+            log.info(
+                "%s candidate v%d: score %.3f, peak %.0f tokens (parent v%d: %.3f, %.0f)",
+                step.upper(),
+                version,
+                s.score,
+                s.tokens,
+                parent.version,
+                parent_s.score,
+                parent_s.tokens,
+            )
             candidates.append(s)
         best = select_best(parent_s, candidates)
         return StepOutcome(
-            round=rnd, position=position, step=step, parent_version=parent.version,
-            best_version=best.version, improved=best.version != parent.version,
-            candidates=[{"version": c.version, "score": c.score, "peak_tokens": c.tokens,
-                         "guideline_tokens": c.guideline_tokens} for c in candidates],
-            proposals=self.opt.n_candidates, errored_tasks=errored, leaking=rejected,
-        )  # fmt: skip
+            round=rnd,
+            position=position,
+            step=step,
+            parent_version=parent.version,
+            best_version=best.version,
+            improved=best.version != parent.version,
+            candidates=[
+                {
+                    "version": c.version,
+                    "score": c.score,
+                    "peak_tokens": c.tokens,
+                    "guideline_tokens": c.guideline_tokens,
+                }
+                for c in candidates
+            ],
+            proposals=self.opt.n_candidates,
+            errored_tasks=errored,
+            leaking=rejected,
+        )
 
     def _leaks(self, text: str, parent_text: str) -> list[Leak]:
         """Training-task text in a candidate (acon.optimize.leakage), against the tasks'
@@ -330,19 +426,29 @@ class AconMethod(OptimizerMethod):
             self._leakage = leakage_check(self.tasks, base, self.opt.leakage)
         return self._leakage.leaks(text, parent_text)
 
-    def _skipped(self, rnd: int, position: int, step: str, parent: Scored, reason: str,
-                 errored: list[str]) -> StepOutcome:  # fmt: skip
+    def _skipped(
+        self, rnd: int, position: int, step: str, parent: Scored, reason: str, errored: list[str]
+    ) -> StepOutcome:
         log.info("%s skipped: %s", step.upper(), reason)
-        return StepOutcome(rnd, position, step, parent.version, parent.version, False,
-                           skipped=reason, errored_tasks=sorted(errored))  # fmt: skip
+        return StepOutcome(
+            rnd,
+            position,
+            step,
+            parent.version,
+            parent.version,
+            False,
+            skipped=reason,
+            errored_tasks=sorted(errored),
+        )
 
     # -- versions, budget, report ---------------------------------------------------------
 
     def _parent(self) -> Scored:
         if self.state.parent_version is None:
             origin = resolve(self.kind, self.opt.start)
-            lineage = Lineage(step="start", method="acon",
-                              origin=f"{origin.name} v{origin.version}")  # fmt: skip
+            lineage = Lineage(
+                step="start", method="acon", origin=f"{origin.name} v{origin.version}"
+            )
             g = self.store.add(self.kind, self.opt.name, origin.text, lineage)
             for alias in ("baseline", "best"):
                 self.store.set_alias(self.kind, self.opt.name, alias, g.version)
@@ -359,9 +465,15 @@ class AconMethod(OptimizerMethod):
         self.state.save(spent)
         errored = sorted({t for s in self.state.steps for t in s.errored_tasks})
         report = OptimizationReport(
-            method=self.name, kind=self.kind, name=self.opt.name, best_version=best.version,
-            guidelines_dir=str(Path(self.store.root)), steps=list(self.state.steps),
-            spent=spent, usage_by_role=self.llms.ledger.summary(), errored_tasks=errored,
-        )  # fmt: skip
+            method=self.name,
+            kind=self.kind,
+            name=self.opt.name,
+            best_version=best.version,
+            guidelines_dir=str(Path(self.store.root)),
+            steps=list(self.state.steps),
+            spent=spent,
+            usage_by_role=self.llms.ledger.summary(),
+            errored_tasks=errored,
+        )
         self.folder.write_optimizer_report(report.to_dict())
         return report

@@ -36,8 +36,11 @@ class OptimizerMethod(ABC):
     @cached_property
     def context_tokens(self) -> int | None:
         """Tokens per context the optimizer is shown (None: whole)."""
-        return context_budget(self.opt.max_context_tokens, self.llms.role_config("optimizer"),
-                              self.llms.settings.llm.server.ctx_size)  # fmt: skip
+        return context_budget(
+            self.opt.max_context_tokens,
+            self.llms.role_config("optimizer"),
+            self.llms.settings.llm.server.ctx_size,
+        )
 
     def spent(self) -> dict[str, float]:
         """Live calls, tokens and dollars, earlier attempts of this run included."""

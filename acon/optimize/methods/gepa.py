@@ -73,10 +73,17 @@ class GepaConfig(OptimizerConfig):
         guided = planner.guided(self.kind, self.start)
         one = planner.rollouts("optimizer: GEPA's evaluations", self.max_metric_calls, guided)
         shown_max, capped = self.max_context_tokens, planner.capped
-        record = (p.task_tokens + capped(one.compressor_output, shown_max)
-                  + capped(one.last_context, shown_max) + 2 * OUTCOME_TOKENS)  # fmt: skip
-        prompt = (count_text(InstructionProposalSignature.default_prompt_template)
-                  + count_text(resolve(self.kind, self.start).text) + m * record)  # fmt: skip
+        record = (
+            p.task_tokens
+            + capped(one.compressor_output, shown_max)
+            + capped(one.last_context, shown_max)
+            + 2 * OUTCOME_TOKENS
+        )
+        prompt = (
+            count_text(InstructionProposalSignature.default_prompt_template)
+            + count_text(resolve(self.kind, self.start).text)
+            + m * record
+        )
         reflections = max(self.max_metric_calls - validation, 0) / (2 * m)
         planner.optimizer_prompt(prompt, p.proposal_tokens, reflections)
 
@@ -85,9 +92,15 @@ class AconGEPAAdapter:
     # None: gepa proposes with its own reflective prompt (answered by `reflection_lm`).
     propose_new_texts = None
 
-    def __init__(self, evaluator: CandidateEvaluator, baseline: dict[str, dict[str, Any]],
-                 max_tokens: int | None = None, leakage: LeakageCheck | None = None,
-                 start: str = "", reject: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        evaluator: CandidateEvaluator,
+        baseline: dict[str, dict[str, Any]],
+        max_tokens: int | None = None,
+        leakage: LeakageCheck | None = None,
+        start: str = "",
+        reject: bool = True,
+    ):
         self.evaluator = evaluator
         self.kind = evaluator.kind
         self.baseline = baseline
@@ -102,9 +115,11 @@ class AconGEPAAdapter:
         if text not in self.leaks:
             self.leaks[text] = self.leakage.leaks(text, self.start)
             if self.leaks[text]:
-                log.warning("GEPA candidate copies training-task text (%s)%s",
-                            "; ".join(leak.describe() for leak in self.leaks[text][:3]),
-                            ": rejected, not evaluated" if self.reject else "")  # fmt: skip
+                log.warning(
+                    "GEPA candidate copies training-task text (%s)%s",
+                    "; ".join(leak.describe() for leak in self.leaks[text][:3]),
+                    ": rejected, not evaluated" if self.reject else "",
+                )
         return self.leaks[text]
 
     def evaluate(
@@ -113,8 +128,11 @@ class AconGEPAAdapter:
         from gepa import EvaluationBatch
 
         if self.reject and self.leaks_of(candidate[self.kind]):
-            return EvaluationBatch(outputs=[{} for _ in batch], scores=[0.0 for _ in batch],
-                                   trajectories=[] if capture_traces else None)  # fmt: skip
+            return EvaluationBatch(
+                outputs=[{} for _ in batch],
+                scores=[0.0 for _ in batch],
+                trajectories=[] if capture_traces else None,
+            )
         result = self.evaluator.guideline(candidate[self.kind], batch)
         self.errored |= set(result.errored)
         done = [t for t in batch if t.id in result.rows]
@@ -136,11 +154,13 @@ class AconGEPAAdapter:
             verdict = outcome(row)
             if base is not None:
                 verdict += f" Without compression: {outcome(base)}"
-            records.append({
-                "Inputs": task.instruction,
-                "Generated Outputs": compressed_text(trace["dir"], row, self.max_tokens),
-                "Feedback": verdict,
-            })  # fmt: skip
+            records.append(
+                {
+                    "Inputs": task.instruction,
+                    "Generated Outputs": compressed_text(trace["dir"], row, self.max_tokens),
+                    "Feedback": verdict,
+                }
+            )
         return {name: records for name in components_to_update}
 
 
@@ -189,8 +209,9 @@ class GepaMethod(OptimizerMethod):
         start = resolve(opt.kind, opt.start)
         reflection = Reflection(self.llms.client("optimizer"), opt.temperature)
         check = leakage_check(tasks, baseline, opt.leakage) if opt.leakage.check else None
-        adapter = AconGEPAAdapter(evaluator, baseline.rows, self.context_tokens, check,
-                                  start.text, opt.leakage.reject)  # fmt: skip
+        adapter = AconGEPAAdapter(
+            evaluator, baseline.rows, self.context_tokens, check, start.text, opt.leakage.reject
+        )
         result: Any = gepa.optimize(
             seed_candidate={opt.kind: start.text},
             trainset=tasks,
@@ -213,8 +234,9 @@ class GepaMethod(OptimizerMethod):
         origin = f"{start.name} v{start.version}"
         return self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
 
-    def _save(self, result: Any, origin: str, errored: set[str],
-              leaks: dict[str, list[Leak]]) -> OptimizationReport:  # fmt: skip
+    def _save(
+        self, result: Any, origin: str, errored: set[str], leaks: dict[str, list[Leak]]
+    ) -> OptimizationReport:
         opt = self.opt
         store = GuidelineStore(self.folder.guidelines)
         name = f"{opt.name}-gepa"
@@ -222,13 +244,20 @@ class GepaMethod(OptimizerMethod):
             best = store.aliases(opt.kind, name)["best"]
         else:
             for i, candidate in enumerate(result.candidates):
-                g = store.add(opt.kind, name, candidate[opt.kind], Lineage(
-                    step="start" if i == 0 else "gepa", method="gepa", gepa_index=i,
-                    parents=[p for p in result.parents[i] if p is not None] or None,
-                    score=result.val_aggregate_scores[i],
-                    origin=origin if i == 0 else None,
-                    leaks=as_records(leaks.get(candidate[opt.kind], [])),
-                ))  # fmt: skip
+                g = store.add(
+                    opt.kind,
+                    name,
+                    candidate[opt.kind],
+                    Lineage(
+                        step="start" if i == 0 else "gepa",
+                        method="gepa",
+                        gepa_index=i,
+                        parents=[p for p in result.parents[i] if p is not None] or None,
+                        score=result.val_aggregate_scores[i],
+                        origin=origin if i == 0 else None,
+                        leaks=as_records(leaks.get(candidate[opt.kind], [])),
+                    ),
+                )
                 if i == 0:
                     store.set_alias(opt.kind, name, "baseline", g.version)
                 if i == result.best_idx:
@@ -236,17 +265,29 @@ class GepaMethod(OptimizerMethod):
             kept = {c[opt.kind] for c in result.candidates}
             for text, found in leaks.items():  # GEPA dropped them: their record is here
                 if found and text not in kept:
-                    store.add(opt.kind, name, text, Lineage(
-                        step="gepa", method="gepa", leaks=as_records(found),
-                        rejected="copies training-task text" if opt.leakage.reject else None,
-                    ))  # fmt: skip
+                    store.add(
+                        opt.kind,
+                        name,
+                        text,
+                        Lineage(
+                            step="gepa",
+                            method="gepa",
+                            leaks=as_records(found),
+                            rejected="copies training-task text" if opt.leakage.reject else None,
+                        ),
+                    )
             best = result.best_idx + 1
         spent = self.spent()
         self.state.save(spent)
         report = OptimizationReport(
-            method=self.name, kind=opt.kind, name=name, best_version=best,
-            guidelines_dir=str(store.root), spent=spent,
-            usage_by_role=self.llms.ledger.summary(), errored_tasks=sorted(errored),
-        )  # fmt: skip
+            method=self.name,
+            kind=opt.kind,
+            name=name,
+            best_version=best,
+            guidelines_dir=str(store.root),
+            spent=spent,
+            usage_by_role=self.llms.ledger.summary(),
+            errored_tasks=sorted(errored),
+        )
         self.folder.write_optimizer_report(report.to_dict())
         return report

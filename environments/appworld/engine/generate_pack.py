@@ -78,14 +78,16 @@ def generate(root: Path, version: str = PACK_VERSION) -> list[str]:
             _write_json(
                 {
                     "instruction": task.instruction,
-                    "supervisor": {k: SUPERVISOR[k] for k in
-                                   ("first_name", "last_name", "email", "phone_number")},
+                    "supervisor": {
+                        k: SUPERVISOR[k]
+                        for k in ("first_name", "last_name", "email", "phone_number")
+                    },
                     "datetime": DATETIME,
                     "db_version": DB_VERSION,
                     "canary_string": CANARY_STRING,
                 },
                 task_dir / "specs.json",
-            )  # fmt: skip
+            )
             code, no_op_pass = EVALUATIONS[task.id.split("_")[0]]
             reqs = _requirements(code)
             assert len(reqs) == len(no_op_pass), task.id
@@ -95,16 +97,24 @@ def generate(root: Path, version: str = PACK_VERSION) -> list[str]:
             (gt / "answer.json").write_text(json.dumps(task.answer))
             (gt / "evaluation.py").write_text(code.lstrip())
             _write_json(
-                [{"requirement": r, "label": "no_op_pass" if p else "no_op_fail"}
-                 for r, p in zip(reqs, no_op_pass, strict=True)],
+                [
+                    {"requirement": r, "label": "no_op_pass" if p else "no_op_fail"}
+                    for r, p in zip(reqs, no_op_pass, strict=True)
+                ],
                 gt / "test_data.json",
-            )  # fmt: skip
+            )
             _write_json(
-                {"mode": "minimal", "difficulty": task.difficulty, "num_apps": len(task.apps),
-                 "num_apis": 0, "num_solution_code_lines": 0, "required_apps": task.apps,
-                 "source": "acon generated pack"},
+                {
+                    "mode": "minimal",
+                    "difficulty": task.difficulty,
+                    "num_apps": len(task.apps),
+                    "num_apis": 0,
+                    "num_solution_code_lines": 0,
+                    "required_apps": task.apps,
+                    "source": "acon generated pack",
+                },
                 gt / "metadata.json",
-            )  # fmt: skip
+            )
     finally:
         unset_local_date_and_time(freezer)
     (data / "datasets").mkdir(parents=True, exist_ok=True)
@@ -118,10 +128,14 @@ def _populate(models, task, docs, supervisor, friends, passwords) -> None:  # no
     for app, app_docs in docs.items():
         for d in app_docs:
             models.api_docs.ApiDoc.create_save(
-                app_name_=app, api_name=d["api_name"], path=d["path"], method=d["method"],
-                description=d["description"], parameters=d["parameters"],
+                app_name_=app,
+                api_name=d["api_name"],
+                path=d["path"],
+                method=d["method"],
+                description=d["description"],
+                parameters=d["parameters"],
                 response_schemas=d["response_schemas"],
-            )  # fmt: skip
+            )
     models.admin.MainUser.create_save(**supervisor)
     boss = models.supervisor.Supervisor.create_save(**supervisor)
     for account, password in passwords.items():
@@ -141,12 +155,16 @@ def _populate(models, task, docs, supervisor, friends, passwords) -> None:  # no
     for friend in friends:
         models.venmo.User.create_save(
             **{k: friend[k] for k in ("first_name", "last_name", "email")},
-            password=f"pw-{friend['first_name'].lower()}-77", venmo_balance=100.0, verified=True,
-        )  # fmt: skip
+            password=f"pw-{friend['first_name'].lower()}-77",
+            venmo_balance=100.0,
+            verified=True,
+        )
     phone_user = models.phone.User.create_save(
-        first_name=supervisor["first_name"], last_name=supervisor["last_name"],
-        phone_number=supervisor["phone_number"], password=passwords["phone"],
-    )  # fmt: skip
+        first_name=supervisor["first_name"],
+        last_name=supervisor["last_name"],
+        phone_number=supervisor["phone_number"],
+        password=passwords["phone"],
+    )
     for contact in task.contacts:
         models.phone.Contact.create_save(user_id=phone_user.id, **contact)
 

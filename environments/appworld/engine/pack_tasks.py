@@ -23,15 +23,31 @@ SUPERVISOR = {
 }
 PASSWORDS = {"simple_note": "jr-notes-4411", "venmo": "jr-venmo-9273", "phone": "jr-phone-1830"}
 FRIENDS = [
-    {"first_name": "Alex", "last_name": "Moreno", "email": "alex.moreno@gmail.com",
-     "phone_number": "5550100002"},
-    {"first_name": "Priya", "last_name": "Shah", "email": "priya.shah@gmail.com",
-     "phone_number": "5550100003"},
-    {"first_name": "Sam", "last_name": "Okafor", "email": "sam.okafor@gmail.com",
-     "phone_number": "5550100004"},
-    {"first_name": "Lena", "last_name": "Kim", "email": "lena.kim@gmail.com",
-     "phone_number": "5550100005"},
-]  # fmt: skip
+    {
+        "first_name": "Alex",
+        "last_name": "Moreno",
+        "email": "alex.moreno@gmail.com",
+        "phone_number": "5550100002",
+    },
+    {
+        "first_name": "Priya",
+        "last_name": "Shah",
+        "email": "priya.shah@gmail.com",
+        "phone_number": "5550100003",
+    },
+    {
+        "first_name": "Sam",
+        "last_name": "Okafor",
+        "email": "sam.okafor@gmail.com",
+        "phone_number": "5550100004",
+    },
+    {
+        "first_name": "Lena",
+        "last_name": "Kim",
+        "email": "lena.kim@gmail.com",
+        "phone_number": "5550100005",
+    },
+]
 DATETIME = "2023-05-18T12:00:00"
 
 
@@ -50,11 +66,14 @@ class PackTask:
 
 def _filler_notes() -> list[dict[str, Any]]:
     return [
-        {"title": "Book ideas", "content": "The Overstory; Piranesi; Klara and the Sun",
-         "tags": ["reading"]},
+        {
+            "title": "Book ideas",
+            "content": "The Overstory; Piranesi; Klara and the Sun",
+            "tags": ["reading"],
+        },
         {"title": "Pancakes", "content": "flour, milk, 2 eggs, butter", "tags": ["recipe"]},
         {"title": "Gym plan", "content": "Mon legs, Wed back, Fri chest", "tags": ["health"]},
-    ]  # fmt: skip
+    ]
 
 
 def tasks() -> list[PackTask]:
@@ -115,7 +134,7 @@ def tasks() -> list[PackTask]:
                 }
             ],
             public_data={"receiver_email": alex["email"], "amount": 42.5, "description": "IOU"},
-        ),  # fmt: skip
+        ),
         # Scenario "groom": contacts + note + payment (difficulty 3, three apps).
         PackTask(
             id="groom_1",
@@ -145,7 +164,7 @@ def tasks() -> list[PackTask]:
                 "amount": 61.2,
                 "description": "utilities",
             },
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -27,11 +27,21 @@ def fake_root(tmp_path: Path) -> Path:
     for task_id, level in (("abc123_1", 1), ("abc123_2", 2)):
         task_dir = root / "data" / "tasks" / task_id
         (task_dir / "ground_truth").mkdir(parents=True)
-        (task_dir / "specs.json").write_text(json.dumps({
-            "instruction": f"Instruction of {task_id}.", "datetime": "2023-05-18T12:00:00",
-            "supervisor": {"first_name": "Jo", "last_name": "Re", "email": "jo@x.com",
-                           "phone_number": "555"}, "db_version": "0.1.0",
-        }))  # fmt: skip
+        (task_dir / "specs.json").write_text(
+            json.dumps(
+                {
+                    "instruction": f"Instruction of {task_id}.",
+                    "datetime": "2023-05-18T12:00:00",
+                    "supervisor": {
+                        "first_name": "Jo",
+                        "last_name": "Re",
+                        "email": "jo@x.com",
+                        "phone_number": "555",
+                    },
+                    "db_version": "0.1.0",
+                }
+            )
+        )
         (task_dir / "ground_truth" / "metadata.json").write_text(json.dumps({"difficulty": level}))
     splits = tmp_path / "splits"
     splits.mkdir()

@@ -33,22 +33,37 @@ print(apis.venmo.create_transaction(receiver_email=receiver, amount=amount,
 """
 # Scripted solutions: each finds what it needs through the APIs, as an agent would.
 SOLUTIONS = {
-    "gnote_1": [LOGIN, "apis.simple_note.create_note(title='Packing list', "
-                "content='passport, charger, socks', access_token=note_token)"],
-    "gnote_2": [LOGIN, "apis.simple_note.create_note(title='Call list', "
-                "content='dentist, landlord, grandma', access_token=note_token)"],
-    "gcount_1": [LOGIN, "notes = [n for p in range(3) for n in apis.simple_note.search_notes("
-                 "page_index=p, access_token=note_token)]\n"
-                 "print(sum('recipe' in n['tags'] for n in notes))"],
-    "gpay_1": [LOGIN, "receiver = [u for u in apis.venmo.search_users(query='Alex Moreno', "
-               "access_token=venmo_token)][0]['email']",
-               PAY_FROM_NOTE.format(title="IOU", description="IOU")],
-    "groom_1": [LOGIN, "phone_token = apis.phone.login(username=me['phone_number'], "
-                "password=pw['phone'])['access_token']\n"
-                "receiver = apis.phone.search_contacts(relationship='roommate', "
-                "access_token=phone_token)[0]['email']",
-                PAY_FROM_NOTE.format(title="Utilities", description="utilities")],
-}  # fmt: skip
+    "gnote_1": [
+        LOGIN,
+        "apis.simple_note.create_note(title='Packing list', "
+        "content='passport, charger, socks', access_token=note_token)",
+    ],
+    "gnote_2": [
+        LOGIN,
+        "apis.simple_note.create_note(title='Call list', "
+        "content='dentist, landlord, grandma', access_token=note_token)",
+    ],
+    "gcount_1": [
+        LOGIN,
+        "notes = [n for p in range(3) for n in apis.simple_note.search_notes("
+        "page_index=p, access_token=note_token)]\n"
+        "print(sum('recipe' in n['tags'] for n in notes))",
+    ],
+    "gpay_1": [
+        LOGIN,
+        "receiver = [u for u in apis.venmo.search_users(query='Alex Moreno', "
+        "access_token=venmo_token)][0]['email']",
+        PAY_FROM_NOTE.format(title="IOU", description="IOU"),
+    ],
+    "groom_1": [
+        LOGIN,
+        "phone_token = apis.phone.login(username=me['phone_number'], "
+        "password=pw['phone'])['access_token']\n"
+        "receiver = apis.phone.search_contacts(relationship='roommate', "
+        "access_token=phone_token)[0]['email']",
+        PAY_FROM_NOTE.format(title="Utilities", description="utilities"),
+    ],
+}
 ANSWERS = {"gcount_1": "3"}
 
 

@@ -150,8 +150,9 @@ def test_goal_completion_counts_tasks_and_whole_scenarios_per_difficulty():
     assert table.loc["all", "scenario_goal_completion"] == 50.0  # aaa failed one task
     # an outage is no failure: the errored task and its scenario are left out
     cut = {"task_id": "ccc_1", "success": None, "difficulty": "2", "status": "errored"}
-    table = goal_completion([*rows, cut, {**cut, "task_id": "ccc_2", "success": True,
-                                          "status": "finished"}])  # fmt: skip
+    table = goal_completion(
+        [*rows, cut, {**cut, "task_id": "ccc_2", "success": True, "status": "finished"}]
+    )
     assert table.loc["all", "task_goal_completion"] == 80.0  # 4 of the 5 finished tasks
     assert table.loc["all", "scenario_goal_completion"] == 50.0  # ccc not counted
     assert (table.loc["all", "tasks"], table.loc["all", "errored"]) == (5, 1)

@@ -19,26 +19,34 @@ pytestmark = pytest.mark.integration
 def test_a_generated_task_rolls_out_with_the_local_model(
     local_llm_ready, appworld_python, pack_root, tmp_path
 ):
-    cfg = compose([
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        "env=appworld",
-        f"env.python={appworld_python}",
-        f"env.pack_dir={pack_root}",
-        f"env.log_dir={tmp_path}",
-        "agent.max_steps=3",  # execute, execute, then complete_task forced
-        "llm.agent.max_tokens=192",
-        "llm.agent.timeout_s=1200",  # 2 shared cores: a busy machine slows replies a lot
-        "rollout.split=train",
-        "rollout.task_ids=[gnote_1]",
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "env=appworld",
+            f"env.python={appworld_python}",
+            f"env.pack_dir={pack_root}",
+            f"env.log_dir={tmp_path}",
+            "agent.max_steps=3",  # execute, execute, then complete_task forced
+            "llm.agent.max_tokens=192",
+            "llm.agent.timeout_s=1200",  # 2 shared cores: a busy machine slows replies a lot
+            "rollout.split=train",
+            "rollout.task_ids=[gnote_1]",
+        ]
+    )
     with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
         table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     row = json.loads((tmp_path / "results.jsonl").read_text())
     assert row["status"] == "finished", row.get("error")  # an outage is no result
     events = [json.loads(x) for x in (tmp_path / "trajectories/gnote_1.jsonl").open()]
     end = next(e for e in events if e["event"] == "end")
-    print("appworld gnote_1 with the 0.5B model:", row["score"], row["success"], row["end_reason"],
-          row["steps"], end["evaluation"].get("passed"))  # fmt: skip
+    print(
+        "appworld gnote_1 with the 0.5B model:",
+        row["score"],
+        row["success"],
+        row["end_reason"],
+        row["steps"],
+        end["evaluation"].get("passed"),
+    )
     assert table.loc["all", "tasks"] == 1 and row["difficulty"] == "1"
     assert 0.0 <= row["score"] <= 1.0 and row["end_reason"] in ("finish", "step_limit")
     # the engine evaluated the episode: three tests, each passed or failed

@@ -22,14 +22,23 @@ def test_pdf_read_convert_and_create(env):
     ws = start(env, "1-19-0")  # paper.pdf, contract_agreement.pdf
     text = act(env, "pdf_read_file", pdf_file_path="/testbed/data/paper.pdf")
     assert "OS-COPILOT" in text.upper()
-    assert act(env, "pdf_convert_to_word", pdf_file_path="data/paper.pdf",
-               word_file_path="data/paper.docx").startswith("Successfully")  # fmt: skip
+    assert act(
+        env, "pdf_convert_to_word", pdf_file_path="data/paper.pdf", word_file_path="data/paper.docx"
+    ).startswith("Successfully")
     assert "OS-COPILOT" in act(env, "word_read_file", file_path="data/paper.docx").upper()
-    act(env, "pdf_convert_to_image", pdf_file_path="data/paper.pdf",
-        image_file_path="data/abstract.png")  # fmt: skip
+    act(
+        env,
+        "pdf_convert_to_image",
+        pdf_file_path="data/paper.pdf",
+        image_file_path="data/abstract.png",
+    )
     assert (ws.root / "data/abstract.png").read_bytes()[:4] == b"\x89PNG"
-    act(env, "pdf_create_file", pdf_file_path="data/notes/summary.pdf",
-        contents="Effective date: 2024-05-29\nParties: ABC Company, XYZ Inc.")  # fmt: skip
+    act(
+        env,
+        "pdf_create_file",
+        pdf_file_path="data/notes/summary.pdf",
+        contents="Effective date: 2024-05-29\nParties: ABC Company, XYZ Inc.",
+    )
     assert "2024-05-29" in act(env, "pdf_read_file", pdf_file_path="data/notes/summary.pdf")
 
 
@@ -39,8 +48,12 @@ def test_word_and_excel_to_pdf(env):
     act(env, "word_convert_to_pdf", word_file_path="data/new.docx", pdf_file_path="data/new.pdf")
     assert "Hello from Word" in act(env, "pdf_read_file", pdf_file_path="data/new.pdf")
     start(env, "3-1-0")  # task.xlsx to task.pdf
-    obs = act(env, "excel_convert_to_pdf", excel_file_path="/testbed/data/task.xlsx",
-              pdf_file_path="/testbed/data/task.pdf")  # fmt: skip
+    obs = act(
+        env,
+        "excel_convert_to_pdf",
+        excel_file_path="/testbed/data/task.xlsx",
+        pdf_file_path="/testbed/data/task.pdf",
+    )
     assert obs.startswith("Successfully")
     text = act(env, "pdf_read_file", pdf_file_path="data/task.pdf")
     # the sheet's cached values, not its formulas (the task's own keywords say "Activaty1",
@@ -51,15 +64,22 @@ def test_word_and_excel_to_pdf(env):
 def test_excel_create_read_and_errors(env):
     start(env, "1-4-0")
     act(env, "excel_create_new_file", file_path="data/costs.xlsx")
-    act(env, "excel_set_cell", file_path="data/costs.xlsx", row_idx=1, column_idx=1,
-        text="total due")  # fmt: skip
-    act(env, "excel_set_cell", file_path="data/costs.xlsx", row_idx=1, column_idx=2,
-        text="104.98")  # fmt: skip
-    assert "(1, 1): total due\t(1, 2): 104.98" in act(env, "excel_read_file",
-                                                      file_path="data/costs.xlsx")  # fmt: skip
+    act(
+        env,
+        "excel_set_cell",
+        file_path="data/costs.xlsx",
+        row_idx=1,
+        column_idx=1,
+        text="total due",
+    )
+    act(env, "excel_set_cell", file_path="data/costs.xlsx", row_idx=1, column_idx=2, text="104.98")
+    assert "(1, 1): total due\t(1, 2): 104.98" in act(
+        env, "excel_read_file", file_path="data/costs.xlsx"
+    )
     assert act(env, "excel_read_file", file_path="data/none.xlsx").startswith("Failed")
-    assert "row_idx" in act(env, "excel_set_cell", file_path="data/costs.xlsx", row_idx="x",
-                            column_idx=1, text="a")  # fmt: skip
+    assert "row_idx" in act(
+        env, "excel_set_cell", file_path="data/costs.xlsx", row_idx="x", column_idx=1, text="a"
+    )
     assert act(env, "excel_read_file", file_path="data/score.xlsx", sheet_name="Nope").startswith(
         "Failed: KeyError"
     )

@@ -27,24 +27,42 @@ def checks(env) -> list[tuple[str, bool]]:
 def test_contain_ics_calendar_event(env):
     start(env, "1-1-0")  # a meeting on Bob's calendar, 5/17/2024 10:30 to 11:00
     assert env.evaluate().score == 0.0
-    obs = act(env, "calendar_create_event", user="Bob", summary="Meeting",
-              time_start="2024-05-17 10:30:00", time_end="2024-05-17 11:00:00")  # fmt: skip
+    obs = act(
+        env,
+        "calendar_create_event",
+        user="Bob",
+        summary="Meeting",
+        time_start="2024-05-17 10:30:00",
+        time_end="2024-05-17 11:00:00",
+    )
     assert obs.startswith("Successfully")
     assert env.evaluate().score == 1.0
 
 
 def test_contain_ics_rejects_wrong_time(env):
     start(env, "1-1-0")
-    act(env, "calendar_create_event", user="Bob", summary="Meeting",
-        time_start="2024-05-17 10:00:00", time_end="2024-05-17 11:00:00")  # fmt: skip
+    act(
+        env,
+        "calendar_create_event",
+        user="Bob",
+        summary="Meeting",
+        time_start="2024-05-17 10:00:00",
+        time_end="2024-05-17 11:00:00",
+    )
     assert checks(env) == [("evaluate_contain", False)]
 
 
 def test_excel_cell_value(env):
     start(env, "1-4-0")  # Bob's midterm1 score to 100: cell (12, 2)
     assert env.evaluate().score == 0.0
-    act(env, "excel_set_cell", file_path="/testbed/data/score.xlsx", row_idx=12, column_idx=2,
-        text="100")  # fmt: skip
+    act(
+        env,
+        "excel_set_cell",
+        file_path="/testbed/data/score.xlsx",
+        row_idx=12,
+        column_idx=2,
+        text="100",
+    )
     assert env.evaluate().score == 1.0
 
 
@@ -64,15 +82,27 @@ def test_diff_contain_text_compares_with_the_starting_testbed(env):
 def test_calendar_no_overlap(env):
     start(env, "1-2-0")  # an hour-long meeting for Bob and Tom on 5/1/2024
     for user in ("Bob", "Tom"):  # 12:30 overlaps both lunches
-        act(env, "calendar_create_event", user=user, summary="zoom meeting",
-            time_start="2024-05-01 12:30:00", time_end="2024-05-01 13:30:00")  # fmt: skip
+        act(
+            env,
+            "calendar_create_event",
+            user=user,
+            summary="zoom meeting",
+            time_start="2024-05-01 12:30:00",
+            time_end="2024-05-01 13:30:00",
+        )
     result = checks(env)
     assert result[:2] == [("evaluate_contain", True), ("evaluate_contain", True)]
     assert result[2:] == [("evaluate_calendar_no_overlap", False)] * 2
     for user in ("Bob", "Tom"):
         act(env, "calendar_delete_event", user=user, summary="zoom meeting")
-        act(env, "calendar_create_event", user=user, summary="zoom meeting",
-            time_start="2024-05-01 15:00:00", time_end="2024-05-01 16:00:00")  # fmt: skip
+        act(
+            env,
+            "calendar_create_event",
+            user=user,
+            summary="zoom meeting",
+            time_start="2024-05-01 15:00:00",
+            time_end="2024-05-01 16:00:00",
+        )
     assert env.evaluate().score == 1.0
 
 
@@ -90,24 +120,45 @@ def test_file_exist_and_not_exist_through_the_shell(env):
 
 def test_excel_cell_comparator(env):
     start(env, "1-6-0")  # header Class, each student in class 1..5
-    act(env, "excel_set_cell", file_path="data/class_member.xlsx", row_idx=1, column_idx=2,
-        text="Class")  # fmt: skip
+    act(
+        env,
+        "excel_set_cell",
+        file_path="data/class_member.xlsx",
+        row_idx=1,
+        column_idx=2,
+        text="Class",
+    )
     for row in range(2, 7):
-        act(env, "excel_set_cell", file_path="data/class_member.xlsx", row_idx=row,
-            column_idx=2, text=str(row - 1))  # fmt: skip
+        act(
+            env,
+            "excel_set_cell",
+            file_path="data/class_member.xlsx",
+            row_idx=row,
+            column_idx=2,
+            text=str(row - 1),
+        )
     assert env.evaluate().score == 1.0
-    act(env, "excel_set_cell", file_path="data/class_member.xlsx", row_idx=4, column_idx=2,
-        text="7")  # fmt: skip
-    assert checks(env) == [("evaluate_excel_cell_value", True),
-                           ("evaluate_excel_cell_comparator", False)]  # fmt: skip
+    act(
+        env, "excel_set_cell", file_path="data/class_member.xlsx", row_idx=4, column_idx=2, text="7"
+    )
+    assert checks(env) == [
+        ("evaluate_excel_cell_value", True),
+        ("evaluate_excel_cell_comparator", False),
+    ]
 
 
 def test_email_contain_after_send(env):
     start(env, "2-38-0")  # read a notification and email Alice about it
     assert env.evaluate().score == 0.0
     text = act(env, "word_read_file", file_path="/testbed/data/notification.docx")
-    act(env, "email_send_email", sender="Jack", recipient="Alice", subject="notification",
-        content=text)  # fmt: skip
+    act(
+        env,
+        "email_send_email",
+        sender="Jack",
+        recipient="Alice",
+        subject="notification",
+        content=text,
+    )
     listing = act(env, "email_list_emails", username="Alice")
     assert "notification.eml" in listing
     assert env.evaluate().score == 1.0
@@ -115,18 +166,33 @@ def test_email_contain_after_send(env):
 
 def test_answer_goes_to_answer_txt_and_not_contain(env):
     start(env, "1-20-0")  # Bob's emails of the last three months, as the answer
-    assert env.step(Action("finish", {"answer": "Subject: scheduled meeting; Subject: "
-                                      "application approved"})).done  # fmt: skip
+    assert env.step(
+        Action("finish", {"answer": "Subject: scheduled meeting; Subject: application approved"})
+    ).done
     assert env.evaluate().score == 1.0
     # not_contain is OfficeBench's `not contain`: it fails only when every keyword is there
     start(env, "1-20-0")
-    env.step(Action("finish", {"answer": "Subject: scheduled meeting, Subject: application "
-                               "approved, Subject: Reminder Rent due"}))  # fmt: skip
+    env.step(
+        Action(
+            "finish",
+            {
+                "answer": "Subject: scheduled meeting, Subject: application "
+                "approved, Subject: Reminder Rent due"
+            },
+        )
+    )
     assert checks(env) == [("evaluate_contain", True), ("evaluate_not_contain", True)]
     start(env, "1-20-0")
-    env.step(Action("finish", {"answer": "Subject: scheduled meeting, Subject: application "
-                               "approved, Subject: Reminder Rent due, Your Project 2 has been "
-                               "graded."}))  # fmt: skip
+    env.step(
+        Action(
+            "finish",
+            {
+                "answer": "Subject: scheduled meeting, Subject: application "
+                "approved, Subject: Reminder Rent due, Your Project 2 has been "
+                "graded."
+            },
+        )
+    )
     assert checks(env) == [("evaluate_contain", True), ("evaluate_not_contain", False)]
 
 

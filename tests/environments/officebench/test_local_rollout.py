@@ -16,16 +16,18 @@ pytestmark = pytest.mark.integration
 
 
 def test_one_subtask_with_the_local_model(local_llm_ready, officebench_dir, tmp_path):
-    cfg = compose([
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        "env=officebench",
-        f"env.data_dir={officebench_dir}",
-        f"env.workspace_parent={tmp_path}",
-        "agent.max_steps=2",  # one free tool call, then finish (forced)
-        "llm.agent.max_tokens=120",
-        "llm.agent.timeout_s=1800",  # a loaded 2-core machine took 290 s for the first step
-        "rollout.task_ids=[1-13-0]",  # a yes/no question over an Excel course list
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "env=officebench",
+            f"env.data_dir={officebench_dir}",
+            f"env.workspace_parent={tmp_path}",
+            "agent.max_steps=2",  # one free tool call, then finish (forced)
+            "llm.agent.max_tokens=120",
+            "llm.agent.timeout_s=1800",  # a loaded 2-core machine took 290 s for the first step
+            "rollout.task_ids=[1-13-0]",  # a yes/no question over an Excel course list
+        ]
+    )
     with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
         table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     row = json.loads((tmp_path / "results.jsonl").read_text())

@@ -105,8 +105,12 @@ def test_a_missing_test_file_is_named_with_its_path(paper_files, tmp_path):
 
 
 def test_the_papers_questions_over_the_offline_gold_passages_are_refused(paper_files):
-    files = ["env=qa", "env.questions=paper", f"env.train_file={paper_files['train']}",
-             f"env.test_file={paper_files['test']}"]  # fmt: skip
+    files = [
+        "env=qa",
+        "env.questions=paper",
+        f"env.train_file={paper_files['train']}",
+        f"env.test_file={paper_files['test']}",
+    ]
     message = refused(files)
     assert "env.search.corpus_kind='gold_passages' is not valid" in message
     assert "env.search.corpus_kind=wiki18" in message and "wiki-18.jsonl" in message
@@ -131,8 +135,15 @@ def test_files_are_never_labelled_as_the_offline_pack(nq_dir):
 
 
 def test_the_command_stops_before_a_run_folder_exists(tmp_path):
-    cmd = [sys.executable, "-m", "acon.cli.rollout", f"hydra.run.dir={tmp_path / 'run'}",
-           "tracking=off", "env=qa", "env.questions=paper"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "acon.cli.rollout",
+        f"hydra.run.dir={tmp_path / 'run'}",
+        "tracking=off",
+        "env=qa",
+        "env.questions=paper",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=os.environ)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -173,8 +184,12 @@ def test_the_papers_data_makes_each_split_from_its_own_file(nq_dir, paper_files,
 
 def test_a_paper_file_too_short_or_without_answers_names_the_fix(paper_files, tmp_path):
     search = SearchConfig(corpus_kind="wiki18", corpus=[paper_files["corpus"]])
-    config = QAConfig(questions="paper", train_file=paper_files["train"],
-                      test_file=paper_files["test"], search=search)  # fmt: skip
+    config = QAConfig(
+        questions="paper",
+        train_file=paper_files["train"],
+        test_file=paper_files["test"],
+        search=search,
+    )
     with pytest.raises(AconError, match=r"need 800 questions, the file has 24: lower env.n_train"):
         QAEnv(config).tasks("train")
     bad = tmp_path / "bad.jsonl"

@@ -18,16 +18,18 @@ pytestmark = pytest.mark.integration
 
 
 def test_one_qa_task_with_the_local_model(local_llm_ready, tmp_path, record_property):
-    cfg = compose([
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        "env=qa",
-        f"env.search.cache_dir={tmp_path / 'indexes'}",
-        "rollout.task_ids=[test-000]",
-        "llm.agent.max_tokens=256",  # bounds a rambling reply; 8 short answers fit
-        # 8 steps, not the benchmark's 24, to bound the test's time on 2 shared cores; the
-        # last step still forces the final answer, so the task is scored either way.
-        "agent.max_steps=8",
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "env=qa",
+            f"env.search.cache_dir={tmp_path / 'indexes'}",
+            "rollout.task_ids=[test-000]",
+            "llm.agent.max_tokens=256",  # bounds a rambling reply; 8 short answers fit
+            # 8 steps, not the benchmark's 24, to bound the test's time on 2 shared cores; the
+            # last step still forces the final answer, so the task is scored either way.
+            "agent.max_steps=8",
+        ]
+    )
     if not Path(cfg.env.data_dir).is_dir():
         pytest.fail(f"the NQ data folder {cfg.env.data_dir} is missing")
     with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:

@@ -126,11 +126,19 @@ def test_live_task_path_judged_on_the_real_final_page(chromium_ready):
             compose(["env=webvoyager", "env.browser.settle_ms=300"]).env, Services(layer)
         )
         try:
-            live = Task("Shop--0", "Find the price of The Quiet Orbit.", "Shop", {
-                "source": "webvoyager", "web": f"{server.url}/bookshop/book-quiet-orbit.html",
-                "web_name": "Shop", "reference": "$14.50", "reference_type": "golden",
-                "notice": "",
-            })  # fmt: skip
+            live = Task(
+                "Shop--0",
+                "Find the price of The Quiet Orbit.",
+                "Shop",
+                {
+                    "source": "webvoyager",
+                    "web": f"{server.url}/bookshop/book-quiet-orbit.html",
+                    "web_name": "Shop",
+                    "reference": "$14.50",
+                    "reference_type": "golden",
+                    "notice": "",
+                },
+            )
             env.reset(live)
             env.step(Action("answer", {"text": "It costs $14.50."}))
             evaluation = env.evaluate()

@@ -86,7 +86,7 @@ def test_a_judge_outage_leaves_a_live_task_errored_not_scored_zero():
     agent = ScriptedClient(
         [{"thought": "t", "action": {"name": "answer", "arguments": {"text": ARGS["answer"]}}}]
     )
-    env.services = Services(llms=Layer(ScriptedClient([down]), agent))  # fmt: skip
+    env.services = Services(llms=Layer(ScriptedClient([down]), agent))
     record = run_task(env, env._task, agent)
     assert record.status == ERRORED and record.score == 0.0 and record.failure.role == "judge"
     assert (record.failure.stage, record.failure.kind) == ("evaluation", "connection")
@@ -106,9 +106,15 @@ def _live_env(answer: str | None) -> WebVoyagerEnv:
         "Allrecipes--3",
         ARGS["task"],
         "Allrecipes",
-        {"source": "webvoyager", "web": ARGS["website"], "web_name": "Allrecipes",
-         "reference": ARGS["reference"], "reference_type": "golden", "notice": ""},
-    )  # fmt: skip
+        {
+            "source": "webvoyager",
+            "web": ARGS["website"],
+            "web_name": "Allrecipes",
+            "reference": ARGS["reference"],
+            "reference_type": "golden",
+            "notice": "",
+        },
+    )
     env._task, env._answer = task, answer  # as after reset() and the answer step
     return env
 

@@ -18,13 +18,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_local_site_task_with_the_local_model(local_llm_ready, chromium_ready, tmp_path):
-    cfg = compose([
-        "env=webvoyager_local",
-        f"llm.cache.dir={tmp_path / 'responses'}",
-        "agent.max_steps=4",
-        "llm.agent.max_tokens=150",
-        "rollout.task_ids=[weather-bergen-thursday]",
-    ])  # fmt: skip
+    cfg = compose(
+        [
+            "env=webvoyager_local",
+            f"llm.cache.dir={tmp_path / 'responses'}",
+            "agent.max_steps=4",
+            "llm.agent.max_tokens=150",
+            "rollout.task_ids=[weather-bergen-thursday]",
+        ]
+    )
     with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
         table = rollout(RolloutSpec.of(cfg), RunFolder(tmp_path), llms).table
     assert chromium_descendants() == [], "the rollout left Chromium running"

@@ -142,8 +142,9 @@ def test_append_proposals_add_instructions_to_the_parent(fake, tmp_path):
     start = load_guideline("history", "acon-opt", 1, root).text
     best = load_guideline("history", "acon-opt", ut["best_version"], root).text
     assert ut["improved"] and best == f"{start.rstrip()}\n{KEEP}"
-    texts = {load_guideline("history", "acon-opt", c["version"], root).text
-             for c in ut["candidates"]}  # fmt: skip
+    texts = {
+        load_guideline("history", "acon-opt", c["version"], root).text for c in ut["candidates"]
+    }
     assert texts == {best, f"{start.rstrip()}\nVariant 1: be brief."}
     asked = [r for r in fake.requests if "new_instructions" in json.dumps(r)]
     assert len(asked) == 2 and all("new_guideline" not in json.dumps(r) for r in asked)
@@ -185,8 +186,13 @@ def test_steps_run_in_the_order_given_and_a_second_ut_is_a_real_step(fake, tmp_p
 def test_the_optimizer_picks_the_compression_it_optimizes(fake, tmp_path):
     """Without `compression/history=guideline` the optimizer uses the guideline strategy
     for the kind it optimizes (its rollouts are the same configuration)."""
-    picked = compose([o for o in optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2")
-                      if o != "compression/history=guideline"])  # fmt: skip
+    picked = compose(
+        [
+            o
+            for o in optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2")
+            if o != "compression/history=guideline"
+        ]
+    )
     assert picked.compression.history._target_ is None  # no compression configured
     report, _ = optimize(picked, tmp_path / "run")
     explicit, _ = optimize(config(fake, tmp_path), tmp_path / "other")
@@ -248,11 +254,15 @@ def test_a_task_that_errors_for_a_candidate_is_left_out_for_every_candidate(tmp_
         report, _ = optimize(cfg, tmp_path / "run")
     (ut,) = report["steps"]
     assert ut["errored_tasks"] == ["train-001"] and report["errored_tasks"] == ["train-001"]
-    lineage = load_guideline("history", "acon-opt", ut["candidates"][0]["version"],
-                             tmp_path / "run" / "guidelines").lineage  # fmt: skip
+    lineage = load_guideline(
+        "history", "acon-opt", ut["candidates"][0]["version"], tmp_path / "run" / "guidelines"
+    ).lineage
     assert lineage.errored_tasks == ["train-001"] and "train-001" not in lineage.evaluated_on
-    assert ut["improved"] and KEEP in load_guideline(
-        "history", "acon-opt", "best", tmp_path / "run" / "guidelines").text  # fmt: skip
+    assert (
+        ut["improved"]
+        and KEEP
+        in load_guideline("history", "acon-opt", "best", tmp_path / "run" / "guidelines").text
+    )
 
 
 def leaky(body):

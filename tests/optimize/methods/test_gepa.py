@@ -14,10 +14,15 @@ from tests.support.brain import KEEP, brain
 
 
 def gepa_config(fake, tmp_path):
-    return compose(optimizer_overrides(
-        fake, tmp_path, "optimizer=gepa", "optimizer.max_metric_calls=16",
-        "optimizer.reflection_minibatch_size=2",
-    ))  # fmt: skip
+    return compose(
+        optimizer_overrides(
+            fake,
+            tmp_path,
+            "optimizer=gepa",
+            "optimizer.max_metric_calls=16",
+            "optimizer.reflection_minibatch_size=2",
+        )
+    )
 
 
 def run_gepa(fake, tmp_path):
@@ -41,8 +46,10 @@ def test_the_estimate_plans_gepas_budget_and_bounds_its_reflections(fake, tmp_pa
     report = run_gepa(fake, tmp_path)
     planned = estimate(gepa_config(fake, tmp_path), "optimize")
     # GEPA's budget is its metric calls: every task evaluation, the seed's validation too
-    assert planned.stages == {"optimizer: without compression": 4,
-                              "optimizer: GEPA's evaluations": 16}  # fmt: skip
+    assert planned.stages == {
+        "optimizer: without compression": 4,
+        "optimizer: GEPA's evaluations": 16,
+    }
     # (16 - 4 validation tasks) / (2 minibatches of 2) reflections at most
     assert planned.bill.roles["optimizer"].calls == 3
     assert 0 < report.usage_by_role["optimizer"]["calls"] <= 3
@@ -59,9 +66,12 @@ def leaky(body):
 def test_a_gepa_proposal_that_copies_training_task_text_is_rejected_unrolled(tmp_path):
     with FakeOpenAI(default=leaky) as fake:
         report = run_gepa(fake, tmp_path)
-        guidelines = [r["messages"][0]["content"] for r in fake.requests
-                      if (r.get("response_format") or {}).get("json_schema", {}).get("name")
-                      == "compressed_summary"]  # fmt: skip
+        guidelines = [
+            r["messages"][0]["content"]
+            for r in fake.requests
+            if (r.get("response_format") or {}).get("json_schema", {}).get("name")
+            == "compressed_summary"
+        ]
     root = tmp_path / "run" / "guidelines"
     store = GuidelineStore(root)
     versions = [
@@ -69,7 +79,10 @@ def test_a_gepa_proposal_that_copies_training_task_text_is_rejected_unrolled(tmp
     ]
     rejected = [g for g in versions if g.lineage.rejected]
     assert rejected and all("train-001" in g.text for g in rejected)
-    assert rejected[0].lineage.leaks[0] == {"kind": "task_id", "task_id": "train-001",
-                                            "text": "train-001"}  # fmt: skip
+    assert rejected[0].lineage.leaks[0] == {
+        "kind": "task_id",
+        "task_id": "train-001",
+        "text": "train-001",
+    }
     assert not any("train-001" in g for g in guidelines)  # never given to the compressor
     assert KEEP not in load_guideline("history", report.name, "best", root).text

@@ -17,21 +17,35 @@ from tests.support import optimizer_overrides
 from tests.support.brain import KEEP
 
 CASES = {
-    "memento": ("history", "acon.compression.memento.Memento",
-                ["compression/history=memento", "optimizer.start.name=memento"]),
-    "offload": ("observation", "acon.compression.offload.Offload",
-                ["compression/history=none", "compression/observation=offload",
-                 "agent.context.observation_threshold_tokens=50",
-                 "optimizer.kind=observation", "optimizer.start.name=offload"]),
-}  # fmt: skip
+    "memento": (
+        "history",
+        "acon.compression.memento.Memento",
+        ["compression/history=memento", "optimizer.start.name=memento"],
+    ),
+    "offload": (
+        "observation",
+        "acon.compression.offload.Offload",
+        [
+            "compression/history=none",
+            "compression/observation=offload",
+            "agent.context.observation_threshold_tokens=50",
+            "optimizer.kind=observation",
+            "optimizer.start.name=offload",
+        ],
+    ),
+}
 
 
 @pytest.mark.parametrize("strategy", list(CASES))
 def test_ut_rewrites_the_strategys_own_text(fake, tmp_path, strategy):
     kind, target, overrides = CASES[strategy]
-    base = [o for o in optimizer_overrides(fake, tmp_path, "optimizer.n_candidates=2",
-                                           "optimizer.steps=[ut]")
-            if o != "compression/history=guideline"]  # fmt: skip
+    base = [
+        o
+        for o in optimizer_overrides(
+            fake, tmp_path, "optimizer.n_candidates=2", "optimizer.steps=[ut]"
+        )
+        if o != "compression/history=guideline"
+    ]
     cfg = compose([*base, *overrides])
     report, _ = optimize(cfg, tmp_path / "run")
     (ut,) = report["steps"]
@@ -45,6 +59,10 @@ def test_ut_rewrites_the_strategys_own_text(fake, tmp_path, strategy):
     configs = [folder.config() for folder in RunFolder.find([tmp_path / "rollouts"])]
     used = [c["compression"][kind] for c in configs if c["compression"][kind].get("_target_")]
     assert used and {u["_target_"] for u in used} == {target}
-    texts = {load_guideline(kind, u["guideline"]["name"], u["guideline"]["version"],
-                            u["guideline"]["dir"]).text for u in used}  # fmt: skip
+    texts = {
+        load_guideline(
+            kind, u["guideline"]["name"], u["guideline"]["version"], u["guideline"]["dir"]
+        ).text
+        for u in used
+    }
     assert best.text in texts and all(t.startswith(start.text) for t in texts)
