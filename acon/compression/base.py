@@ -178,6 +178,9 @@ class CompressedObservation:
 class HistoryStrategy(ABC):
     name: ClassVar[str]  # recorded with each compressor call ("fifo", "guideline")
     label: ClassVar[str]  # the method's name in tables ("FIFO", "Prompting")
+    # its rows' place among a kind's methods in the tables (lower first): the paper's order,
+    # the rule-based baselines, then the guideline's rows, Acon last (acon.compression.labels)
+    rank: ClassVar[int]
 
     def __init__(self, config: Any = None, services: Services | None = None):
         self.config = config
@@ -191,6 +194,7 @@ class HistoryStrategy(ABC):
 class ObservationStrategy(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
+    rank: ClassVar[int]  # as HistoryStrategy's
     offloads: ClassVar[bool] = False  # the agent gets an artifact store and read_artifact
 
     def __init__(self, config: Any = None, services: Services | None = None):

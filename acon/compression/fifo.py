@@ -29,7 +29,7 @@ class FifoConfig(StrategyConfig):
 
 
 class Fifo(HistoryStrategy):
-    name, label = "fifo", "FIFO"
+    name, label, rank = "fifo", "FIFO", 10
     config: FifoConfig
 
     def compact(self, state: HistoryState) -> Compacted:

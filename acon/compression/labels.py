@@ -35,20 +35,6 @@ NAMES = {
 SHIPPED_LABELS = {"prompting": "Prompting", "one_line": "One-line prompt"}
 # LLMLingua's scorers: the paper's encoder (LLMLingua-2) or the local model's perplexity
 LINGUA_LABELS = {"llmlingua2": "LLMLingua-2", "local_perplexity": "LLMLingua (local perplexity)"}
-# The paper's row order within a kind; "Acon" rows come last.
-ORDER = [
-    "FIFO",
-    "Observation masking",
-    "Hybrid",
-    "Retrieval",
-    "LLMLingua",
-    "Prompting",
-    "One-line prompt",
-    "Memento",
-    "Offload",
-    "Guideline",
-    "Acon",
-]
 
 
 def _value(params: Mapping[str, Any], key: str) -> str | None:
@@ -142,15 +128,39 @@ def _optimized_label(store: str, kind: str, name: str, version: str, named: str)
     return f"{shipped_label(origin) if origin else 'Start'} ({named}, unchanged by the optimizer)"
 
 
+@lru_cache(maxsize=1)
+def row_ranks() -> dict[str, int]:
+    """Each row label's rank, as the strategies declare them (`rank`, and a guideline's
+    compression's `row_ranks` for the rows its guideline names)."""
+    from hydra.utils import get_class
+
+    from acon.config.schemas import options
+
+    ranks: dict[str, int] = {}
+    for kind in ("history", "observation"):
+        for schema in options(f"compression/{kind}").values():
+            target = getattr(schema, "_target_", None)
+            if target:
+                cls: Any = get_class(target)  # a HistoryStrategy or ObservationStrategy
+                ranks[cls.label] = cls.rank
+                ranks.update(getattr(cls, "row_ranks", {}))
+    return ranks
+
+
+def _rank(label: str) -> int:
+    """The rank of the longest known label `label` starts with ("Acon (acon-opt v3)": Acon);
+    an unknown one after them all."""
+    known = [name for name in row_ranks() if label.startswith(name)]
+    return row_ranks()[max(known, key=len)] if known else max(row_ranks().values()) + 1
+
+
 def table_order(method: str) -> tuple:
     """The paper's row order: no compression, then each kind's baselines, Acon last."""
-    ranks = ORDER
     method, _, config = method.partition(" [")  # by_config's suffix orders last
     parts = [] if method == "No compression" else method.split(" + ")
     key = []
     for part in parts:
         kind, _, label = part.partition(": ")
         label, _, threshold = label.partition(" @ ")  # a sweep's rows, by threshold
-        rank = next((i for i, n in enumerate(ranks) if label.startswith(n)), len(ranks))
-        key.append((kind != "History", rank, label, float(threshold or 0)))
+        key.append((kind != "History", _rank(label), label, float(threshold or 0)))
     return (len(parts), key, config)

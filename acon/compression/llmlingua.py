@@ -136,7 +136,7 @@ class _Extractive:
 class LinguaObservation(_Extractive, ObservationStrategy):
     """Keep the most informative `keep_ratio` of the observation's tokens."""
 
-    name, label = "llmlingua", "LLMLingua"
+    name, label, rank = "llmlingua", "LLMLingua", 50
 
     def compress(self, observation: str, task: str, last_action: str) -> CompressedObservation:
         text, _ = self.compressor.compress(observation)
@@ -147,7 +147,7 @@ class LinguaHistory(_Extractive, HistoryStrategy):
     """The previous summary and the older turns, compressed into the new summary; the
     last `keep_last` turns stay verbatim (accumulate semantics, as `guideline`)."""
 
-    name, label = "llmlingua", "LLMLingua"
+    name, label, rank = "llmlingua", "LLMLingua", 50
 
     def compact(self, state: HistoryState) -> Compacted:
         recent = state.turns[len(state.turns) - state.keep_last :] if state.keep_last else []

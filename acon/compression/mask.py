@@ -52,7 +52,7 @@ class MaskConfig(StrategyConfig):
 
 
 class Mask(HistoryStrategy):
-    name, label = "mask", "Observation masking"
+    name, label, rank = "mask", "Observation masking", 20
     config: MaskConfig
 
     def compact(self, state: HistoryState) -> Compacted:
@@ -83,7 +83,7 @@ class HybridConfig(GuidelineHistoryConfig):
 
 
 class Hybrid(HistoryStrategy):
-    name, label = "hybrid", "Hybrid (mask, then summary)"
+    name, label, rank = "hybrid", "Hybrid (mask, then summary)", 30
     config: HybridConfig
 
     def __init__(self, config: HybridConfig, services: Services | None = None):

@@ -46,7 +46,7 @@ class MementoConfig(SummaryConfig):
 
 
 class Memento(HistoryStrategy):
-    name, label = "memento", "Memento"
+    name, label, rank = "memento", "Memento", 70
     config: MementoConfig
 
     def __init__(self, config: MementoConfig, services: Services | None = None):

@@ -45,7 +45,7 @@ class OffloadConfig(SummaryConfig):
 
 
 class Offload(ObservationStrategy):
-    name, label = "offload", "Offload"
+    name, label, rank = "offload", "Offload", 80
     offloads: ClassVar[bool] = True
     config: OffloadConfig
 

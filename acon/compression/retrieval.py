@@ -45,7 +45,7 @@ class RetrievalConfig(StrategyConfig):
 
 
 class Retrieval(HistoryStrategy):
-    name, label = "retrieval", "Retrieval"
+    name, label, rank = "retrieval", "Retrieval", 40
     config: RetrievalConfig
 
     def __init__(

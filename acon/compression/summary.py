@@ -205,9 +205,16 @@ def guideline_compressor(
     return GuidelineCompressor(guideline, client, config.max_tokens or role_limit)
 
 
+# The rows a guideline's compression makes (labelled by its guideline, acon.compression.labels):
+# the paper's Prompting baseline and the one-line prompt among the baselines, an optimized
+# guideline (Acon) last; another guideline ("Guideline (<name>)") at the strategies' rank.
+GUIDELINE_ROW_RANKS = {"Prompting": 60, "One-line prompt": 61, "Acon": 100}
+
+
 class GuidelineHistory(HistoryStrategy):
     # the row's label comes from its guideline (acon.compression.labels): Prompting, Acon, ...
-    name, label = "guideline", "Guideline"
+    name, label, rank = "guideline", "Guideline", 90
+    row_ranks = GUIDELINE_ROW_RANKS
     config: GuidelineHistoryConfig
 
     def __init__(self, config: GuidelineHistoryConfig, services: Services | None = None):
@@ -233,7 +240,8 @@ class GuidelineHistory(HistoryStrategy):
 
 
 class GuidelineObservation(ObservationStrategy):
-    name, label = "guideline", "Guideline"
+    name, label, rank = "guideline", "Guideline", 90
+    row_ranks = GUIDELINE_ROW_RANKS
     config: GuidelineObservationConfig
 
     def __init__(self, config: GuidelineObservationConfig, services: Services | None = None):

@@ -66,3 +66,16 @@ def test_an_undeclared_role_fails_the_contract():
     llms = RecordingLLMs()
     build(Undeclared(), Services(llms=llms))  # type: ignore[arg-type]
     assert llms.roles == {"agent"} and not llms.roles <= set(Undeclared().llm_roles())
+
+
+@pytest.mark.parametrize("group,name", [(g, n) for g in GROUPS for n in options(g) if n != "none"])
+def test_each_strategy_names_its_row_and_its_place_in_the_tables(group, name):
+    """A strategy owns its row's label and rank; the tables' order is theirs."""
+    from hydra.utils import get_class
+
+    from acon.compression.labels import row_ranks
+
+    cls = get_class(options(group)[name]._target_)
+    assert isinstance(cls.label, str) and cls.label
+    assert isinstance(cls.rank, int)
+    assert row_ranks()[cls.label] == cls.rank
