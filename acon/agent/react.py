@@ -18,7 +18,7 @@ import time
 import traceback
 from pathlib import Path
 from string import Template
-from typing import Any, Protocol
+from typing import Any
 
 from acon.agent.action_pads import ActionPads
 from acon.agent.artifacts import READ_ARTIFACT
@@ -27,16 +27,12 @@ from acon.agent.context import AgentContext
 from acon.compression.base import HistoryStrategy, ObservationStrategy
 from acon.environment import Action, Environment, Task, Tool
 from acon.errors import AconError
-from acon.llm.client import ChatResult, LLMCallError
+from acon.llm.client import ChatClient, ChatResult, LLMCallError
 from acon.llm.usage import BudgetExceeded
 from acon.trajectory import ERRORED, AgentStep, Failure, TaskRecord, TrajectoryWriter
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-class ChatClient(Protocol):
-    def chat(self, messages: list[dict[str, Any]], **params: Any) -> ChatResult: ...
 
 
 def render_tools(tools: list[Tool]) -> str:

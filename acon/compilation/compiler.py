@@ -31,6 +31,7 @@ from acon.compilation.store import PairStore
 from acon.compilation.verify import Verifier
 from acon.errors import AconError
 from acon.llm.config import RoleConfig
+from acon.llm.session import LLMSession
 
 log = logging.getLogger("acon.compile")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -116,7 +117,7 @@ def make_redactor(
 
 
 def compile_trajectories(
-    config: CompilationConfig, llms: Any, store: PairStore, known_secrets: set[str]
+    config: CompilationConfig, llms: LLMSession, store: PairStore, known_secrets: set[str]
 ) -> CompileReport:
     roles = {name: llms.role_config(name) for name in roles_used(config)}
     redactor, external = make_redactor(config, roles, known_secrets)

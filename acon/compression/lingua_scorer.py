@@ -56,6 +56,7 @@ from acon.compression.base import CompressionError
 from acon.errors import AconError
 from acon.llm.config import ServerConfig
 from acon.llm.models import served_files
+from acon.llm.session import LLMSession
 
 SCORERS = ("local_perplexity", "llmlingua2")
 UNITS = ("word", "token")
@@ -466,7 +467,7 @@ def scorer_server_config(base: ServerConfig, chunk_tokens: int) -> ServerConfig:
 
 
 def start_local_scorer(
-    llms: Any, model: str | None, chunk: int, overlap: int
+    llms: LLMSession | None, model: str | None, chunk: int, overlap: int
 ) -> LocalPerplexityScorer:
     """Start (once per session and model) the scorer's server and return the scorer. The
     server is registered with the LLM session, which stops it when the run ends. `model`

@@ -34,7 +34,7 @@ from acon.config.schemas import check_choice, check_positive, schema
 from acon.errors import AconError
 from acon.guidelines import Guideline, GuidelineRef
 from acon.guidelines.store import resolve
-from acon.llm.client import ChatResult
+from acon.llm.client import ChatClient, ChatResult
 from acon.services import Services
 from acon.tokens import count_text
 
@@ -80,7 +80,7 @@ class GuidelineCompressor:
     """A compressor LLM that follows one guideline. `client` is any chat client with
     `chat(messages, **params) -> ChatResult` (an `acon.llm.LLMClient`)."""
 
-    def __init__(self, guideline: Guideline, client: Any, max_tokens: int | None = None):
+    def __init__(self, guideline: Guideline, client: ChatClient, max_tokens: int | None = None):
         self.guideline = guideline
         self.client = client
         self.max_tokens = max_tokens

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import openai
 
@@ -82,6 +82,12 @@ class ChatResult:
     def json(self) -> Any:
         """The reply parsed as JSON (a surrounding Markdown code fence is tolerated)."""
         return reply_json(self.text)
+
+
+class ChatClient(Protocol):
+    """What the harness asks of a model: a chat reply (LLMClient; the tests' scripted ones)."""
+
+    def chat(self, messages: list[dict[str, Any]], **params: Any) -> ChatResult: ...
 
 
 def reply_json(text: str) -> Any:

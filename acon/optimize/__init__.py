@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from acon.config.build import build
+from acon.llm.session import LLMSession
 from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.run_folder import RunFolder
 from acon.services import Services
@@ -24,7 +25,7 @@ __all__ = ["OptimizationReport", "StepOutcome", "optimize"]
 
 
 def optimize(
-    cfg: Any, llms: Any, folder: RunFolder, on_candidate: Callable[[], None] | None = None
+    cfg: Any, llms: LLMSession, folder: RunFolder, on_candidate: Callable[[], None] | None = None
 ) -> OptimizationReport:
     """Run the configured optimizer method (`optimizer=acon|gepa`) in `folder`; a rerun
     into the same folder resumes. `on_candidate()` is called whenever a candidate is

@@ -36,6 +36,7 @@ from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
+from acon.llm.session import LLMSession
 from acon.rollout import RolloutSpec, rollout
 from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder
@@ -114,7 +115,7 @@ def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:
 
 
 class CandidateEvaluator:
-    def __init__(self, cfg: Any, llms: Any, kind: str, rollouts_dir: str | Path, split: str):
+    def __init__(self, cfg: Any, llms: LLMSession, kind: str, rollouts_dir: str | Path, split: str):
         self.cfg = cfg
         self.llms = llms
         self.kind = kind

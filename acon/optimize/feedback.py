@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from acon.llm.client import LLMClient
 from acon.llm.dspy_bridge import predict
 from acon.optimize.contexts import compressed_text, full_text
 from acon.optimize.evaluation import Evaluated
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class OptimizerLM:
-    def __init__(self, client: Any):
+    def __init__(self, client: LLMClient):
         self.client = client
         self.unusable: list[str] = []  # since the last take_unusable()
 

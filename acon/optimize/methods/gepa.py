@@ -27,7 +27,7 @@ from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
-from acon.llm.client import LLMCallError
+from acon.llm.client import ChatClient, LLMCallError
 from acon.llm.usage import BudgetExceeded
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import OUTCOME_TOKENS, compressed_text, outcome
@@ -169,7 +169,7 @@ class Reflection:
     the first error that will recur on every call stops the run (`stop` is a gepa
     stopper), and replies are counted."""
 
-    def __init__(self, client: Any, temperature: float):
+    def __init__(self, client: ChatClient, temperature: float):
         self.client = client
         self.temperature = temperature
         self.calls = 0
