@@ -10,6 +10,7 @@ from acon.config.schemas import OPERATIONAL, InvalidSetting, check_choice, check
 from acon.errors import AconError
 from acon.guidelines import KINDS, GuidelineRef
 from acon.optimize.leakage import LeakageConfig
+from acon.optimize.rules import RULE_KINDS
 
 if TYPE_CHECKING:  # the estimate sits above the optimizer: it calls `plan` with itself
     from acon.estimate.plan import Planner
@@ -53,6 +54,13 @@ class OptimizerConfig:
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     # every candidate is checked for training-task text before it is evaluated
     leakage: LeakageConfig = field(default_factory=LeakageConfig)
+    # the kinds of information a rule may name (the `edits` proposals, acon.optimize.rules):
+    # name -> the words its rule uses; empty: the shipped list (answers, ids, numbers,
+    # names, errors, progress, raw_outputs). Your own: +optimizer.rule_kinds={name: words}
+    rule_kinds: dict[str, str] = field(default_factory=dict)
+
+    def kinds(self) -> dict[str, str]:
+        return dict(self.rule_kinds) or dict(RULE_KINDS)
 
     def plan(self, planner: Planner) -> None:
         """What the method will call, for the cost estimate (acon.estimate.plan): its

@@ -15,8 +15,11 @@ class StepOutcome:
     parent_version: int
     best_version: int
     improved: bool
-    # each evaluated candidate: version, score, peak_tokens, guideline_tokens
+    # each evaluated candidate: version, score, peak_tokens, guideline_tokens, and `change`
+    # (what it adds to the parent, in short)
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    # the parent scored on the same selection tasks: version, score, peak_tokens
+    parent: dict[str, Any] = field(default_factory=dict)
     skipped: str | None = None  # why nothing was proposed
     feedback_mode: str | None = None  # contrastive | failures | ...
     # the step's whole set (UT: the contrastive set, or its fallback; CO: the compressed
@@ -29,6 +32,12 @@ class StepOutcome:
     leaking: list[dict[str, Any]] = field(default_factory=list)
     errored_tasks: list[str] = field(default_factory=list)  # left out of its decisions
     usage: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
+
+    def decision(self) -> str:
+        """What the step kept, in words."""
+        if self.improved:
+            return f"kept v{self.best_version}"
+        return f"no candidate beat v{self.parent_version}: it stays"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepOutcome:
@@ -59,3 +68,15 @@ class OptimizationReport:
             f"the optimizer's decisions ({', '.join(self.errored_tasks[:8])}); their "
             f"rollouts run again when a later optimization needs them"
         )
+
+
+def change(parent: str, text: str, width: int = 120) -> str:
+    """What a candidate adds to its parent, in short: its first line the parent lacks, a
+    heading passed over (for a rule, the rule), else that it cuts the parent's text."""
+    had = {line.strip() for line in parent.splitlines()}
+    added = [line.strip() for line in text.splitlines() if line.strip() and line.strip() not in had]
+    added = [line for line in added if not line.endswith(":")] or added
+    if not added:
+        return f"cuts the text ({len(text)} of {len(parent)} characters)"
+    first = added[0] if len(added[0]) <= width else added[0][: width - 3] + "..."
+    return first + (f" (+{len(added) - 1} more line(s))" if len(added) > 1 else "")

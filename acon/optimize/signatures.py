@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import dspy
 
 
@@ -76,3 +78,30 @@ class ShortenGuideline(dspy.Signature):
     guideline: str = dspy.InputField(desc="the current guideline")
     analysis: str = dspy.InputField(desc="what agents used and did not use")
     new_guideline: str = dspy.OutputField(desc="the complete shorter guideline")
+
+
+RULE_INSTRUCTIONS = {
+    "ut": "A context-compression guideline made an agent fail tasks that it solves with its "
+    "full context. From the feedback, pick the one kind of information whose loss hurt the "
+    "agent most, and how the compressor must keep it from now on.",
+    "co": "An agent succeeded with compressed contexts. From the analysis of what it used and "
+    "never needed, pick the one kind of information the compressor can shorten or leave out "
+    "without hurting the agent.",
+}
+
+
+def rule_edit(step: str, kinds: list[str], treatments: list[str]) -> type[dspy.Signature]:
+    """The `edits` proposal program of a step: its answer is only a choice of a kind of
+    information and a treatment, from the lists given (acon.optimize.rules renders the
+    rule). Made per call: each sample is offered the kinds the earlier ones left."""
+    feedback = "feedback" if step == "ut" else "analysis"
+    return dspy.Signature(
+        {
+            "guideline": (str, dspy.InputField(desc="the current guideline")),
+            feedback: (str, dspy.InputField(desc="what the tasks showed")),
+            "options": (str, dspy.InputField(desc="the kinds and treatments to pick from")),
+            "kind": (Literal[tuple(kinds)], dspy.OutputField(desc="the kind of information")),
+            "treatment": (Literal[tuple(treatments)], dspy.OutputField(desc="its treatment")),
+        },
+        RULE_INSTRUCTIONS[step],
+    )

@@ -37,9 +37,15 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
         whole = s.task_set or s.feedback_tasks  # reports written before task_set
         scored = "; ".join(
             f"v{c['version']} score {c['score']:.3f}, peak {c['peak_tokens']:.0f}"
+            + (f" ({c['change']})" if c.get("change") else "")
             for c in s.candidates
         )
-        kept = f"kept v{s.best_version}" if s.improved else f"no candidate beat v{s.parent_version}"
+        if s.parent and s.candidates:
+            scored += (
+                f"; the parent v{s.parent['version']} on the same tasks: score "
+                f"{s.parent['score']:.3f}, peak {s.parent['peak_tokens']:.0f}"
+            )
+        kept = s.decision()
         refused = [f"v{c['version']}" for c in s.leaking if c.get("rejected")]
         if refused:
             kept = f"{', '.join(refused)} rejected for copying training-task text; {kept}"

@@ -130,3 +130,36 @@ def test_main_job_optimizes_compares_reports_and_exports(tmp_path):
     exported = list((tmp_path / "export").glob("history-acon-opt-v*[0-9].txt"))
     assert len(exported) == 1 and KEEP in exported[0].read_text()
     assert (tmp_path / "results" / "facts" / "context_per_step.png").stat().st_size > 10_000
+
+
+def test_the_main_job_shows_its_search_with_the_edits_program(tmp_path):
+    """Each step proposes two distinct rules, scores them beside their parent on the same
+    tasks, and the verdict shows each candidate's rule, its score, the parent's, and what
+    was kept."""
+    kinds = "{records:'KEEP RECORDS: every Employee line',tone:'the tone of the replies'}"
+    with FakeOpenAI(default=brain) as fake:
+        cmd = main_command(
+            fake,
+            tmp_path,
+            "optimizer.ut_proposal=edits",
+            "optimizer.co_proposal=edits",
+            f"+optimizer.rule_kinds={kinds}",
+        )
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=os.environ)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "run" / "optimize" / "optimizer_report.json").read_text())
+    ut, co = report["steps"]
+    for step in (ut, co):
+        changes = [c["change"] for c in step["candidates"]]
+        assert len(changes) == len(set(changes)) == 2, changes
+        assert step["parent"]["version"] == step["parent_version"]
+    assert (
+        ut["candidates"][0]["change"] == "- Keep KEEP RECORDS: every Employee line, word for word."
+    )
+    assert ut["improved"]  # the scripted compressor keeps the records under that rule
+    verdict = (tmp_path / "results" / "facts" / "verdict.md").read_text()
+    assert "(- Keep KEEP RECORDS: every Employee line, word for word.)" in verdict
+    assert f"the parent v{ut['parent_version']} on the same tasks: score" in verdict
+    assert f"kept v{ut['best_version']}" in verdict
+    logs = "".join(p.read_text() for p in (tmp_path / "run").glob("*.log"))
+    assert "UT decision on 2 task(s)" in logs and "CO decision on" in logs

@@ -9,7 +9,8 @@ runs end to end through the real LLM layer and DSPy.
   findings only under "KEEP RECORDS".
 - optimizer: feedback fields are filler; proposal i (seed 42 + i) adds KEEP RECORDS for
   i = 0 and a useless line otherwise (the whole guideline, or only the added line when
-  asked for new instructions); shortening keeps only the KEEP RECORDS line.
+  asked for new instructions); shortening keeps only the KEEP RECORDS line. Asked to pick
+  a rule (`edits`), it picks the first kind and the first treatment it is offered.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ def optimizer(messages: list[dict[str, Any]], seed: int) -> str:
     guideline = re.search(r"\[\[ ## guideline ## \]\]\n(.*?)\n\n\[\[ ##", user, re.S)
     values = {}
     for name in outputs:
-        if name == "new_instructions":  # the append proposal: new lines only
+        offered = re.search(rf"`{name}` \(Literal\[(.*?)\]\)", system)
+        if offered:  # a pick from a list (the edits proposal): the first one offered
+            values[name] = offered.group(1).split(", ")[0].strip("'")
+        elif name == "new_instructions":  # the append proposal: new lines only
             values[name] = KEEP if seed == 42 else f"Variant {seed - 42}: be brief."
         elif name != "new_guideline":
             values[name] = f"{name}: the summary dropped the employee records"

@@ -35,7 +35,7 @@ from acon.optimize.contexts import OUTCOME_TOKENS
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
-from acon.optimize.report import OptimizationReport, StepOutcome
+from acon.optimize.report import OptimizationReport, StepOutcome, change
 from acon.optimize.selection import (
     Scored,
     common_tasks,
@@ -57,7 +57,9 @@ STEPS = ("ut", "co")
 # UT's proposal programs (acon.optimize.signatures). That module, the feedback and the
 # proposal import DSPy, so they are imported when a step runs: the schema registered here
 # is imported by every command, and a rollout never needs DSPy (about 0.6 s of start-up).
-UT_PROPOSALS = {"rewrite": "ProposeGuideline", "append": "AddInstructions"}
+# `edits` picks a rule from a list (acon.optimize.rules): no program name, no free text.
+UT_PROPOSALS = {"rewrite": "ProposeGuideline", "append": "AddInstructions", "edits": None}
+CO_PROPOSALS = {"rewrite": "ShortenGuideline", "edits": None}
 
 
 @schema("optimizer", "acon")
@@ -75,7 +77,11 @@ class AconConfig(OptimizerConfig):
     contrastive: bool = True  # false: the ablation with feedback from compressed failures only
     # UT's proposals: rewrite (the paper's: the whole new guideline) | append (new
     # instructions added to the parent; small local optimizers echo instead of rewriting)
+    # | edits (a rule picked from `rule_kinds`, rendered: each candidate a different kind)
     ut_proposal: str = "rewrite"
+    # CO's: rewrite (the paper's: a shorter whole guideline) | edits (a kind shortened or
+    # left out)
+    co_proposal: str = "rewrite"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -83,11 +89,21 @@ class AconConfig(OptimizerConfig):
         if bad or not self.steps:
             raise InvalidSetting("steps", list(self.steps), "use a list of ut and co, e.g. [ut,co]")
         check_choice("ut_proposal", self.ut_proposal, UT_PROPOSALS)
+        check_choice("co_proposal", self.co_proposal, CO_PROPOSALS)
         for name in ("rounds", "patience", "n_candidates", "feedback_tasks", "feedback_sample"):
             check_positive(name, getattr(self, name))
 
     def versions_planned(self) -> int:
         return len(self.steps) * self.rounds
+
+    def _program(self, name: str | None, step: str) -> Any:
+        """A step's proposal program (DSPy), for sizing its prompt."""
+        from acon.optimize import signatures
+        from acon.optimize.rules import STEP_TREATMENTS
+
+        if name is None:
+            return signatures.rule_edit(step, list(self.kinds()), list(STEP_TREATMENTS[step]))
+        return getattr(signatures, name)
 
     def plan(self, planner: Planner) -> None:
         """Algorithm 1 as AconMethod runs it (the estimate's assumptions: acon.estimate.plan):
@@ -112,10 +128,10 @@ class AconConfig(OptimizerConfig):
                 program = signatures.ContrastiveFeedback if ids else signatures.FailureFeedback
                 full = capped(base.last_context + OUTCOME_TOKENS, shown_max) if ids else 0.0
                 ids = ids or n * (1 - p.compressed_success)
-                proposal = getattr(signatures, UT_PROPOSALS[self.ut_proposal])
+                proposal = self._program(UT_PROPOSALS[self.ut_proposal], step)
             else:
                 ids, program, full = n * p.compressed_success, signatures.UsageAnalysis, 0.0
-                proposal = signatures.ShortenGuideline
+                proposal = self._program(CO_PROPOSALS[self.co_proposal], step)
             if not round(ids):
                 subset = None  # skipped: nothing to learn from
                 continue
@@ -133,8 +149,17 @@ class AconConfig(OptimizerConfig):
                 compressed_context=compressed,
             )
             shown = capped(capped(ids, self.feedback_tasks), self.feedback_sample)
+            options = (
+                count_text("\n".join(self.kinds().values()))
+                if "options" in str(proposal.input_fields)
+                else 0
+            )
             planner.optimizer_call(
-                proposal, self.n_candidates, guideline=guideline, feedback=shown * p.feedback_tokens
+                proposal,
+                self.n_candidates,
+                guideline=guideline,
+                feedback=shown * p.feedback_tokens,
+                options=options,
             )
             subset = capped(n if self.pad_selection else ids, self.selection_tasks)
             planner.rollouts(f"optimizer: {step} candidates", self.n_candidates * subset, guided)
@@ -204,7 +229,6 @@ class AconMethod(OptimizerMethod):
         return self._report(parent)
 
     def utility_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
-        from acon.optimize import signatures
         from acon.optimize.feedback import feedback
 
         base = self.evaluator.baseline(self.tasks)
@@ -238,7 +262,7 @@ class AconMethod(OptimizerMethod):
         )
         if not items:
             return self._skipped(rnd, position, "ut", parent, "no usable feedback", errored)
-        program = getattr(signatures, UT_PROPOSALS[self.opt.ut_proposal])
+        program = UT_PROPOSALS[self.opt.ut_proposal]
         texts = self._propose(program, parent.text, "feedback", items, rnd, position, "ut")
         outcome = self._select("ut", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = mode, selection, ids
@@ -247,7 +271,6 @@ class AconMethod(OptimizerMethod):
 
     def compression_step(self, parent: Scored, rnd: int, position: int) -> StepOutcome:
         from acon.optimize.feedback import usage
-        from acon.optimize.signatures import ShortenGuideline
 
         comp = self.evaluator.guideline(parent.text, self.tasks)
         ids = successes(comp.rows)
@@ -267,7 +290,8 @@ class AconMethod(OptimizerMethod):
         )
         if not items:
             return self._skipped(rnd, position, "co", parent, "no usable analysis", comp.errored)
-        texts = self._propose(ShortenGuideline, parent.text, "analysis", items, rnd, position, "co")
+        program = CO_PROPOSALS[self.opt.co_proposal]
+        texts = self._propose(program, parent.text, "analysis", items, rnd, position, "co")
         outcome = self._select("co", rnd, position, parent, texts, on=selection, feedback=items)
         outcome.feedback_mode, outcome.task_set, outcome.feedback_tasks = (
             "successes",
@@ -281,7 +305,7 @@ class AconMethod(OptimizerMethod):
 
     def _propose(
         self,
-        signature: type,
+        program: str | None,
         parent_text: str,
         field_name: str,
         items: list[str],
@@ -289,18 +313,34 @@ class AconMethod(OptimizerMethod):
         position: int,
         step: str,
     ) -> list[str]:
-        from acon.optimize.proposal import propose
+        """The step's candidates from `program` (a signature's name; None: `edits`)."""
+        from acon.optimize import signatures
+        from acon.optimize.proposal import propose, propose_rules
 
+        o = self.opt
+        n, sample, seed = o.n_candidates, o.feedback_sample, f"{o.seed}-{rnd}-{position}-{step}"
+        if program is None:
+            return propose_rules(
+                self.lm,
+                step,
+                parent_text,
+                items,
+                o.kinds(),
+                n=n,
+                sample_size=sample,
+                seed=seed,
+                temperature=o.temperature,
+            )
         return propose(
             self.lm,
-            signature,
+            getattr(signatures, program),
             parent_text,
             field_name,
             items,
-            n=self.opt.n_candidates,
-            sample_size=self.opt.feedback_sample,
-            seed=f"{self.opt.seed}-{rnd}-{position}-{step}",
-            temperature=self.opt.temperature,
+            n=n,
+            sample_size=sample,
+            seed=seed,
+            temperature=o.temperature,
             step=step,
         )
 
@@ -395,7 +435,7 @@ class AconMethod(OptimizerMethod):
             )
             candidates.append(s)
         best = select_best(parent_s, candidates)
-        return StepOutcome(
+        outcome = StepOutcome(
             round=rnd,
             position=position,
             step=step,
@@ -408,13 +448,21 @@ class AconMethod(OptimizerMethod):
                     "score": c.score,
                     "peak_tokens": c.tokens,
                     "guideline_tokens": c.guideline_tokens,
+                    "change": change(parent.text, c.text),
                 }
                 for c in candidates
             ],
+            parent={
+                "version": parent.version,
+                "score": parent_s.score,
+                "peak_tokens": parent_s.tokens,
+            },
             proposals=self.opt.n_candidates,
             errored_tasks=errored,
             leaking=rejected,
         )
+        log.info("%s decision on %d task(s): %s", step.upper(), len(common), outcome.decision())
+        return outcome
 
     def _leaks(self, text: str, parent_text: str) -> list[Leak]:
         """Training-task text in a candidate (acon.optimize.leakage), against the tasks'
