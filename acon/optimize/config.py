@@ -18,11 +18,18 @@ if TYPE_CHECKING:  # the estimate sits above the optimizer: it calls `plan` with
 
 @dataclass
 class BudgetConfig:
-    """Limits on live LLM calls (cache hits are free), checked before each call."""
+    """Limits on live LLM calls (cache hits are free), checked before each call; and on the
+    task rollouts a method asks for, its training rollouts included, checked before each
+    evaluation (one the rollout store already holds counts too: methods compared at one
+    budget get the same number of evaluations, whatever an earlier run left behind)."""
 
     max_calls: int | None = None
     max_tokens: int | None = None
     max_usd: float | None = None
+    max_rollouts: int | None = None
+
+    def __post_init__(self) -> None:
+        check_positive("max_rollouts", self.max_rollouts)
 
 
 @dataclass

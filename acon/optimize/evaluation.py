@@ -38,7 +38,7 @@ from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
 from acon.llm.session import LLMSession
 from acon.rollout import RolloutSpec, rollout
-from acon.rollout.store import RolloutStore
+from acon.rollout.store import RolloutStore, reuse_key
 from acon.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,24 @@ def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:
     return with_compression(cfg, **{kind: GUIDELINE_CONFIGS[kind](guideline=ref)})
 
 
+class RolloutsSpent(AconError):
+    """The method's rollout budget (optimizer.budget.max_rollouts) cannot pay for the next
+    evaluation: the method stops there, keeping its best so far."""
+
+
 class CandidateEvaluator:
-    def __init__(self, cfg: Any, llms: LLMSession, kind: str, rollouts_dir: str | Path, split: str):
+    def __init__(
+        self,
+        cfg: Any,
+        llms: LLMSession,
+        kind: str,
+        rollouts_dir: str | Path,
+        split: str,
+        max_rollouts: int | None = None,
+    ):
         self.cfg = cfg
+        self.max_rollouts = max_rollouts
+        self._asked: set[tuple[str, str]] = set()  # (configuration's key, task id)
         self.llms = llms
         self.kind = kind
         self.split = split
@@ -140,12 +155,26 @@ class CandidateEvaluator:
         ref = GuidelineRef(name=name, version="1", dir=str(self.texts.root))
         return self._run(with_guideline(self.cfg, self.kind, ref), tasks)
 
+    @property
+    def rollouts(self) -> int:
+        """Distinct task rollouts asked for (a configuration's task, once, however often it
+        is asked for again; one the store held from an earlier run counts)."""
+        return len(self._asked)
+
     def _run(self, cfg: Any, tasks: list[Task]) -> Evaluated:
         cfg = OmegaConf.merge(
             cfg,
             {"rollout": {"split": self.split, "limit": None, "task_ids": [t.id for t in tasks]}},
         )
         spec = RolloutSpec.of(cfg)
+        key = reuse_key(spec)
+        new = {(key, t.id) for t in tasks} - self._asked
+        if self.max_rollouts is not None and self.rollouts + len(new) > self.max_rollouts:
+            raise RolloutsSpent(
+                f"the rollout budget (optimizer.budget.max_rollouts={self.max_rollouts}) is "
+                f"spent: {self.rollouts} asked for, {len(new)} more needed"
+            )
+        self._asked |= new
         folder = self.store.folder(spec)
         result = rollout(spec, folder, self.llms)
         finished = result.finished

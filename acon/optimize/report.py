@@ -53,9 +53,11 @@ class OptimizationReport:
     best_version: int
     guidelines_dir: str
     steps: list[StepOutcome] = field(default_factory=list)
-    spent: dict[str, float] = field(default_factory=dict)  # live calls, tokens, dollars
+    # live calls, tokens, dollars, and the task rollouts asked for
+    spent: dict[str, float] = field(default_factory=dict)
     usage_by_role: dict[str, Any] = field(default_factory=dict)
     errored_tasks: list[str] = field(default_factory=list)  # any step left out
+    stopped: str | None = None  # why the method stopped before its plan's end (a budget)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

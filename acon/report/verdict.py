@@ -99,6 +99,8 @@ def verdict(
     optimized guideline and of the one the optimization started from."""
     lines = ["# Verdict", "", "## How the guideline was optimized", ""]
     lines += optimization_lines(report) or ["- No step ran."]
+    if report.stopped:
+        lines.append(f"- Stopped before the plan's end, keeping the best so far: {report.stopped}.")
     lines += ["", f"## {optimized} on the test split", ""]
     first = report.steps[0].parent_version if report.steps else report.best_version
     if report.best_version == first:

@@ -32,7 +32,7 @@ from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import OUTCOME_TOKENS
-from acon.optimize.evaluation import CandidateEvaluator
+from acon.optimize.evaluation import CandidateEvaluator, RolloutsSpent
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport, StepOutcome, change
@@ -168,6 +168,7 @@ class AconConfig(OptimizerConfig):
 class AconMethod(OptimizerMethod):
     name = "acon"
     opt: AconConfig
+    evaluator: CandidateEvaluator
 
     def __init__(self, config: AconConfig, services: Services):
         super().__init__(config, services, plan=config.steps)
@@ -186,8 +187,9 @@ class AconMethod(OptimizerMethod):
         env.close()
         self.instructions = {t.id: t.instruction for t in self.tasks}
         self.evaluator = CandidateEvaluator(
-            cfg, self.llms, self.kind, self.opt.rollouts_dir, self.opt.split
+            cfg, self.llms, self.kind, self.opt.rollouts_dir, self.opt.split, self.rollout_budget()
         )
+        self.stopped: str | None = None  # the rollout budget, when it ran out
         try:
             return self._run()
         except AconError:
@@ -211,9 +213,13 @@ class AconMethod(OptimizerMethod):
                         parent.version,
                     )
                     before = self.spent()
-                    outcome = (self.utility_step if step == "ut" else self.compression_step)(
-                        parent, rnd, position
-                    )
+                    try:
+                        outcome = (self.utility_step if step == "ut" else self.compression_step)(
+                            parent, rnd, position
+                        )
+                    except RolloutsSpent as spent:  # before the step could propose: not done
+                        self.stopped = str(spent)
+                        break
                     outcome.unusable = self.lm.take_unusable()
                     outcome.usage = {k: self.spent()[k] - before[k] for k in before}
                     if outcome.improved:
@@ -222,6 +228,13 @@ class AconMethod(OptimizerMethod):
                 if outcome.improved:
                     improved = True
                     parent = self._version(outcome.best_version)
+                if self.stopped:
+                    break
+            if self.stopped:
+                log.warning(
+                    "Stopping with the best so far (v%d): %s.", parent.version, self.stopped
+                )
+                break
             stale = 0 if improved else stale + 1
             if stale >= self.opt.patience:
                 log.info("No improvement in %d round(s): stopping.", stale)
@@ -403,8 +416,14 @@ class AconMethod(OptimizerMethod):
                     ": rejected, not evaluated" if refuse else "",
                 )
                 rejected.append({"version": g.version, "leaks": records, "rejected": refuse})
-            if not refuse:
-                evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
+            if not refuse and not self.stopped:
+                try:
+                    evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
+                except RolloutsSpent as spent:  # this candidate and the rest go unscored
+                    self.stopped = str(spent)
+                    log.warning(
+                        "%s candidate v%d not evaluated: %s", step.upper(), g.version, spent
+                    )
         # every candidate and the parent are scored on the same finished tasks
         common = common_tasks(order, parent_rows, *(rows for _, _, rows in evaluated))
         errored = [t for t in order if t not in common]
@@ -522,6 +541,7 @@ class AconMethod(OptimizerMethod):
             spent=spent,
             usage_by_role=self.llms.ledger.summary(),
             errored_tasks=errored,
+            stopped=self.stopped,
         )
         self.folder.write_optimizer_report(report.to_dict())
         return report

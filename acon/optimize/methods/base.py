@@ -11,6 +11,7 @@ from typing import Any
 from acon.errors import AconError
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import context_budget
+from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.report import OptimizationReport
 from acon.optimize.state import OptimizerState
 from acon.services import Services
@@ -28,6 +29,13 @@ class OptimizerMethod(ABC):
         self.state = OptimizerState(self.folder, plan)
         self.llms.ledger.budget = self.state.budget(config.budget)
         self.on_candidate: Callable[[], None] = lambda: None  # acon.optimize.optimize's hook
+        self.evaluator: CandidateEvaluator | None = None  # set by the method's run
+
+    def rollout_budget(self) -> int | None:
+        """The task rollouts this run may still ask for (optimizer.budget.max_rollouts,
+        less what earlier attempts of the run asked for); None: no limit."""
+        limit = self.opt.budget.max_rollouts
+        return None if limit is None else limit - int(self.state.spent_before.get("rollouts", 0))
 
     @abstractmethod
     def run(self, cfg: Any) -> OptimizationReport:
@@ -43,6 +51,9 @@ class OptimizerMethod(ABC):
         )
 
     def spent(self) -> dict[str, float]:
-        """Live calls, tokens and dollars, earlier attempts of this run included."""
+        """Live calls, tokens and dollars, and the task rollouts asked for, earlier attempts
+        of this run included."""
         calls, tokens, usd = self.llms.ledger.spent()
-        return {"calls": calls, "tokens": tokens, "usd": usd}
+        asked = self.evaluator.rollouts if self.evaluator is not None else 0
+        rollouts = int(self.state.spent_before.get("rollouts", 0)) + asked
+        return {"calls": calls, "tokens": tokens, "usd": usd, "rollouts": rollouts}

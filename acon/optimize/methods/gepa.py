@@ -31,7 +31,7 @@ from acon.llm.client import ChatClient, LLMCallError
 from acon.llm.usage import BudgetExceeded
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import OUTCOME_TOKENS, compressed_text, outcome
-from acon.optimize.evaluation import CandidateEvaluator
+from acon.optimize.evaluation import CandidateEvaluator, RolloutsSpent
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport
@@ -108,6 +108,7 @@ class AconGEPAAdapter:
         self.errored: set[str] = set()
         self.leakage, self.start, self.reject = leakage, start, reject
         self.leaks: dict[str, list[Leak]] = {}  # candidate text -> its leaks (if any)
+        self.stopped: str | None = None  # the rollout budget ran out (optimizer.budget)
 
     def leaks_of(self, text: str) -> list[Leak]:
         if self.leakage is None:
@@ -127,13 +128,19 @@ class AconGEPAAdapter:
     ) -> Any:
         from gepa import EvaluationBatch
 
-        if self.reject and self.leaks_of(candidate[self.kind]):
-            return EvaluationBatch(
-                outputs=[{} for _ in batch],
-                scores=[0.0 for _ in batch],
-                trajectories=[] if capture_traces else None,
-            )
-        result = self.evaluator.guideline(candidate[self.kind], batch)
+        unscored = EvaluationBatch(
+            outputs=[{} for _ in batch],
+            scores=[0.0 for _ in batch],
+            trajectories=[] if capture_traces else None,
+        )
+        if self.stopped or (self.reject and self.leaks_of(candidate[self.kind])):
+            return unscored
+        try:
+            result = self.evaluator.guideline(candidate[self.kind], batch)
+        except RolloutsSpent as spent:  # GEPA checks its own budget between iterations only
+            self.stopped = str(spent)
+            log.warning("GEPA stops: %s.", spent)
+            return unscored
         self.errored |= set(result.errored)
         done = [t for t in batch if t.id in result.rows]
         outputs = [result.rows[t.id] for t in done]
@@ -143,6 +150,10 @@ class AconGEPAAdapter:
             scores=[float(r["score"]) for r in outputs],
             trajectories=traces if capture_traces else None,
         )
+
+    def stop(self, gepa_state: Any) -> bool:
+        """A gepa stopper: the rollout budget ran out."""
+        return self.stopped is not None
 
     def make_reflective_dataset(
         self, candidate: dict[str, str], eval_batch: Any, components_to_update: list[str]
@@ -204,8 +215,22 @@ class GepaMethod(OptimizerMethod):
         env = make_env(cfg.env)
         tasks = env.tasks(opt.split)[: opt.n_tasks]
         env.close()
-        evaluator = CandidateEvaluator(cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split)
+        budget = self.rollout_budget()
+        evaluator = CandidateEvaluator(
+            cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split, budget
+        )
+        self.evaluator = evaluator
         baseline = evaluator.baseline(tasks)
+        calls = opt.max_metric_calls
+        if budget is not None:
+            # GEPA counts every task it evaluates (a repeat included): it stops inside the
+            # budget that the training rollouts leave
+            calls = min(calls, budget - evaluator.rollouts)
+            if calls < 1:
+                raise AconError(
+                    f"optimizer.budget.max_rollouts leaves GEPA no evaluation after its "
+                    f"{evaluator.rollouts} training rollouts: raise it."
+                )
         start = resolve(opt.kind, opt.start)
         reflection = Reflection(self.llms.client("optimizer"), opt.temperature)
         check = leakage_check(tasks, baseline, opt.leakage) if opt.leakage.check else None
@@ -218,9 +243,9 @@ class GepaMethod(OptimizerMethod):
             valset=tasks[: opt.selection_tasks],
             adapter=cast(Any, adapter),  # gepa's protocol, typed for its own adapters
             reflection_lm=reflection,
-            max_metric_calls=opt.max_metric_calls,
+            max_metric_calls=calls,
             reflection_minibatch_size=opt.reflection_minibatch_size,
-            stop_callbacks=[reflection.stop],
+            stop_callbacks=[reflection.stop, adapter.stop],
             run_dir=str(self.folder.path / "gepa"),
             seed=opt.seed,
         )
@@ -232,7 +257,11 @@ class GepaMethod(OptimizerMethod):
                 f"({reflection.failed[-1]}): fix the optimizer role (llm.optimizer)."
             )
         origin = f"{start.name} v{start.version}"
-        return self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
+        report = self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
+        if adapter.stopped:
+            report.stopped = adapter.stopped
+            self.folder.write_optimizer_report(report.to_dict())
+        return report
 
     def _save(
         self, result: Any, origin: str, errored: set[str], leaks: dict[str, list[Leak]]
