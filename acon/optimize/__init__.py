@@ -5,7 +5,7 @@
     proposal.py    new candidate guidelines from that feedback
     selection.py   which tasks teach what, and which candidate wins
     state.py       resume and budget
-    methods/       acon (UT then CO, the paper's) and gepa (a comparison)
+    methods/       acon (UT then CO, the paper's), gepa and playbook (comparisons)
 
 `optimize(cfg, llms, folder)` is the one entry every command uses.
 """
@@ -27,7 +27,7 @@ __all__ = ["OptimizationReport", "StepOutcome", "optimize"]
 def optimize(
     cfg: Any, llms: LLMSession, folder: RunFolder, on_candidate: Callable[[], None] | None = None
 ) -> OptimizationReport:
-    """Run the configured optimizer method (`optimizer=acon|gepa`) in `folder`; a rerun
+    """Run the configured optimizer method (`optimizer=acon|gepa|playbook`) in `folder`; a rerun
     into the same folder resumes. `on_candidate()` is called whenever a candidate is
     added to the run's guideline store or scored (acon; GEPA's arrive at its end)."""
     method = build(cfg.optimizer, Services(llms, folder.make()))

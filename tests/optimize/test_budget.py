@@ -23,15 +23,20 @@ def run(fake, tmp_path, name, *overrides):
 
 
 @pytest.mark.parametrize(
-    "method", [["optimizer.n_candidates=2"], ["optimizer=gepa", "optimizer.max_metric_calls=40"]]
+    "method,budget",
+    [
+        (["optimizer.n_candidates=2"], BUDGET),
+        (["optimizer=gepa", "optimizer.max_metric_calls=40"], BUDGET),
+        (["optimizer=playbook", "optimizer.batch_size=1"], BUDGET - 3),
+    ],
 )
-def test_a_method_stops_within_the_rollout_budget(fake, tmp_path, method):
+def test_a_method_stops_within_the_rollout_budget(fake, tmp_path, method, budget):
     free = run(fake, tmp_path, "free", *method)
-    assert free.spent["rollouts"] > BUDGET  # the plan alone would spend more
-    capped = run(fake, tmp_path, "capped", *method, f"optimizer.budget.max_rollouts={BUDGET}")
-    assert BUDGET - 4 < capped.spent["rollouts"] <= BUDGET  # at most one evaluation short
-    if capped.method == "acon":
-        assert capped.stopped and "max_rollouts=10" in capped.stopped
+    assert free.spent["rollouts"] > budget  # the plan alone would spend more
+    capped = run(fake, tmp_path, "capped", *method, f"optimizer.budget.max_rollouts={budget}")
+    assert budget - 4 < capped.spent["rollouts"] <= budget  # at most one evaluation short
+    if capped.method != "gepa":
+        assert capped.stopped and f"max_rollouts={budget}" in capped.stopped
 
 
 def test_a_resumed_run_counts_what_it_asked_for_before(fake, tmp_path):
@@ -48,7 +53,7 @@ def test_a_resumed_run_counts_what_it_asked_for_before(fake, tmp_path):
 
 
 def test_no_method_spends_past_the_dollar_cap(fake, tmp_path):
-    for method in (["optimizer.n_candidates=2"], ["optimizer=gepa"]):
+    for method in (["optimizer.n_candidates=2"], ["optimizer=gepa"], ["optimizer=playbook"]):
         with pytest.raises(BudgetExceeded):
             run(
                 fake,

@@ -1,4 +1,4 @@
-"""Optimizer methods, one module each, chosen by config group (`optimizer=acon|gepa`).
+"""Optimizer methods, one module each, chosen by config group (`optimizer=acon|gepa|playbook`).
 
 A method is a class built from its typed config (a subclass of
 `acon.optimize.config.OptimizerConfig`, registered with `@schema("optimizer", name)`) and
