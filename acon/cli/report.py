@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from acon.cli.entry import entry
-from acon.report.build import collect, rederive, write_report
+from acon.report.build import collect, rederive, write_report, write_search
 from acon.run_folder import RunFolder
 
 
@@ -22,6 +22,8 @@ def run(cfg: Any, folder: RunFolder) -> list[Path]:
         written = rederive(list(cfg.report.runs), cfg.report.out)
     else:
         written = write_report(collect(cfg), cfg.report.out)
+        if cfg.report.source == "folders":  # optimizations among them: their searches
+            written += write_search(list(cfg.report.runs), cfg.report.out)
     print("Wrote:\n" + "\n".join(f"  {p}" for p in written))
     return written
 

@@ -6,7 +6,8 @@ class's own (`label`), except for a guideline's compression, named by its guidel
 - a shipped one by its own label (`prompting`: "Prompting", the paper's baseline and the
   optimization's start; `one_line`: "One-line prompt"), others "Guideline (<name>)";
 - one an optimizer wrote (read from a store, `guideline.dir`) is "Acon (<name> v<N>)" only
-  when its text differs from the optimization's start; a version with the start's text
+  when its text differs from the optimization's start ("GEPA (...)", "Playbook (...)" when
+  that method wrote it); a version with the start's text
   says so: "Prompting (acon-opt v1, unchanged by the optimizer)".
 Runs logged before strategies had `_target_` are read by their
 `compression.<kind>.strategy`.
@@ -34,6 +35,8 @@ NAMES = {
 # are "Guideline (<name>)".
 SHIPPED_LABELS = {"prompting": "Prompting", "one_line": "One-line prompt"}
 # LLMLingua's scorers: the paper's encoder (LLMLingua-2) or the local model's perplexity
+# The optimizer method that wrote an optimized guideline, by its lineage's `method`
+METHOD_LABELS = {"acon": "Acon", "gepa": "GEPA", "playbook": "Playbook"}
 LINGUA_LABELS = {"llmlingua2": "LLMLingua-2", "local_perplexity": "LLMLingua (local perplexity)"}
 
 
@@ -123,7 +126,7 @@ def _optimized_label(store: str, kind: str, name: str, version: str, named: str)
     except (AconError, OSError, ValueError):
         return f"Guideline ({named}, store not found)"
     if text_sha(used.text) != text_sha(start.text):
-        return f"Acon ({named})"
+        return f"{METHOD_LABELS.get(used.lineage.method or 'acon', 'Acon')} ({named})"
     origin = (start.lineage.origin or "").rsplit(" v", 1)[0]  # "prompting v1"
     return f"{shipped_label(origin) if origin else 'Start'} ({named}, unchanged by the optimizer)"
 

@@ -207,8 +207,15 @@ def guideline_compressor(
 
 # The rows a guideline's compression makes (labelled by its guideline, acon.compression.labels):
 # the paper's Prompting baseline and the one-line prompt among the baselines, an optimized
-# guideline (Acon) last; another guideline ("Guideline (<name>)") at the strategies' rank.
-GUIDELINE_ROW_RANKS = {"Prompting": 60, "One-line prompt": 61, "Acon": 100}
+# guideline (Acon's, then another optimizer's) last; another guideline ("Guideline
+# (<name>)") at the strategy's rank.
+GUIDELINE_ROW_RANKS = {
+    "Prompting": 60,
+    "One-line prompt": 61,
+    "Acon": 100,
+    "GEPA": 101,
+    "Playbook": 102,
+}
 
 
 class GuidelineHistory(HistoryStrategy):

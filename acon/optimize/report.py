@@ -15,8 +15,9 @@ class StepOutcome:
     parent_version: int
     best_version: int
     improved: bool
-    # each evaluated candidate: version, score, peak_tokens, guideline_tokens, and `change`
-    # (what it adds to the parent, in short)
+    # each evaluated candidate: version, score, peak_tokens, guideline_tokens, `change`
+    # (what it adds to the parent, in short) and `rollouts` (the method's rollouts spent
+    # once it was scored)
     candidates: list[dict[str, Any]] = field(default_factory=list)
     # the parent scored on the same selection tasks: version, score, peak_tokens
     parent: dict[str, Any] = field(default_factory=dict)
@@ -60,7 +61,32 @@ class OptimizationReport:
     stopped: str | None = None  # why the method stopped before its plan's end (a budget)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "search": self.search()}
+
+    def search(self) -> list[dict[str, Any]]:
+        """The search as it went: each scored candidate (and the start, as first scored)
+        with the rollouts the method had spent by then and the best score so far. Scores
+        are each method's own selection scores (its tasks, not a common test)."""
+        points: list[dict[str, Any]] = []
+        for s in self.steps:
+            if s.parent and not points and "rollouts" in s.parent:
+                points.append(
+                    {
+                        "version": s.parent["version"],
+                        "score": s.parent["score"],
+                        "rollouts": s.parent["rollouts"],
+                    }
+                )
+            points += [
+                {"version": c["version"], "score": c["score"], "rollouts": c["rollouts"]}
+                for c in s.candidates
+                if "rollouts" in c
+            ]
+        best = float("-inf")
+        for point in points:
+            best = max(best, float(point["score"]))
+            point["best_so_far"] = best
+        return points
 
     def errors_summary(self) -> str:
         if not self.errored_tasks:

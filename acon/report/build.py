@@ -10,6 +10,7 @@ holds rows.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,27 @@ def _write(table: pd.DataFrame, stem: Path) -> list[Path]:
     md.write_text(readable(table).to_markdown(floatfmt=".3f") + "\n")
     table.to_csv(csv)
     return [md, csv]
+
+
+def write_search(roots: list[str | Path], out_dir: str | Path) -> list[Path]:
+    """The optimizations under `roots` side by side (their `optimizer_report.json`): each
+    method's search points (search.csv: rollouts spent, each candidate's score, the best so
+    far) and one figure of the best score so far against rollouts (search.png), under
+    `out_dir/optimizers/`. Nothing when no optimization is there."""
+    frames = []
+    for root in roots:
+        for path in sorted(Path(root).rglob("optimizer_report.json")):
+            report = json.loads(path.read_text())
+            run = path.parent.parent if path.parent.name == "optimize" else path.parent
+            label = f"{report['method']} ({run.name})"
+            points = pd.DataFrame(report.get("search") or [])
+            if not points.empty:
+                frames.append(points.assign(optimizer=label, run=str(run)))
+    if not frames:
+        return []
+    table = pd.concat(frames, ignore_index=True)
+    folder = Path(out_dir) / "optimizers"
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "search.csv", index=False)
+    curves = {name: points for name, points in table.groupby("optimizer", sort=True)}
+    return [folder / "search.csv", plots.search(curves, folder / "search.png")]

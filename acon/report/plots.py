@@ -184,3 +184,28 @@ def context_per_step(curves: dict[str, pd.DataFrame], benchmark: str, path: Path
         fig.savefig(path)
         plt.close(fig)
     return path
+
+
+def search(curves: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Each optimizer's best score so far against the task rollouts it had spent (a step
+    line from its start); scores are each method's own selection scores."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        for i, (method, points) in enumerate(curves.items()):
+            ax.step(
+                points["rollouts"],
+                points["best_so_far"],
+                where="post",
+                color=f"C{i % 10}",
+                label=method,
+                lw=2,
+            )
+            ax.scatter(points["rollouts"], points["score"], color=f"C{i % 10}", s=12, alpha=0.5)
+        ax.set_xlabel("Task rollouts spent (training rollouts included)")
+        ax.set_ylabel("Best selection score so far (dots: each candidate)")
+        ax.set_title("Optimizers at equal budget: the search")
+        ax.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path

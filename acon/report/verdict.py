@@ -36,14 +36,20 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
             continue
         whole = s.task_set or s.feedback_tasks  # reports written before task_set
         scored = "; ".join(
-            f"v{c['version']} score {c['score']:.3f}, peak {c['peak_tokens']:.0f}"
+            f"v{c['version']} score {c['score']:.3f}"
+            + (f", peak {c['peak_tokens']:.0f}" if c.get("peak_tokens") is not None else "")
             + (f" ({c['change']})" if c.get("change") else "")
             for c in s.candidates
         )
         if s.parent and s.candidates:
             scored += (
                 f"; the parent v{s.parent['version']} on the same tasks: score "
-                f"{s.parent['score']:.3f}, peak {s.parent['peak_tokens']:.0f}"
+                f"{s.parent['score']:.3f}"
+                + (
+                    f", peak {s.parent['peak_tokens']:.0f}"
+                    if s.parent.get("peak_tokens") is not None
+                    else ""
+                )
             )
         kept = s.decision()
         refused = [f"v{c['version']}" for c in s.leaking if c.get("rejected")]

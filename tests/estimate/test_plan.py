@@ -111,3 +111,15 @@ def test_every_paper_preset_and_each_of_its_sweep_jobs_is_estimated(preset, pape
             continue
         planned = estimate(cfg, verb).to_dict()
         assert planned["usd"] > 0 and planned["roles"]["agent"]["calls"] > 0, job
+
+
+def test_the_optimizers_head_to_head_gives_every_method_one_budget_and_one_task_set():
+    """Each arm of the side-by-side preset composes, prices (a dry run) and shares the
+    training tasks, test tasks and rollout budget."""
+    shared = set()
+    for arm in ("acon_rewrite", "acon_edits", "gepa", "playbook"):
+        cfg = compose(["+experiment=optimizers_head_to_head", f"+optimizer_arm={arm}"])
+        o = cfg.optimizer
+        shared.add((o.n_tasks, o.split, o.budget.max_rollouts, cfg.main.test_tasks, str(o.start)))
+        assert estimate(cfg, "main").to_dict()["stages"]
+    assert len(shared) == 1

@@ -33,6 +33,12 @@ def run(fake, tmp_path, name, *overrides):
 def test_a_method_stops_within_the_rollout_budget(fake, tmp_path, method, budget):
     free = run(fake, tmp_path, "free", *method)
     assert free.spent["rollouts"] > budget  # the plan alone would spend more
+    # the search as it went, for the best-so-far figure: the start first, then candidates
+    points = free.search()
+    assert len(points) >= 2 and points[0]["version"] == 1
+    spent = [p["rollouts"] for p in points]
+    best = [p["best_so_far"] for p in points]
+    assert spent == sorted(spent) and best == sorted(best) and spent[-1] <= free.spent["rollouts"]
     capped = run(fake, tmp_path, "capped", *method, f"optimizer.budget.max_rollouts={budget}")
     assert budget - 4 < capped.spent["rollouts"] <= budget  # at most one evaluation short
     if capped.method != "gepa":

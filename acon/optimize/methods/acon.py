@@ -387,6 +387,7 @@ class AconMethod(OptimizerMethod):
         subset = self._subset(step, on)
         order = [t.id for t in subset]
         parent_rows = self.evaluator.guideline(parent.text, subset).rows
+        spent_at = {parent.version: self.evaluator.rollouts}  # rollouts spent once scored
         evaluated, rejected = [], []
         for text in texts:
             leaks = self._leaks(text, parent.text)
@@ -419,6 +420,7 @@ class AconMethod(OptimizerMethod):
             if not refuse and not self.stopped:
                 try:
                     evaluated.append((g.version, text, self.evaluator.guideline(text, subset).rows))
+                    spent_at[g.version] = self.evaluator.rollouts
                 except RolloutsSpent as spent:  # this candidate and the rest go unscored
                     self.stopped = str(spent)
                     log.warning(
@@ -468,6 +470,7 @@ class AconMethod(OptimizerMethod):
                     "peak_tokens": c.tokens,
                     "guideline_tokens": c.guideline_tokens,
                     "change": change(parent.text, c.text),
+                    "rollouts": spent_at[c.version],
                 }
                 for c in candidates
             ],
@@ -475,6 +478,7 @@ class AconMethod(OptimizerMethod):
                 "version": parent.version,
                 "score": parent_s.score,
                 "peak_tokens": parent_s.tokens,
+                "rollouts": spent_at[parent.version],
             },
             proposals=self.opt.n_candidates,
             errored_tasks=errored,

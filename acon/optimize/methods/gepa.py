@@ -34,7 +34,7 @@ from acon.optimize.contexts import OUTCOME_TOKENS, compressed_text, outcome
 from acon.optimize.evaluation import CandidateEvaluator, RolloutsSpent
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
-from acon.optimize.report import OptimizationReport
+from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.rollout import make_env
 from acon.services import Services
 from acon.tokens import count_text
@@ -71,7 +71,10 @@ class GepaConfig(OptimizerConfig):
         validation = min(n, self.selection_tasks or n)
         planner.rollouts("optimizer: without compression", n, planner.uncompressed())
         guided = planner.guided(self.kind, self.start)
-        one = planner.rollouts("optimizer: GEPA's evaluations", self.max_metric_calls, guided)
+        calls = self.max_metric_calls
+        if self.budget.max_rollouts is not None:  # the shared budget stops it first
+            calls = min(calls, max(self.budget.max_rollouts - n, 0))
+        one = planner.rollouts("optimizer: GEPA's evaluations", calls, guided)
         shown_max, capped = self.max_context_tokens, planner.capped
         record = (
             p.task_tokens
@@ -84,7 +87,7 @@ class GepaConfig(OptimizerConfig):
             + count_text(resolve(self.kind, self.start).text)
             + m * record
         )
-        reflections = max(self.max_metric_calls - validation, 0) / (2 * m)
+        reflections = max(calls - validation, 0) / (2 * m)
         planner.optimizer_prompt(prompt, p.proposal_tokens, reflections)
 
 
@@ -258,10 +261,30 @@ class GepaMethod(OptimizerMethod):
             )
         origin = f"{start.name} v{start.version}"
         report = self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
-        if adapter.stopped:
-            report.stopped = adapter.stopped
-            self.folder.write_optimizer_report(report.to_dict())
+        report.steps = [self._search(result, training=len(baseline.rows) + len(baseline.errored))]
+        report.stopped = adapter.stopped
+        self.folder.write_optimizer_report(report.to_dict())
         return report
+
+    @staticmethod
+    def _search(result: Any, training: int) -> StepOutcome:
+        """GEPA's candidates as one step: each with its validation score and the rollouts
+        spent when GEPA found it (its metric calls and the training rollouts before them)."""
+        found = list(getattr(result, "discovery_eval_counts", []) or [])
+        candidates = [
+            {
+                "version": i + 1,
+                "score": float(score),
+                "peak_tokens": None,
+                "rollouts": training + int(found[i]) if i < len(found) else None,
+            }
+            for i, score in enumerate(result.val_aggregate_scores)
+        ]
+        best = int(result.best_idx) + 1
+        step = StepOutcome(1, 0, "gepa", 1, best, best != 1, candidates=candidates[1:])
+        step.parent = candidates[0]
+        step.proposals = len(candidates) - 1
+        return step
 
     def _save(
         self, result: Any, origin: str, errored: set[str], leaks: dict[str, list[Leak]]

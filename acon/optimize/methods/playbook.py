@@ -74,9 +74,12 @@ class PlaybookConfig(OptimizerConfig):
         guided = planner.guided(kind, self.start)
         guideline = count_text(resolve(kind, self.start).text)
         base = planner.rollouts("optimizer: without compression", n, planner.uncompressed())
-        planner.rollouts("optimizer: the playbook on each batch", self.epochs * n, guided)
-        planner.rollouts("optimizer: the curated playbook", self.epochs * n, guided)
-        contrastive = self.epochs * n * max(p.success - p.compressed_success, 0.0)
+        epochs = float(self.epochs)
+        if self.budget.max_rollouts is not None:  # the passes the shared budget pays for
+            epochs = min(epochs, max(self.budget.max_rollouts - n, 0) / (2 * n))
+        planner.rollouts("optimizer: the playbook on each batch", epochs * n, guided)
+        planner.rollouts("optimizer: the curated playbook", epochs * n, guided)
+        contrastive = epochs * n * max(p.success - p.compressed_success, 0.0)
         shown = planner.capped(base.last_context + p.summary_tokens, self.max_context_tokens)
         planner.optimizer_call(
             signatures.ContrastiveFeedback,
@@ -87,7 +90,7 @@ class PlaybookConfig(OptimizerConfig):
             compressed_context=shown,
         )
         pick = signatures.rule_edit("ut", list(self.kinds()), list(STEP_TREATMENTS["ut"]))
-        batches = self.epochs * -(-n // self.batch_size)
+        batches = epochs * -(-n // self.batch_size)
         planner.optimizer_call(
             pick, batches * self.deltas, guideline=guideline, feedback=p.feedback_tokens
         )
@@ -171,6 +174,7 @@ class PlaybookMethod(OptimizerMethod):
         self.lm = OptimizerLM(self.llms.client("optimizer"))
         self.stopped: str | None = None
         self.leakage: LeakageCheck | None = None
+        self.name_in_store = f"{config.name}-playbook"  # its rows and registry entries its own
 
     def run(self, cfg: Any) -> OptimizationReport:
         opt = self.opt
@@ -184,7 +188,7 @@ class PlaybookMethod(OptimizerMethod):
         playbook = Playbook.of(start.text, opt.kinds())
         version = self._save(playbook, "start", origin=f"{start.name} v{start.version}")
         for alias in ("baseline", "best"):
-            self.store.set_alias(opt.kind, opt.name, alias, version)
+            self.store.set_alias(opt.kind, self.name_in_store, alias, version)
         try:
             baseline = self.evaluator.baseline(self.tasks)
             base = baseline.rows
@@ -201,7 +205,7 @@ class PlaybookMethod(OptimizerMethod):
         except RolloutsSpent as spent:
             self.stopped = str(spent)
             log.warning("Stopping with the playbook so far (v%d): %s.", version, spent)
-        self.store.set_alias(opt.kind, opt.name, "best", version)
+        self.store.set_alias(opt.kind, self.name_in_store, "best", version)
         return self._report(version, playbook)
 
     def _curate(
@@ -212,6 +216,7 @@ class PlaybookMethod(OptimizerMethod):
 
         opt, current = self.opt, playbook.text()
         comp = self.evaluator.guideline(current, batch)
+        parent_rollouts = self.evaluator.rollouts
         ids = contrastive_set(
             {t: base[t] for t in comp.rows if t in base}, comp.rows, opt.score_drop
         )
@@ -282,9 +287,15 @@ class PlaybookMethod(OptimizerMethod):
                 "peak_tokens": after.tokens,
                 "guideline_tokens": after.guideline_tokens,
                 "change": change(current, text),
+                "rollouts": self.evaluator.rollouts,
             }
         ]
-        outcome.parent = {"version": version, "score": before.score, "peak_tokens": before.tokens}
+        outcome.parent = {
+            "version": version,
+            "score": before.score,
+            "peak_tokens": before.tokens,
+            "rollouts": parent_rollouts,
+        }
         outcome.proposals = opt.deltas
         if kept:
             outcome.best_version, outcome.improved = candidate, after.score > before.score
@@ -328,7 +339,7 @@ class PlaybookMethod(OptimizerMethod):
             rejected=None if kept else "the batch's score fell: its deltas were not kept",
             extra={"playbook": playbook.counts()},
         )
-        return self.store.add(self.opt.kind, self.opt.name, playbook.text(), record).version
+        return self.store.add(self.opt.kind, self.name_in_store, playbook.text(), record).version
 
     def _report(self, version: int, playbook: Playbook) -> OptimizationReport:
         spent = self.spent()
@@ -337,7 +348,7 @@ class PlaybookMethod(OptimizerMethod):
         report = OptimizationReport(
             method=self.name,
             kind=self.opt.kind,
-            name=self.opt.name,
+            name=self.name_in_store,
             best_version=version,
             guidelines_dir=str(self.store.root),
             steps=list(self.state.steps),

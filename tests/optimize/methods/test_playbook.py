@@ -52,7 +52,7 @@ def test_the_playbook_finds_the_record_keeping_rule(fake, tmp_path):
     with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
         report = optimize(cfg, llms, RunFolder(tmp_path / "run"))
     root = tmp_path / "run" / "guidelines"
-    best = load_guideline("history", "acon-opt", "best", root)
+    best = load_guideline("history", report.name, "best", root)
     assert report.method == "playbook" and best.version == report.best_version
     assert "- Keep KEEP RECORDS: every Employee line, word for word." in best.text.splitlines()
     counts = json.loads((tmp_path / "run" / "playbook.json").read_text())
