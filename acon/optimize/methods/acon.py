@@ -532,20 +532,12 @@ class AconMethod(OptimizerMethod):
         return Scored(text=g.text, version=g.version, score=0.0, tokens=0.0)
 
     def _report(self, best: Scored) -> OptimizationReport:
-        spent = self.spent()
-        self.state.save(spent)
-        errored = sorted({t for s in self.state.steps for t in s.errored_tasks})
-        report = OptimizationReport(
-            method=self.name,
-            kind=self.kind,
-            name=self.opt.name,
-            best_version=best.version,
-            guidelines_dir=str(Path(self.store.root)),
-            steps=list(self.state.steps),
-            spent=spent,
-            usage_by_role=self.llms.ledger.summary(),
-            errored_tasks=errored,
-            stopped=self.stopped,
+        errored = {t for s in self.state.steps for t in s.errored_tasks}
+        return self.finish(
+            self.opt.name,
+            best.version,
+            str(Path(self.store.root)),
+            list(self.state.steps),
+            sorted(errored),
+            self.stopped,
         )
-        self.folder.write_optimizer_report(report.to_dict())
-        return report

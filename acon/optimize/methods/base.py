@@ -12,7 +12,7 @@ from acon.errors import AconError
 from acon.optimize.config import OptimizerConfig
 from acon.optimize.contexts import context_budget
 from acon.optimize.evaluation import CandidateEvaluator
-from acon.optimize.report import OptimizationReport
+from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.optimize.state import OptimizerState
 from acon.services import Services
 
@@ -49,6 +49,33 @@ class OptimizerMethod(ABC):
             self.llms.role_config("optimizer"),
             self.llms.settings.llm.server.ctx_size,
         )
+
+    def finish(
+        self,
+        name: str,
+        best_version: int,
+        guidelines_dir: str,
+        steps: list[StepOutcome],
+        errored: list[str],
+        stopped: str | None,
+    ) -> OptimizationReport:
+        """The method's report, saved with what it spent (optimizer_report.json)."""
+        spent = self.spent()
+        self.state.save(spent)
+        report = OptimizationReport(
+            method=self.name,
+            kind=self.opt.kind,
+            name=name,
+            best_version=best_version,
+            guidelines_dir=guidelines_dir,
+            steps=steps,
+            spent=spent,
+            usage_by_role=self.llms.ledger.summary(),
+            errored_tasks=sorted(errored),
+            stopped=stopped,
+        )
+        self.folder.write_optimizer_report(report.to_dict())
+        return report
 
     def spent(self) -> dict[str, float]:
         """Live calls, tokens and dollars, and the task rollouts asked for, earlier attempts

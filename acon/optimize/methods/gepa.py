@@ -260,11 +260,10 @@ class GepaMethod(OptimizerMethod):
                 f"({reflection.failed[-1]}): fix the optimizer role (llm.optimizer)."
             )
         origin = f"{start.name} v{start.version}"
-        report = self._save(result, origin, adapter.errored | set(baseline.errored), adapter.leaks)
-        report.steps = [self._search(result, training=len(baseline.rows) + len(baseline.errored))]
-        report.stopped = adapter.stopped
-        self.folder.write_optimizer_report(report.to_dict())
-        return report
+        name, best, root = self._save(result, origin, adapter.leaks)
+        steps = [self._search(result, training=len(baseline.rows) + len(baseline.errored))]
+        errored = sorted(adapter.errored | set(baseline.errored))
+        return self.finish(name, best, root, steps, errored, adapter.stopped)
 
     @staticmethod
     def _search(result: Any, training: int) -> StepOutcome:
@@ -286,9 +285,9 @@ class GepaMethod(OptimizerMethod):
         step.proposals = len(candidates) - 1
         return step
 
-    def _save(
-        self, result: Any, origin: str, errored: set[str], leaks: dict[str, list[Leak]]
-    ) -> OptimizationReport:
+    def _save(self, result: Any, origin: str, leaks: dict[str, list[Leak]]) -> tuple[str, int, str]:
+        """GEPA's candidates into the run's guideline store: (its name, the best version,
+        the store's root)."""
         opt = self.opt
         store = GuidelineStore(self.folder.guidelines)
         name = f"{opt.name}-gepa"
@@ -329,17 +328,4 @@ class GepaMethod(OptimizerMethod):
                         ),
                     )
             best = result.best_idx + 1
-        spent = self.spent()
-        self.state.save(spent)
-        report = OptimizationReport(
-            method=self.name,
-            kind=opt.kind,
-            name=name,
-            best_version=best,
-            guidelines_dir=str(store.root),
-            spent=spent,
-            usage_by_role=self.llms.ledger.summary(),
-            errored_tasks=sorted(errored),
-        )
-        self.folder.write_optimizer_report(report.to_dict())
-        return report
+        return name, best, str(store.root)

@@ -342,19 +342,13 @@ class PlaybookMethod(OptimizerMethod):
         return self.store.add(self.opt.kind, self.name_in_store, playbook.text(), record).version
 
     def _report(self, version: int, playbook: Playbook) -> OptimizationReport:
-        spent = self.spent()
-        self.state.save(spent)
         (self.folder.path / "playbook.json").write_text(json.dumps(playbook.counts(), indent=2))
-        report = OptimizationReport(
-            method=self.name,
-            kind=self.opt.kind,
-            name=self.name_in_store,
-            best_version=version,
-            guidelines_dir=str(self.store.root),
-            steps=list(self.state.steps),
-            spent=spent,
-            usage_by_role=self.llms.ledger.summary(),
-            stopped=self.stopped,
+        errored = {t for s in self.state.steps for t in s.errored_tasks}
+        return self.finish(
+            self.name_in_store,
+            version,
+            str(self.store.root),
+            list(self.state.steps),
+            sorted(errored),
+            self.stopped,
         )
-        self.folder.write_optimizer_report(report.to_dict())
-        return report
