@@ -15,7 +15,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -113,12 +113,14 @@ class LLMClient:
         ledger: UsageLedger,
         prices: PriceTable,
         cache: ResponseCache | None = None,
-        base_url: str | None = None,
+        base_url: str | Callable[[], str] | None = None,
         cache_endpoint: str | None = None,
     ):
         self.role = role
         self.config = config
-        self.base_url = base_url or config.base_url
+        # where requests go; a callable is asked at the first live call (a local model's
+        # server starts there, so a run answered from the cache starts none)
+        self._base_url: str | Callable[[], str] = base_url or config.base_url
         # what the cache keys on: the configured endpoint, or this when its name alone
         # does not say what answers (a local adapter, by its sha256)
         self.cache_endpoint = cache_endpoint or config.base_url
@@ -126,12 +128,28 @@ class LLMClient:
         self._prices = prices
         self._cache = cache
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrency))
-        self._openai = openai.OpenAI(
-            base_url=self.base_url,
-            api_key=config.api_key(role),
-            max_retries=config.max_retries,
-            timeout=config.timeout_s,
-        )
+        self._connect = threading.Lock()
+        self._client: openai.OpenAI | None = None
+
+    @property
+    def base_url(self) -> str:
+        with self._connect:
+            if callable(self._base_url):
+                self._base_url = self._base_url()
+            return self._base_url
+
+    @property
+    def _openai(self) -> openai.OpenAI:
+        url = self.base_url
+        with self._connect:
+            if self._client is None:
+                self._client = openai.OpenAI(
+                    base_url=url,
+                    api_key=self.config.api_key(self.role),
+                    max_retries=self.config.max_retries,
+                    timeout=self.config.timeout_s,
+                )
+            return self._client
 
     def chat(
         self,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,7 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         self.cache = ResponseCache(cache_cfg.dir) if cache_cfg.enabled else None
         self.servers: dict[str, LlamaServer] = {}
         self._clients: dict[str, LLMClient] = {}
-        self._lock = threading.RLock()  # client() starts servers under it
+        self._lock = threading.RLock()  # local_server() starts servers under it
 
     def role_config(self, role: str) -> RoleConfig:
         return resolve_role(self.settings.llm, role)
@@ -69,10 +71,11 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
         with self._lock:
             if role not in self._clients:
                 config = self.role_config(role)
-                url, cached_as = config.base_url, None
-                if config.local_model:
-                    url = self.local_server(config.local_model).base_url
-                    if "+" in (ident := self.local_identity(config.local_model)):
+                url: str | Callable[[], str] = config.base_url
+                cached_as = None
+                if name := config.local_model:
+                    url = functools.partial(self._local_url, name)  # at the first cache miss
+                    if "+" in (ident := self.local_identity(name)):
                         # an adapter: retraining under the same name must not hit old answers
                         cached_as = f"{config.base_url}@{ident[:16]}"
                 self._clients[role] = LLMClient(
@@ -85,6 +88,9 @@ class LLMSession(contextlib.AbstractContextManager["LLMSession"]):
                     cache_endpoint=cached_as,
                 )
             return self._clients[role]
+
+    def _local_url(self, name: str) -> str:
+        return self.local_server(name).base_url
 
     def local_identity(self, name: str) -> str:
         """The sha256 (an adapter's, then its base's) behind local model `name`."""

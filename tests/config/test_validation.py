@@ -20,7 +20,10 @@ CASES = [
     (["rollout.limt=3"], "rollout has no setting 'limt': its settings are split, limit, task_ids"),
     (["rollout.workers=0"], "rollout.workers=0 is not valid: use a number > 0."),
     (["env=nowhere"], "env=nowhere is not an option: use one of appworld, facts, officebench, qa"),
-    (["optimizer=nonsense"], "optimizer=nonsense is not an option: use one of acon, gepa, playbook."),
+    (
+        ["optimizer=nonsense"],
+        "optimizer=nonsense is not an option: use one of acon, gepa, playbook.",
+    ),
     (["optimizer.method=gepa"], "optimizer has no setting 'method'"),
     (
         ["optimizer.steps=[ut,xx]"],

@@ -58,7 +58,7 @@ def test_repeated_prefix_is_reported_as_cached(local_cfg, tmp_path):
 def test_server_is_stopped_when_the_block_raises(local_cfg, tmp_path):
     pid = None
     with pytest.raises(RuntimeError), LLMSession(ModelSettings.of(local_cfg), tmp_path) as llms:
-        llms.client("agent")
+        llms.client("agent").chat([{"role": "user", "content": "Hi"}], max_tokens=1)
         pid = next(iter(llms.servers.values())).pid
         raise RuntimeError("boom")
     assert pid and not pid_alive(pid)
@@ -71,7 +71,7 @@ from acon.composition import compose
 from acon.llm import LLMSession, ModelSettings
 cfg = compose(["llm.cache.dir={tmp_path / "responses"}"])
 llms = LLMSession(ModelSettings.of(cfg), {str(tmp_path)!r})
-llms.client("agent")
+llms.client("agent").chat([{{"role": "user", "content": "Hi"}}], max_tokens=1)
 print(next(iter(llms.servers.values())).pid, flush=True)
 import time; time.sleep(600)
 """
