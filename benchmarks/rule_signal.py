@@ -7,7 +7,7 @@ the contrastive set (tasks whose score the starting guideline lowers by more tha
 `optimizer.score_drop`), then rolls those tasks out once per hand-written one-rule
 guideline (the start plus one rule of acon.optimize.rules, each kind kept word for word:
 exactly the candidates the `edits` program can propose), with the 0.5B and with the 1.5B
-model as compressor. Writes each rollout's row (rows.csv: compressor, guideline, task,
+model as compressor. Writes each rollout's row (signal_rows.csv: compressor, guideline, task,
 score, success, peak tokens) and a table of mean scores against the start's
 (signal.md). Rollouts go through the rollout store (`optimizer.rollouts_dir`), so a rerun,
 or the main job's own rollouts of the same configuration, cost nothing twice.
@@ -89,7 +89,7 @@ def main() -> None:
                             }
                         )
     table = pd.DataFrame(rows)
-    table.to_csv(out / "rows.csv", index=False)
+    table.to_csv(out / "signal_rows.csv", index=False)  # not rows.csv: a report's own
     means = table.pivot_table(index="guideline", columns="compressor", values="score")
     order = ["none", "start", *RULE_KINDS]
     means = means.reindex([g for g in order if g in means.index])

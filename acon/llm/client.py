@@ -130,6 +130,7 @@ class LLMClient:
         self._slots = threading.BoundedSemaphore(max(1, config.max_concurrency))
         self._connect = threading.Lock()
         self._client: openai.OpenAI | None = None
+        self._api_key = config.api_key(role)  # now: a missing key or variable stops the run
 
     @property
     def base_url(self) -> str:
@@ -145,7 +146,7 @@ class LLMClient:
             if self._client is None:
                 self._client = openai.OpenAI(
                     base_url=url,
-                    api_key=self.config.api_key(self.role),
+                    api_key=self._api_key,
                     max_retries=self.config.max_retries,
                     timeout=self.config.timeout_s,
                 )
