@@ -16,6 +16,8 @@ Over `epochs` passes through the training tasks, in batches of `batch_size`:
 4. after each pass, a rule that has only hurt is dropped.
 Its output is an ordinary guideline text (the start's text and a rules section), saved
 in the run's guideline store with its lineage (the counts included), as every method's.
+A rerun into the same folder replays it from the start: every rollout and optimizer answer
+comes from the caches, so nothing is paid twice (its earlier versions stay in the store).
 """
 
 from __future__ import annotations
@@ -178,6 +180,13 @@ class PlaybookMethod(OptimizerMethod):
 
     def run(self, cfg: Any) -> OptimizationReport:
         opt = self.opt
+        if self.state.steps:  # an earlier attempt in this folder: replayed from the start
+            log.info(
+                "Replaying the playbook from its start: its rollouts and the optimizer's "
+                "answers come from the caches, so nothing is paid twice."
+            )
+            self.state.steps = []
+            self.state.spent_before = {**self.state.spent_before, "rollouts": 0}
         env = make_env(cfg.env)
         self.tasks = env.tasks(opt.split)[: opt.n_tasks]
         env.close()

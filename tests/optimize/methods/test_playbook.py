@@ -62,3 +62,18 @@ def test_the_playbook_finds_the_record_keeping_rule(fake, tmp_path):
     assert step.parent["score"] < step.candidates[0]["score"]
     assert report.spent["rollouts"] > 0
     assert estimate(cfg, "optimize").to_dict()["stages"]  # a dry run prices it
+
+
+def test_a_rerun_replays_from_the_caches_and_reports_one_attempt(fake, tmp_path):
+    cfg = compose(
+        optimizer_overrides(fake, tmp_path, "optimizer=playbook", f"+optimizer.rule_kinds={KINDS}")
+    )
+    reports = []
+    for _ in range(2):
+        with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
+            reports.append(optimize(cfg, llms, RunFolder(tmp_path / "run")))
+            live = llms.ledger.total()
+    first, again = reports
+    assert len(again.steps) == len(first.steps)
+    assert again.spent["rollouts"] == first.spent["rollouts"]
+    assert live.calls == live.cache_hits  # the replay paid for nothing
