@@ -32,7 +32,7 @@ from acon.config.schemas import check_positive, schema
 from acon.guidelines import GuidelineStore, Lineage
 from acon.guidelines.store import resolve
 from acon.optimize.config import OptimizerConfig
-from acon.optimize.evaluation import CandidateEvaluator, RolloutsSpent
+from acon.optimize.evaluation import CandidateEvaluator, Evaluated, RolloutsSpent
 from acon.optimize.leakage import LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport, StepOutcome, change
@@ -200,14 +200,13 @@ class PlaybookMethod(OptimizerMethod):
             self.store.set_alias(opt.kind, self.name_in_store, alias, version)
         try:
             baseline = self.evaluator.baseline(self.tasks)
-            base = baseline.rows
             self.leakage = (
                 leakage_check(self.tasks, baseline, opt.leakage) if opt.leakage.check else None
             )
             for epoch in range(1, opt.epochs + 1):
                 for i in range(0, len(self.tasks), opt.batch_size):
                     batch = self.tasks[i : i + opt.batch_size]
-                    playbook, version = self._curate(playbook, version, base, batch, epoch)
+                    playbook, version = self._curate(playbook, version, baseline, batch, epoch)
                 if dropped := playbook.prune():
                     log.info("Dropped rules that only hurt: %s", dropped)
                     version = self._save(playbook, "prune", parent=version, epoch=epoch)
@@ -218,14 +217,15 @@ class PlaybookMethod(OptimizerMethod):
         return self._report(version, playbook)
 
     def _curate(
-        self, playbook: Playbook, version: int, base: dict[str, Any], batch: list[Any], epoch: int
+        self, playbook: Playbook, version: int, baseline: Evaluated, batch: list[Any], epoch: int
     ) -> tuple[Playbook, int]:
         from acon.optimize.feedback import feedback
         from acon.optimize.proposal import propose_rules
 
-        opt, current = self.opt, playbook.text()
+        opt, current, kinds = self.opt, playbook.text(), self.opt.kinds()
         comp = self.evaluator.guideline(current, batch)
         parent_rollouts = self.evaluator.rollouts
+        base = baseline.rows
         ids = contrastive_set(
             {t: base[t] for t in comp.rows if t in base}, comp.rows, opt.score_drop
         )
@@ -238,7 +238,7 @@ class PlaybookMethod(OptimizerMethod):
             self.lm,
             ids,
             contrastive=True,
-            base=self.evaluator.baseline(batch),
+            base=baseline,
             comp=comp,
             guideline=current,
             instructions={t.id: t.instruction for t in batch},
@@ -251,7 +251,7 @@ class PlaybookMethod(OptimizerMethod):
                 "ut",
                 current,
                 items,
-                opt.kinds(),
+                kinds,
                 n=opt.deltas,
                 sample_size=None,
                 seed=f"{opt.seed}-{epoch}-{batch[0].id}",
@@ -260,12 +260,8 @@ class PlaybookMethod(OptimizerMethod):
             if items
             else []
         )
-        deltas = [
-            r
-            for t in texts
-            for k, r in rules_of(t, opt.kinds()).items()
-            if rules_of(current, opt.kinds()).get(k) != r
-        ]
+        held = rules_of(current, kinds)
+        deltas = [r for t in texts for k, r in rules_of(t, kinds).items() if held.get(k) != r]
         trial, changed = playbook.merged(deltas)
         if not changed:
             self._record(outcome, "every delta was already in the playbook")
@@ -278,14 +274,13 @@ class PlaybookMethod(OptimizerMethod):
                 self._record(outcome, "the curated playbook copies training-task text")
                 return playbook, version
         order = [t.id for t in batch]
-        before = scored(current, version, comp.rows, [t for t in order if t in comp.rows])
         rows = self.evaluator.guideline(text, batch).rows
-        on = [t for t in order if t in rows and t in comp.rows]
-        after = scored(text, 0, rows, on)
+        on = [t for t in order if t in rows and t in comp.rows]  # both scored on these
+        before, after = scored(current, version, comp.rows, on), scored(text, 0, rows, on)
         helped = sum(rows[t]["score"] > comp.rows[t]["score"] for t in on)
         hurt = sum(rows[t]["score"] < comp.rows[t]["score"] for t in on)
         trial.credit(changed, helped, hurt)
-        kept = after.score >= scored(current, version, comp.rows, on).score
+        kept = after.score >= before.score
         candidate = self._save(
             trial, "playbook", parent=version, epoch=epoch, score=after.score, kept=kept
         )
