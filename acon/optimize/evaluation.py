@@ -38,7 +38,7 @@ from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
 from acon.llm.session import LLMSession
 from acon.rollout import RolloutSpec, rollout
-from acon.rollout.store import RolloutStore, reuse_key
+from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
@@ -167,15 +167,14 @@ class CandidateEvaluator:
             {"rollout": {"split": self.split, "limit": None, "task_ids": [t.id for t in tasks]}},
         )
         spec = RolloutSpec.of(cfg)
-        key = reuse_key(spec)
-        new = {(key, t.id) for t in tasks} - self._asked
+        folder = self.store.folder(spec)  # named by the configuration's key
+        new = {(folder.path.name, t.id) for t in tasks} - self._asked
         if self.max_rollouts is not None and self.rollouts + len(new) > self.max_rollouts:
             raise RolloutsSpent(
                 f"the rollout budget (optimizer.budget.max_rollouts={self.max_rollouts}) is "
                 f"spent: {self.rollouts} asked for, {len(new)} more needed"
             )
         self._asked |= new
-        folder = self.store.folder(spec)
         result = rollout(spec, folder, self.llms)
         finished = result.finished
         errored = [t.id for t in tasks if t.id not in finished]
