@@ -13,6 +13,8 @@ the tests allow.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from acon.optimize import OptimizationReport
@@ -23,6 +25,12 @@ NO_COMPRESSION = "No compression"
 # n = 5 gives 0.0625, n = 6 0.031). The tests already hold to this; the guard keeps a
 # table from elsewhere (or edited) from claiming it.
 MIN_PAIRED_TASKS = 6
+
+
+def _measured(version: dict[str, Any]) -> str:
+    """`score 0.786, peak 246`: a scored version (GEPA's have no peak)."""
+    peak = version.get("peak_tokens")
+    return f"score {version['score']:.3f}" + (f", peak {peak:.0f}" if peak is not None else "")
 
 
 def optimization_lines(report: OptimizationReport) -> list[str]:
@@ -36,20 +44,12 @@ def optimization_lines(report: OptimizationReport) -> list[str]:
             continue
         whole = s.task_set or s.feedback_tasks  # reports written before task_set
         scored = "; ".join(
-            f"v{c['version']} score {c['score']:.3f}"
-            + (f", peak {c['peak_tokens']:.0f}" if c.get("peak_tokens") is not None else "")
-            + (f" ({c['change']})" if c.get("change") else "")
+            f"v{c['version']} {_measured(c)}" + (f" ({c['change']})" if c.get("change") else "")
             for c in s.candidates
         )
         if s.parent and s.candidates:
             scored += (
-                f"; the parent v{s.parent['version']} on the same tasks: score "
-                f"{s.parent['score']:.3f}"
-                + (
-                    f", peak {s.parent['peak_tokens']:.0f}"
-                    if s.parent.get("peak_tokens") is not None
-                    else ""
-                )
+                f"; the parent v{s.parent['version']} on the same tasks: {_measured(s.parent)}"
             )
         kept = s.decision()
         refused = [f"v{c['version']}" for c in s.leaking if c.get("rejected")]
