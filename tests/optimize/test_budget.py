@@ -41,8 +41,7 @@ def test_a_method_stops_within_the_rollout_budget(fake, tmp_path, method, budget
     assert spent == sorted(spent) and best == sorted(best) and spent[-1] <= free.spent["rollouts"]
     capped = run(fake, tmp_path, "capped", *method, f"optimizer.budget.max_rollouts={budget}")
     assert budget - 4 < capped.spent["rollouts"] <= budget  # at most one evaluation short
-    if capped.method != "gepa":
-        assert capped.stopped and f"max_rollouts={budget}" in capped.stopped
+    assert capped.stopped and f"max_rollouts={budget}" in capped.stopped
 
 
 def test_a_resumed_run_counts_what_it_asked_for_before(fake, tmp_path):

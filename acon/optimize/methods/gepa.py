@@ -112,6 +112,7 @@ class AconGEPAAdapter:
         self.leakage, self.start, self.reject = leakage, start, reject
         self.leaks: dict[str, list[Leak]] = {}  # candidate text -> its leaks (if any)
         self.stopped: str | None = None  # the rollout budget ran out (optimizer.budget)
+        self.iteration = 0  # rollouts one GEPA iteration may ask for (set by GepaMethod)
 
     def leaks_of(self, text: str) -> list[Leak]:
         if self.leakage is None:
@@ -140,7 +141,7 @@ class AconGEPAAdapter:
             return unscored
         try:
             result = self.evaluator.guideline(candidate[self.kind], batch)
-        except RolloutsSpent as spent:  # GEPA checks its own budget between iterations only
+        except RolloutsSpent as spent:  # a safety net: the stopper keeps iterations inside
             self.stopped = str(spent)
             log.warning("GEPA stops: %s.", spent)
             return unscored
@@ -155,7 +156,17 @@ class AconGEPAAdapter:
         )
 
     def stop(self, gepa_state: Any) -> bool:
-        """A gepa stopper: the rollout budget ran out."""
+        """A gepa stopper, asked between iterations: stop when the rollout budget cannot pay
+        for a whole iteration (`iteration`: the parent's and the child's minibatch and the
+        validation set), so no evaluation is cut short and scored 0 for want of budget."""
+        if self.stopped is None and self.evaluator.max_rollouts is not None:
+            left = self.evaluator.max_rollouts - self.evaluator.rollouts
+            if left < self.iteration:
+                self.stopped = (
+                    f"the rollout budget (optimizer.budget.max_rollouts="
+                    f"{self.evaluator.max_rollouts}) leaves {left} rollouts, less than one GEPA "
+                    f"iteration may need ({self.iteration})"
+                )
         return self.stopped is not None
 
     def make_reflective_dataset(
@@ -240,10 +251,12 @@ class GepaMethod(OptimizerMethod):
         adapter = AconGEPAAdapter(
             evaluator, baseline.rows, self.context_tokens, check, start.text, opt.leakage.reject
         )
+        valset = tasks[: opt.selection_tasks]
+        adapter.iteration = 2 * opt.reflection_minibatch_size + len(valset)
         result: Any = gepa.optimize(
             seed_candidate={opt.kind: start.text},
             trainset=tasks,
-            valset=tasks[: opt.selection_tasks],
+            valset=valset,
             adapter=cast(Any, adapter),  # gepa's protocol, typed for its own adapters
             reflection_lm=reflection,
             max_metric_calls=calls,
