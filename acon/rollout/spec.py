@@ -19,7 +19,7 @@ from acon.config.build import typed
 from acon.config.naming import benchmark_name, flatten, to_plain
 from acon.environment import EnvConfig, Task
 from acon.errors import AconError
-from acon.guidelines import KINDS
+from acon.guidelines import KINDS, text_sha
 from acon.guidelines.store import resolve
 from acon.llm.session import ModelSettings
 from acon.rollout.config import RolloutConfig
@@ -88,19 +88,17 @@ class RolloutSpec:
     def guidelines_used(self) -> list[dict[str, Any]]:
         """The guideline each kind's strategy follows: kind, name, version, text and its
         sha, for the run's record and the report."""
-        from acon.guidelines.lineage import text_sha
-
         used = []
         for kind, config in self.strategies.items():
-            ref = getattr(config, "guideline", None)
-            if ref is not None:
+            if (ref := getattr(config, "guideline", None)) is not None:
+                g = resolve(kind, ref)  # the pinned text: no store is read again
                 used.append(
                     {
                         "kind": kind,
-                        "name": ref.name,
-                        "version": _number(ref.version),
-                        "text_sha": text_sha(ref.text),
-                        "text": ref.text,
+                        "name": g.name,
+                        "version": g.version,
+                        "text_sha": text_sha(g.text),
+                        "text": g.text,
                     }
                 )
         return used
@@ -116,7 +114,3 @@ def _pinned(kind: str, strategy: StrategyConfig) -> StrategyConfig:
     guideline = resolve(kind, ref)
     pinned = dataclasses.replace(ref, version=str(guideline.version), text=guideline.text)
     return dataclasses.replace(strategy, guideline=pinned)  # type: ignore[call-arg]
-
-
-def _number(version: str) -> int | str:
-    return int(version) if str(version).isdigit() else version
