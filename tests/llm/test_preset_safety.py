@@ -80,3 +80,30 @@ def test_the_quickstart_keeps_its_local_models_offline_and_follows_llm_openai():
         assert resolve_role(hosted, role).base_url == "https://api.openai.com/v1", role
     assert resolve_role(hosted, "agent").model == "gpt-4.1"
     assert resolve_role(hosted, "optimizer").model == "o3"
+
+
+def test_llm_api_sends_every_role_to_the_one_endpoint_with_its_key(monkeypatch, tmp_path):
+    """The README's line for any OpenAI-compatible API: `llm=api` with an address and a
+    model sends each role's call there, with the key from ACON_API_KEY (the stand-in
+    keeps OpenAI's request rules)."""
+    monkeypatch.setenv("ACON_API_KEY", "sk-test-key")
+    with FakeOpenAI(rules="openai") as fake:
+        cfg = compose(
+            [
+                "+experiment=quickstart",
+                "llm=api",
+                f"llm.common.base_url={fake.base_url}",
+                "llm.common.model=gpt-4.1-mini",
+                f"llm.cache.dir={tmp_path / 'responses'}",
+            ]
+        )
+        with LLMSession(ModelSettings.of(cfg), tmp_path) as llms:
+            for role in ROLES:
+                asked = [{"role": "user", "content": f"hi from the {role}"}]  # no cache hit
+                assert llms.client(role).chat(asked).text == "ok", role
+    assert [r["model"] for r in fake.requests] == ["gpt-4.1-mini"] * len(ROLES)
+    assert not fake.rejected
+    monkeypatch.delenv("ACON_API_KEY")
+    with LLMSession(ModelSettings.of(cfg), tmp_path) as llms, pytest.raises(AconError) as refused:
+        llms.client("agent")
+    assert "ACON_API_KEY" in str(refused.value)
