@@ -81,7 +81,7 @@ class Environment(ABC):
     name: str
     finish_tool: ClassVar[str]  # the tool that ends an episode; forced at the last step
 
-    def __init__(self, config: Any, services: Services | None = None):
+    def __init__(self, config: EnvConfig, services: Services | None = None):
         self.config = config
         self.services = services or Services()
 

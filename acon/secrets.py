@@ -19,7 +19,7 @@ KEY_SHAPED = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|Bearer\s+[A-Za-z0-9_\-\.]{16
 _SECRET_NAME = re.compile(r"(^|[_\-.])(api_key|apikey|secret|password|token|authorization)$", re.I)
 
 
-def secret_values(llm_cfg: Any) -> set[str]:
+def secret_values(llm_cfg: Mapping[str, Any] | None) -> set[str]:
     """The values of every environment variable a role reads its key from."""
     names: set[str] = set()
     for node in (llm_cfg or {}).values():

@@ -27,8 +27,7 @@ from acon.composition import compose  # noqa: E402
 from acon.compression.base import NoHistoryCompression  # noqa: E402
 from acon.config.build import typed  # noqa: E402
 from acon.errors import AconError  # noqa: E402
-from acon.llm import LLMSession, ModelSettings  # noqa: E402
-from acon.optimize.evaluation import with_compression, with_guideline  # noqa: E402
+from acon.llm import LLMSession  # noqa: E402
 from acon.optimize.selection import contrastive_set  # noqa: E402
 from acon.rollout import RolloutSpec, rollout  # noqa: E402
 from acon.run_folder import RunFolder  # noqa: E402
@@ -45,13 +44,14 @@ def main() -> None:
     cfg = compose(
         [*overrides, f"rollout.limit={args.tasks}", "rollout.split=train", "tracking=off"]
     )
-    base_cfg = with_compression(cfg, history=NoHistoryCompression())
-    start_cfg = with_guideline(cfg, "history", typed(cfg.optimizer).start)
+    spec = RolloutSpec.of(cfg)
+    base_spec = spec.with_strategy("history", NoHistoryCompression())
+    start_spec = spec.with_guideline("history", typed(cfg.optimizer).start)
     out = Path(args.out or tempfile.mkdtemp(prefix="acon-signal-"))
     start = time.perf_counter()
-    with LLMSession(ModelSettings.of(cfg), out) as llms:
-        base = rollout(RolloutSpec.of(base_cfg), RunFolder(out / "no_compression"), llms).finished
-        started = rollout(RolloutSpec.of(start_cfg), RunFolder(out / "start"), llms).finished
+    with LLMSession(spec.models, out) as llms:
+        base = rollout(base_spec, RunFolder(out / "no_compression"), llms).finished
+        started = rollout(start_spec, RunFolder(out / "start"), llms).finished
     minutes = (time.perf_counter() - start) / 60
     drop = typed(cfg.optimizer).score_drop
     flipped = contrastive_set(base, started)

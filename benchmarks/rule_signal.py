@@ -32,7 +32,7 @@ from acon.llm import LLMSession, ModelSettings  # noqa: E402
 from acon.optimize.evaluation import CandidateEvaluator  # noqa: E402
 from acon.optimize.rules import RULE_KINDS, Rule, with_rule  # noqa: E402
 from acon.optimize.selection import contrastive_set  # noqa: E402
-from acon.rollout import make_env  # noqa: E402
+from acon.rollout import RolloutSpec, make_env  # noqa: E402
 
 COMPRESSORS = ("qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b")
 
@@ -63,7 +63,9 @@ def main() -> None:
         env.close()
         start = resolve("history", opt.start).text
         with LLMSession(ModelSettings.of(cfg), out / "sessions" / compressor) as llms:
-            evaluator = CandidateEvaluator(cfg, llms, "history", opt.rollouts_dir, opt.split)
+            evaluator = CandidateEvaluator(
+                RolloutSpec.of(cfg), llms, "history", opt.rollouts_dir, opt.split
+            )
             base = evaluator.baseline(tasks).rows
             comp = evaluator.guideline(start, tasks).rows
             ids = contrastive_set(base, comp, opt.score_drop)

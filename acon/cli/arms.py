@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from acon.llm.session import LLMSession
 from acon.rollout import RolloutResult, RolloutSpec, rollout
@@ -14,24 +13,23 @@ from acon.tracking import LiveRollout
 log = logging.getLogger(__name__)
 
 
-def tracked_rollout(cfg: Any, folder: RunFolder, llms: LLMSession) -> RolloutResult:
-    """`cfg`'s rollout into `folder` (its config written beside the rows), live in MLflow."""
-    spec = RolloutSpec.of(cfg)
+def tracked_rollout(spec: RolloutSpec, folder: RunFolder, llms: LLMSession) -> RolloutResult:
+    """`spec`'s rollout into `folder` (its config written beside the rows), live in MLflow."""
     folder.make().write_config(spec.config)
-    with LiveRollout(cfg, folder) as live:
+    with LiveRollout(spec.config, folder) as live:
         return rollout(spec, folder, llms, on_row=live.task)
 
 
 def run_arms(
-    arms: dict[str, Any], folder: RunFolder, llms: LLMSession, stage: str
+    arms: dict[str, RolloutSpec], folder: RunFolder, llms: LLMSession, stage: str
 ) -> tuple[dict[str, RunFolder], list[str]]:
     """Each arm's rollout into `<folder>/rollouts/<arm>/`, in order: (their folders, one
     line per arm with errored tasks). `stage` prefixes the progress lines ("2/3")."""
     folders, errors = {}, []
-    for n, (label, arm_cfg) in enumerate(arms.items(), 1):
+    for n, (label, arm) in enumerate(arms.items(), 1):
         log.info("%s Test rollouts (%d/%d): %s", stage, n, len(arms), label)
         folders[label] = folder.child("rollouts", label)
-        result = tracked_rollout(arm_cfg, folders[label], llms)
+        result = tracked_rollout(arm, folders[label], llms)
         if result.errored:
             errors.append(f"{label}: {result.errors_summary()}")
     return folders, errors

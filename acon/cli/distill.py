@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from acon.cli.arms import run_arms, tracked_rollout
 from acon.cli.entry import entry, picks_its_own_tasks
@@ -31,9 +31,22 @@ from acon.distill.config import DistillConfig
 from acon.errors import AconError, IncompleteRun
 from acon.llm import LLMSession, ModelSettings
 from acon.llm.models import register_adapter, served_files
+from acon.rollout import RolloutSpec, TaskSelection
 from acon.run_folder import RunFolder
 
 log = logging.getLogger("acon.distill")
+
+
+def test_arms(cfg: Any) -> dict[str, RolloutSpec]:
+    """The three test rollouts, alike but for the compressor: `llm.compressor` (the
+    teacher), `distill.base_student` (the untrained base) and `distill.distilled_student`."""
+    test = OmegaConf.merge(
+        cfg, {"rollout": {"split": cfg.main.test_split, "limit": cfg.distill.test_tasks}}
+    )
+    arms = {"teacher": test}
+    for arm in ("base_student", "distilled_student"):
+        arms[arm] = OmegaConf.merge(test, {"llm": {"compressor": cfg.distill[arm]}})
+    return {name: RolloutSpec.of(cast(DictConfig, arm)) for name, arm in arms.items()}
 
 
 def teacher_rollouts(cfg: Any, folder: RunFolder, llms: Any) -> list[Path]:
@@ -41,12 +54,10 @@ def teacher_rollouts(cfg: Any, folder: RunFolder, llms: Any) -> list[Path]:
     data = typed(cfg.distill).data
     if data.runs:
         return [Path(p) for p in data.runs]
-    teacher_cfg = OmegaConf.merge(
-        cfg, {"rollout": {"split": cfg.optimizer.split, "limit": data.teacher_tasks}}
-    )
+    spec = RolloutSpec.of(cfg).with_tasks(TaskSelection(cfg.optimizer.split, data.teacher_tasks))
     teacher = folder.child("teacher")
     log.info("Teacher rollouts on %s %s tasks", data.teacher_tasks, cfg.optimizer.split)
-    result = tracked_rollout(teacher_cfg, teacher, llms)
+    result = tracked_rollout(spec, teacher, llms)
     if result.errored:
         raise IncompleteRun(f"teacher: {result.errors_summary()}; rerun to finish them.")
     return [teacher.path]
@@ -96,7 +107,7 @@ def serve(cfg: Any, distill: DistillConfig, folder: RunFolder, data_dir: Path) -
 
 def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     from acon.distill.data import write_data
-    from acon.distill.evaluate import arm_configs, write_comparison
+    from acon.distill.evaluate import write_comparison
     from acon.distill.tracking import TrainingRun
     from acon.distill.train import train
 
@@ -136,7 +147,7 @@ def distill_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
             out["served"] = serve(cfg, distill, folder, data_dir)
             log.info("3/4 Served as local://%s", distill.name)
         if "evaluate" in distill.stages:
-            folders, errors = run_arms(arm_configs(cfg), folder, llms, "4/4")
+            folders, errors = run_arms(test_arms(cfg), folder, llms, "4/4")
             written = write_comparison(folders, cfg.report.out)
             print(f"\n{written[0]}:\n{written[0].read_text()}")
             if errors:

@@ -16,31 +16,26 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from acon.cli.arms import run_arms
 from acon.cli.entry import entry, picks_its_own_tasks
-from acon.compression.base import NoHistoryCompression, NoObservationCompression
-from acon.compression.labels import label_of
+from acon.composition.root import MainConfig
 from acon.config.build import typed
-from acon.config.naming import benchmark_name
 from acon.errors import IncompleteRun
 from acon.export import export_guideline
 from acon.guidelines import GuidelineRef, load_guideline
-from acon.llm import LLMSession, ModelSettings
+from acon.llm import LLMSession
 from acon.optimize import OptimizationReport, optimize
-from acon.optimize.evaluation import (
-    baseline_arms,
-    baseline_configs,
-    with_compression,
-    with_guideline,
-)
+from acon.optimize.config import OptimizerConfig
+from acon.optimize.evaluation import baseline_arms, baseline_configs
 from acon.report.build import collect, write_report
 from acon.report.rollouts import Rollouts
 from acon.report.tables import comparison_table
 from acon.report.verdict import verdict
+from acon.rollout import RolloutSpec, TaskSelection
 from acon.run_folder import RunFolder
 from acon.tracking import LiveOptimization, log_optimization
 from acon.tracking.settings import settings
@@ -48,18 +43,16 @@ from acon.tracking.settings import settings
 log = logging.getLogger("acon.main")
 
 
-def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
-    """The test-split rollouts, a config per arm: no compression, the baselines, the
-    starting guideline, and the optimized one (after every step, with `main.every_step`)."""
-    opt, main = typed(cfg.optimizer), typed(cfg.main)
-    test = OmegaConf.merge(cfg, {"rollout": {"split": main.test_split, "limit": main.test_tasks}})
-    arms = {
-        "no_compression": with_compression(
-            test, history=NoHistoryCompression(), observation=NoObservationCompression()
-        ),
-    }
-    arms |= baseline_arms(test)
-    arms["start_guideline"] = with_guideline(test, opt.kind, opt.start)
+def test_arms(
+    train: RolloutSpec, opt: OptimizerConfig, main: MainConfig, optimized: OptimizationReport
+) -> dict[str, RolloutSpec]:
+    """The test-split rollouts, one per arm: no compression, the baselines, the starting
+    guideline, and the optimized one (after every step, with `main.every_step`)."""
+    test = train.with_tasks(TaskSelection(main.test_split, main.test_tasks))
+    arms = {"no_compression": test.uncompressed()}
+    baselines = baseline_configs(opt.kind, main.baselines, main.baseline_settings)
+    arms |= baseline_arms(test, opt, baselines)
+    arms["start_guideline"] = test.with_guideline(opt.kind, opt.start)
     # by number, so each row names the version it used (the best may be the start, v1)
     versions = {"optimized_guideline": str(optimized.best_version)}
     if main.every_step:
@@ -69,24 +62,27 @@ def test_arms(cfg: Any, optimized: OptimizationReport) -> dict[str, Any]:
                 versions[f"after_step{s.position + 1}_{s.step}"] = str(s.best_version)
     for label, version in versions.items():
         ref = GuidelineRef(name=optimized.name, version=version, dir=optimized.guidelines_dir)
-        arms[label] = with_guideline(test, opt.kind, ref)
+        arms[label] = test.with_guideline(opt.kind, ref)
     return arms
 
 
 def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
-    opt = typed(cfg.optimizer)
-    main = typed(cfg.main)  # a baseline's typo fails now, not after the optimization
-    baseline_configs(opt.kind, main.baselines, main.baseline_settings)
+    opt: OptimizerConfig = typed(cfg.optimizer)
+    main: MainConfig = typed(cfg.main)
+    baseline_configs(opt.kind, main.baselines, main.baseline_settings)  # a typo fails now
+    spec = RolloutSpec.of(cfg)
     errors = []
-    with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
+    with LLMSession(spec.models, folder.path) as llms:
         log.info("1/3 Optimizing the %s guideline on %d %s tasks", opt.kind, opt.n_tasks, opt.split)
         with LiveOptimization(cfg, folder.child("optimize")) as live:
-            optimized = optimize(cfg, llms, folder.child("optimize"), on_candidate=live.candidate)
+            optimized = optimize(
+                spec, opt, llms, folder.child("optimize"), on_candidate=live.candidate
+            )
         log_optimization(cfg, folder.child("optimize"), optimized)
         if optimized.errored_tasks:
             errors.append(optimized.errors_summary())
         guidelines = Path(optimized.guidelines_dir)
-        arms = test_arms(cfg, optimized)
+        arms = test_arms(spec, opt, main, optimized)
         errors += run_arms(arms, folder, llms, "2/3")[1]
         folder.write_usage(llms.ledger.summary())
     log.info("3/3 Report and export")
@@ -94,11 +90,11 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
     tracking = settings(cfg)
     # from the store these rollouts were just logged to; from their folders if tracking is off
     source = cfg.report.source if tracking is not None else "folders"
-    report_cfg = OmegaConf.merge(cfg, {"report": {"source": source}})
+    report_cfg = cast(DictConfig, OmegaConf.merge(cfg, {"report": {"source": source}}))
     rollouts = collect(report_cfg, under=folder.child("rollouts").path)
     written = write_report(rollouts, out)
     best = load_guideline(opt.kind, optimized.name, "best", guidelines)
-    verdict_md = write_verdict(cfg, optimized, arms, rollouts, out)
+    verdict_md = write_verdict(spec.benchmark, opt.kind, optimized, arms, rollouts, out)
     exported = export_guideline(best, Path(cfg.export.out))
     print(
         f"\nOptimized guideline: {best.name} v{best.version} "
@@ -129,7 +125,12 @@ def main_job(cfg: Any, folder: RunFolder) -> dict[str, Any]:
 
 
 def write_verdict(
-    cfg: Any, optimized: OptimizationReport, arms: dict[str, Any], rollouts: Rollouts, out: Path
+    benchmark: str,
+    kind: str,
+    optimized: OptimizationReport,
+    arms: dict[str, RolloutSpec],
+    rollouts: Rollouts,
+    out: Path,
 ) -> Path:
     """`<out>/<benchmark>/verdict.md`: the optimized guideline against its start (the
     paper's Prompting baseline by default) and no compression, from the test arms' paired
@@ -137,18 +138,15 @@ def write_verdict(
     best = GuidelineRef(
         name=optimized.name, version=str(optimized.best_version), dir=optimized.guidelines_dir
     )
-    kind = typed(cfg.optimizer).kind
-    label = {
-        "best": label_of(with_guideline(arms["start_guideline"], kind, best)),
-        "start": label_of(arms["start_guideline"]),
-    }
+    start = arms["start_guideline"]
     comparisons = comparison_table(rollouts.tasks)
-    benchmark = benchmark_name(cfg)
     if not comparisons.empty:
         comparisons = comparisons.xs(benchmark, level="benchmark")
     path = out / benchmark / "verdict.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(verdict(comparisons, optimized, label["best"], label["start"]))
+    path.write_text(
+        verdict(comparisons, optimized, start.with_guideline(kind, best).label, start.label)
+    )
     return path
 
 

@@ -12,9 +12,11 @@ import json
 from typing import Any
 
 from acon.cli.entry import entry, picks_its_own_tasks
+from acon.config.build import typed
 from acon.errors import IncompleteRun
 from acon.llm import LLMSession, ModelSettings
 from acon.optimize import OptimizationReport, optimize
+from acon.rollout import RolloutSpec
 from acon.run_folder import RunFolder
 from acon.tracking import LiveOptimization, log_optimization
 
@@ -24,7 +26,9 @@ def run(cfg: Any, folder: RunFolder) -> OptimizationReport:
         LLMSession(ModelSettings.of(cfg), folder.path) as llms,
         LiveOptimization(cfg, folder) as live,
     ):
-        report = optimize(cfg, llms, folder, on_candidate=live.candidate)
+        report = optimize(
+            RolloutSpec.of(cfg), typed(cfg.optimizer), llms, folder, on_candidate=live.candidate
+        )
     log_optimization(cfg, folder, report)
     spent = report.spent
     print(

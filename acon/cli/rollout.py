@@ -52,7 +52,7 @@ def run(cfg: Any, folder: RunFolder) -> list[RolloutResult]:
     with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
         for run_cfg, run_folder in repeats(cfg, folder):
             spec = RolloutSpec.of(run_cfg)
-            with LiveRollout(run_cfg, run_folder) as live:
+            with LiveRollout(spec.config, run_folder) as live:
                 results.append(rollout(spec, run_folder, llms, on_row=live.task))
     rows = [row for result in results for row in result.rows]
     print("\n" + summarize(rows).to_markdown(floatfmt=".3f"))

@@ -182,7 +182,7 @@ class HistoryStrategy(ABC):
     # the rule-based baselines, then the guideline's rows, Acon last (acon.compression.labels)
     rank: ClassVar[int]
 
-    def __init__(self, config: Any = None, services: Services | None = None):
+    def __init__(self, config: StrategyConfig | None = None, services: Services | None = None):
         self.config = config
         self.services = services or Services()
 
@@ -197,7 +197,7 @@ class ObservationStrategy(ABC):
     rank: ClassVar[int]  # as HistoryStrategy's
     offloads: ClassVar[bool] = False  # the agent gets an artifact store and read_artifact
 
-    def __init__(self, config: Any = None, services: Services | None = None):
+    def __init__(self, config: StrategyConfig | None = None, services: Services | None = None):
         self.config = config
         self.services = services or Services()
 

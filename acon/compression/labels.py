@@ -36,7 +36,6 @@ NAMES = {
 SHIPPED_LABELS = {"prompting": "Prompting", "one_line": "One-line prompt"}
 # LLMLingua's scorers: the paper's encoder (LLMLingua-2) or the local model's perplexity
 # The optimizer method that wrote an optimized guideline, by its lineage's `method`
-METHOD_LABELS = {"acon": "Acon", "gepa": "GEPA", "playbook": "Playbook"}
 LINGUA_LABELS = {"llmlingua2": "LLMLingua-2", "local_perplexity": "LLMLingua (local perplexity)"}
 
 
@@ -67,16 +66,6 @@ def _strategy(params: Mapping[str, Any], kind: str) -> tuple[str, str] | None:
     if old is None or old == "none":
         return None
     return old, NAMES.get(old, old)
-
-
-def label_of(cfg: Any) -> str:
-    """The row label of a rollout config (a composed config or a part with `compression`
-    and `agent`)."""
-    from acon.config.naming import flatten, to_plain
-
-    return method_of(
-        flatten({"compression": to_plain(cfg.compression), "agent": to_plain(cfg.agent)})
-    )
 
 
 def method_of(params: Mapping[str, Any]) -> str:
@@ -126,27 +115,39 @@ def _optimized_label(store: str, kind: str, name: str, version: str, named: str)
     except (AconError, OSError, ValueError):
         return f"Guideline ({named}, store not found)"
     if text_sha(used.text) != text_sha(start.text):
-        return f"{METHOD_LABELS.get(used.lineage.method or 'acon', 'Acon')} ({named})"
+        return f"{method_labels().get(used.lineage.method or 'acon', 'Acon')} ({named})"
     origin = (start.lineage.origin or "").rsplit(" v", 1)[0]  # "prompting v1"
     return f"{shipped_label(origin) if origin else 'Start'} ({named}, unchanged by the optimizer)"
+
+
+def _classes(group: str) -> list[Any]:
+    """The classes a config group's options build (by name: this module sits below them)."""
+    from hydra.utils import get_class
+
+    from acon.config.schemas import options
+
+    targets = (getattr(schema, "_target_", None) for schema in options(group).values())
+    return [get_class(t) for t in targets if t]
+
+
+@lru_cache(maxsize=1)
+def method_labels() -> dict[str, str]:
+    """An optimizer method's name (as a candidate's lineage records it) -> its row label,
+    as the methods declare them (acon.optimize.methods)."""
+    return {cls.name: cls.label for cls in _classes("optimizer")}
 
 
 @lru_cache(maxsize=1)
 def row_ranks() -> dict[str, int]:
     """Each row label's rank, as the strategies declare them (`rank`, and a guideline's
-    compression's `row_ranks` for the rows its guideline names)."""
-    from hydra.utils import get_class
-
-    from acon.config.schemas import options
-
+    compression's `row_ranks` for the rows its guideline names), then the optimizer
+    methods' rows."""
     ranks: dict[str, int] = {}
     for kind in ("history", "observation"):
-        for schema in options(f"compression/{kind}").values():
-            target = getattr(schema, "_target_", None)
-            if target:
-                cls: Any = get_class(target)  # a HistoryStrategy or ObservationStrategy
-                ranks[cls.label] = cls.rank
-                ranks.update(getattr(cls, "row_ranks", {}))
+        for cls in _classes(f"compression/{kind}"):  # HistoryStrategy, ObservationStrategy
+            ranks[cls.label] = cls.rank
+            ranks.update(getattr(cls, "row_ranks", {}))
+    ranks.update({cls.label: cls.rank for cls in _classes("optimizer")})
     return ranks
 
 

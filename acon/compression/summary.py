@@ -209,13 +209,9 @@ def guideline_compressor(
 # the paper's Prompting baseline and the one-line prompt among the baselines, an optimized
 # guideline (Acon's, then another optimizer's) last; another guideline ("Guideline
 # (<name>)") at the strategy's rank.
-GUIDELINE_ROW_RANKS = {
-    "Prompting": 60,
-    "One-line prompt": 61,
-    "Acon": 100,
-    "GEPA": 101,
-    "Playbook": 102,
-}
+# the rows of the shipped guidelines; an optimized one's row is its optimizer method's
+# (`label` and `rank` on the method, acon.optimize.methods)
+GUIDELINE_ROW_RANKS = {"Prompting": 60, "One-line prompt": 61}
 
 
 class GuidelineHistory(HistoryStrategy):

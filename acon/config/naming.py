@@ -8,9 +8,15 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+# The resolved config as a run records it (its config.yaml, a RolloutSpec's `config`), or
+# the composed config itself (a DictConfig is a Mapping too): what code that only reads
+# settings by name (tracking, labels, the benchmark's name) takes.
+ConfigRecord = Mapping[str, Any]
 
-def to_plain(cfg: Any) -> Any:
-    return OmegaConf.to_container(cfg, resolve=True) if OmegaConf.is_config(cfg) else cfg
+
+def to_plain(node: Any) -> Any:
+    """A config node as plain data (resolved); anything else as it is."""
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 
 
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -25,7 +31,7 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def benchmark_name(cfg: Any) -> str:
+def benchmark_name(cfg: ConfigRecord) -> str:
     """The benchmark a config runs: its environment's package under `environments/`
     (`environments.qa.env.QAEnv` -> `qa`), or `env.name` where an environment sets one."""
     env = cfg.get("env") or {}

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import OmegaConf
 
 from acon.metrics import finished_rows
 from acon.report.stats import mcnemar_exact, mean_interval, paired_difference
@@ -24,18 +23,6 @@ MEASURES = {  # column: (label, scale)
     "compressor_cost_usd": ("Compressor $ / task", 1.0),
     "compressor_latency_s": ("Compressor s / task", 1.0),
 }
-
-
-def arm_configs(cfg: Any) -> dict[str, Any]:
-    """The three test rollouts, alike but for the compressor: `llm.compressor` (the
-    teacher), `distill.base_student` (the untrained base) and `distill.distilled_student`."""
-    test = OmegaConf.merge(
-        cfg, {"rollout": {"split": cfg.main.test_split, "limit": cfg.distill.test_tasks}}
-    )
-    arms = {"teacher": test}
-    for arm in ("base_student", "distilled_student"):
-        arms[arm] = OmegaConf.merge(test, {"llm": {"compressor": cfg.distill[arm]}})
-    return arms
 
 
 def comparison(folders: dict[str, RunFolder]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from acon.config.naming import benchmark_name, flatten, to_plain
+from acon.config.naming import ConfigRecord, benchmark_name, flatten, to_plain
 from acon.tracking.params import param_value
 from acon.tracking.settings import settings
 from acon.tracking.store import log_metrics, open_run, set_tags
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class TrainingRun:
-    def __init__(self, cfg: Any, train_dir: Path, data_dir: Path):
+    def __init__(self, cfg: ConfigRecord, train_dir: Path, data_dir: Path):
         self.cfg, self.train_dir, self.data_dir = cfg, Path(train_dir), Path(data_dir)
         self.client: Any = None
         self.run_id: str | None = None
@@ -29,9 +29,10 @@ class TrainingRun:
         if s is None:
             return self
 
-        train = to_plain(self.cfg.distill.train)
+        distill = self.cfg["distill"]
+        train = to_plain(distill["train"])
         params = {f"distill.train.{k}": param_value(v) for k, v in flatten(train).items()}
-        params["distill.name"] = str(self.cfg.distill.name)
+        params["distill.name"] = str(distill["name"])
         card = json.loads((self.data_dir / "card.json").read_text())
         tags = {"acon.benchmark": benchmark_name(self.cfg), "acon.distill.data": str(self.data_dir)}
         for i, g in enumerate(g for s in card["sources"] for g in s["guidelines"]):

@@ -12,21 +12,26 @@ candidate's tasks cost what the starting guideline's cost. A judge is not counte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dspy
+from omegaconf import DictConfig
 
 from acon.agent.config import AgentConfig
-from acon.compression.base import NoHistoryCompression, NoObservationCompression
 from acon.config.build import typed
 from acon.estimate.config import EstimateConfig
 from acon.estimate.measured import measured
 from acon.estimate.simulate import ROLES, Bill, simulate_task
+from acon.guidelines import GuidelineRef
 from acon.llm.config import resolve_role
 from acon.llm.pricing import PriceTable
-from acon.optimize.evaluation import baseline_arms, with_compression, with_guideline
-from acon.rollout import make_env
+from acon.optimize.config import OptimizerConfig
+from acon.optimize.evaluation import baseline_arms, baseline_configs
+from acon.rollout import RolloutSpec, make_env
 from acon.tokens import count_messages
+
+if TYPE_CHECKING:
+    from acon.composition.root import MainConfig  # acon-main's settings (the root sits above)
 
 
 def capped(count: float, cap: int | None) -> float:
@@ -37,7 +42,7 @@ def capped(count: float, cap: int | None) -> float:
 CAPS = ("feedback_tasks", "feedback_sample", "selection_tasks")
 
 
-def budget_caps(opt: Any) -> dict[str, Any]:
+def budget_caps(opt: OptimizerConfig) -> dict[str, Any]:
     """The optimizer's caps that are set (`optimizer.<name>`: value): where a run departs
     from the paper's protocol (feedback and selection on every task of the step's set)."""
     caps = {f"optimizer.{n}": getattr(opt, n) for n in CAPS if getattr(opt, n, None) is not None}
@@ -46,12 +51,6 @@ def budget_caps(opt: Any) -> dict[str, Any]:
         if value is not None:
             caps[f"optimizer.budget.{name}"] = value
     return caps
-
-
-def uncompressed(cfg: Any) -> Any:
-    return with_compression(
-        cfg, history=NoHistoryCompression(), observation=NoObservationCompression()
-    )
 
 
 @dataclass
@@ -83,8 +82,12 @@ class Estimate:
 
 
 class Planner:
-    def __init__(self, cfg: Any):
-        self.cfg = cfg
+    def __init__(self, cfg: DictConfig):
+        """Typed here, once: the rollout as configured (RolloutSpec), the optimizer's and
+        acon-main's settings, the per-task figures."""
+        self.spec = RolloutSpec.of(cfg)
+        self.opt: OptimizerConfig = typed(cfg.optimizer)
+        self.main_settings: MainConfig = typed(cfg.main)
         conf: EstimateConfig = typed(cfg.estimate)
         self.profile = conf.profile
         self.source = "configured (conf/env)"
@@ -92,7 +95,7 @@ class Planner:
             self.profile = measured(conf.profile, conf.measured_from)
             self.source = "measured from " + ", ".join(conf.measured_from)
         self.split_sizes = dict(conf.split_sizes)
-        self.agent: AgentConfig = typed(cfg.agent)
+        self.agent: AgentConfig = self.spec.agent
         self.bill = Bill()
         self.stages: dict[str, float] = {}
 
@@ -100,7 +103,7 @@ class Planner:
 
     def tasks(self, split: str, limit: int | None = None) -> int:
         if split not in self.split_sizes:
-            env = make_env(self.cfg.env)
+            env = make_env(self.spec.env)
             try:
                 self.split_sizes[split] = len(env.tasks(split))
             finally:
@@ -108,20 +111,22 @@ class Planner:
         n = self.split_sizes[split]
         return min(n, limit) if limit else n
 
-    def rollouts(self, stage: str, n: float, cfg: Any) -> Bill:
-        """`n` task rollouts with `cfg`'s compression; one task's bill."""
-        history, observation = typed(cfg.compression.history), typed(cfg.compression.observation)
-        one = simulate_task(self.profile, self.agent, history, observation)
+    def rollouts(self, stage: str, n: float, arm: RolloutSpec) -> Bill:
+        """`n` task rollouts with `arm`'s compression; one task's bill."""
+        strategies = arm.strategies
+        one = simulate_task(
+            self.profile, self.agent, strategies["history"], strategies["observation"]
+        )
         self.bill.add(one, n)
         self.stages[stage] = self.stages.get(stage, 0) + n
         return one
 
-    def uncompressed(self) -> Any:
-        return uncompressed(self.cfg)
+    def uncompressed(self) -> RolloutSpec:
+        return self.spec.uncompressed()
 
-    def guided(self, kind: str, guideline: Any) -> Any:
-        """The config with `guideline` as the `kind` strategy's (the optimizer's arms)."""
-        return with_guideline(self.cfg, kind, guideline)
+    def guided(self, kind: str, guideline: GuidelineRef) -> RolloutSpec:
+        """The rollout with `guideline` as the `kind` strategy's (the optimizer's arms)."""
+        return self.spec.with_guideline(kind, guideline)
 
     capped = staticmethod(capped)  # for the methods' plans, which do not import this module
 
@@ -143,43 +148,44 @@ class Planner:
     # -- the verbs -----------------------------------------------------------------------
 
     def rollout(self) -> None:
-        r = self.cfg.rollout
-        n = len(r.task_ids) if r.get("task_ids") else self.tasks(r.split, r.get("limit"))
-        self.rollouts("rollout", n * max(len(r.get("seeds") or []), 1), self.cfg)
+        chosen, run = self.spec.tasks, self.spec.run
+        n = len(chosen.task_ids) if chosen.task_ids else self.tasks(chosen.split, chosen.limit)
+        self.rollouts("rollout", n * max(len(run.seeds or []), 1), self.spec)
 
     def optimize(self) -> None:
         """The optimizer method's own plan (its config's `plan`, beside the method)."""
-        typed(self.cfg.optimizer).plan(self)
+        self.opt.plan(self)
 
     def main(self) -> None:
         self.optimize()
-        opt, main = typed(self.cfg.optimizer), typed(self.cfg.main)
+        opt, main = self.opt, self.main_settings
         n = self.tasks(main.test_split, main.test_tasks)
         self.rollouts("test: no compression", n, self.uncompressed())
-        for name, baseline in baseline_arms(self.cfg).items():
+        baselines = baseline_configs(opt.kind, main.baselines, main.baseline_settings)
+        for name, baseline in baseline_arms(self.spec, opt, baselines).items():
             self.rollouts(f"test: {name}", n, baseline)
         versions = opt.versions_planned() if main.every_step else 1
-        guided = with_guideline(self.cfg, opt.kind, opt.start)
+        guided = self.guided(opt.kind, opt.start)
         self.rollouts("test: starting and optimized guidelines", n * (1 + versions), guided)
 
     # -- the bill ------------------------------------------------------------------------
 
     def priced(self, verb: str) -> Estimate:
-        prices = PriceTable.from_config(self.cfg.get("pricing"))
+        prices = PriceTable.from_config(self.spec.models.pricing)
         usd, models = {}, {}
         for role in ROLES:
             c = self.bill.roles[role]
-            models[role] = resolve_role(self.cfg.llm, role).model
+            models[role] = resolve_role(self.spec.models.llm, role).model
             usd[role] = prices.cost(
                 models[role], round(c.prompt_tokens), 0, round(c.completion_tokens)
             )
-        caps = budget_caps(typed(self.cfg.optimizer)) if verb in ("optimize", "main") else None
+        caps = budget_caps(self.opt) if verb in ("optimize", "main") else None
         return Estimate(
             verb, self.bill, usd, models, self.stages, vars(self.profile).copy(), self.source, caps
         )
 
 
-def estimate(cfg: Any, verb: str) -> Estimate:
+def estimate(cfg: DictConfig, verb: str) -> Estimate:
     """What `verb` (rollout, optimize or main) will call with this config."""
     planner = Planner(cfg)
     getattr(planner, verb)()

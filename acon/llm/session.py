@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from acon.llm.cache import ResponseCache
 from acon.llm.client import LLMClient
@@ -26,6 +26,9 @@ from acon.llm.llama_server import LlamaServer
 from acon.llm.models import LocalModelConfig, find_binary, identity, served_files
 from acon.llm.pricing import PriceTable, PricingConfig
 from acon.llm.usage import UsageLedger
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class ModelSettings:
     models_dir: str = ""
 
     @classmethod
-    def of(cls, cfg: Any) -> ModelSettings:
+    def of(cls, cfg: DictConfig) -> ModelSettings:
         """From a composed config (its `llm`, `pricing`, `local_models`, `paths`)."""
         from acon.config.build import typed
 

@@ -15,7 +15,6 @@ with its defaults otherwise.
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,26 +23,20 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from acon.compression.base import NoHistoryCompression, NoObservationCompression
-from acon.compression.labels import label_of
-from acon.compression.summary import (
-    GuidelineHistoryConfig,
-    GuidelineObservationConfig,
-    SummaryConfig,
-)
+from acon.compression.base import StrategyConfig
 from acon.config.build import typed
 from acon.config.schemas import InvalidSetting, option
 from acon.environment import Task
 from acon.errors import AconError
 from acon.guidelines import GuidelineRef, GuidelineStore, text_sha
 from acon.llm.session import LLMSession
-from acon.rollout import RolloutSpec, rollout
+from acon.optimize.config import OptimizerConfig
+from acon.rollout import RolloutSpec, TaskSelection, rollout
 from acon.rollout.store import RolloutStore
 from acon.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 Rows = dict[str, dict[str, Any]]
-GUIDELINE_CONFIGS = {"history": GuidelineHistoryConfig, "observation": GuidelineObservationConfig}
 
 
 @dataclass
@@ -55,15 +48,9 @@ class Evaluated:
     errored: list[str] = field(default_factory=list)
 
 
-def with_compression(cfg: Any, **nodes: Any) -> Any:
-    """A copy of `cfg` whose compression kinds are the given typed configs."""
-    out = copy.deepcopy(cfg)
-    for kind, node in nodes.items():
-        out.compression[kind] = OmegaConf.structured(node)
-    return out
-
-
-def baseline_configs(kind: str, names: list[str], settings: dict[str, Any]) -> dict[str, Any]:
+def baseline_configs(
+    kind: str, names: list[str], settings: dict[str, Any]
+) -> dict[str, StrategyConfig]:
     """`main.baselines` as typed strategy configs of `kind`, each with its
     `main.baseline_settings` over its defaults; a typo is one sentence, before anything runs."""
     for name in settings:  # a typo, even for a strategy not run this time
@@ -88,30 +75,20 @@ def baseline_configs(kind: str, names: list[str], settings: dict[str, Any]) -> d
     return configs
 
 
-def baseline_arms(cfg: Any) -> dict[str, Any]:
-    """`cfg` once per `main.baselines` strategy (with its settings), in the optimized kind,
-    less one whose row would be the start's own (Prompting is the start: one row, not two)."""
-    main, opt = typed(cfg.main), typed(cfg.optimizer)
-    start = label_of(with_guideline(cfg, opt.kind, opt.start))
+def baseline_arms(
+    spec: RolloutSpec, opt: OptimizerConfig, baselines: dict[str, StrategyConfig]
+) -> dict[str, RolloutSpec]:
+    """`spec` once per baseline strategy (`baseline_configs`), in the optimized kind, less
+    one whose row would be the start's own (Prompting is the start: one row, not two)."""
+    start = spec.with_guideline(opt.kind, opt.start).label
     arms = {}
-    for name, strategy in baseline_configs(
-        opt.kind, main.baselines, main.baseline_settings
-    ).items():
-        arm = with_compression(cfg, **{opt.kind: strategy})
-        if label_of(arm) == start:
+    for name, strategy in baselines.items():
+        arm = spec.with_strategy(opt.kind, strategy)
+        if arm.label == start:
             log.info("Baseline %s is the starting guideline: its row is the start's.", name)
             continue
         arms[name] = arm
     return arms
-
-
-def with_guideline(cfg: Any, kind: str, ref: GuidelineRef) -> Any:
-    """`cfg` with `kind` following the guideline `ref` (see the module docstring)."""
-    current = typed(cfg.compression[kind])
-    if isinstance(current, SummaryConfig):
-        current.guideline = ref
-        return with_compression(cfg, **{kind: current})
-    return with_compression(cfg, **{kind: GUIDELINE_CONFIGS[kind](guideline=ref)})
 
 
 class RolloutsSpent(AconError):
@@ -122,14 +99,14 @@ class RolloutsSpent(AconError):
 class CandidateEvaluator:
     def __init__(
         self,
-        cfg: Any,
+        spec: RolloutSpec,
         llms: LLMSession,
         kind: str,
         rollouts_dir: str | Path,
         split: str,
         max_rollouts: int | None = None,
     ):
-        self.cfg = cfg
+        self.spec = spec  # the rollout a candidate varies: its guideline of `kind`, its tasks
         self.max_rollouts = max_rollouts
         self._asked: set[tuple[str, str]] = set()  # (configuration's key, task id)
         self.llms = llms
@@ -141,10 +118,7 @@ class CandidateEvaluator:
 
     def baseline(self, tasks: list[Task]) -> Evaluated:
         """Rollouts without any compression."""
-        cfg = with_compression(
-            self.cfg, history=NoHistoryCompression(), observation=NoObservationCompression()
-        )
-        return self._run(cfg, tasks)
+        return self._run(self.spec.uncompressed(), tasks)
 
     def guideline(self, text: str, tasks: list[Task]) -> Evaluated:
         """Rollouts with `text` as the guideline of the optimized kind; the other kind's
@@ -153,7 +127,7 @@ class CandidateEvaluator:
         if not self.texts.versions(self.kind, name):
             self.texts.add(self.kind, name, text)
         ref = GuidelineRef(name=name, version="1", dir=str(self.texts.root))
-        return self._run(with_guideline(self.cfg, self.kind, ref), tasks)
+        return self._run(self.spec.with_guideline(self.kind, ref), tasks)
 
     @property
     def rollouts(self) -> int:
@@ -161,12 +135,8 @@ class CandidateEvaluator:
         is asked for again; one the store held from an earlier run counts)."""
         return len(self._asked)
 
-    def _run(self, cfg: Any, tasks: list[Task]) -> Evaluated:
-        cfg = OmegaConf.merge(
-            cfg,
-            {"rollout": {"split": self.split, "limit": None, "task_ids": [t.id for t in tasks]}},
-        )
-        spec = RolloutSpec.of(cfg)
+    def _run(self, spec: RolloutSpec, tasks: list[Task]) -> Evaluated:
+        spec = spec.with_tasks(TaskSelection(self.split, task_ids=tuple(t.id for t in tasks)))
         folder = self.store.folder(spec)  # named by the configuration's key
         new = {(folder.path.name, t.id) for t in tasks} - self._asked
         if self.max_rollouts is not None and self.rollouts + len(new) > self.max_rollouts:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from acon.config.naming import ConfigRecord
 from acon.errors import AconError
 from acon.report import plots, tables
 from acon.report.rollouts import Rollouts
@@ -23,12 +23,12 @@ from acon.report.sources import ROWS, STEPS, from_folders, from_rows, from_store
 from acon.tracking.settings import settings
 
 
-def collect(cfg: Any, under: Path | None = None) -> Rollouts:
+def collect(cfg: ConfigRecord, under: Path | None = None) -> Rollouts:
     """The rollouts to report on; `under` keeps only those whose run folder is in it
     (the main job's own)."""
-    r = cfg.report
-    if r.source == "folders":
-        roots = [under] if under else list(r.runs)
+    r = cfg["report"]
+    if r["source"] == "folders":
+        roots = [under] if under else list(r["runs"])
         found = from_folders(roots)
         where = f"under {', '.join(map(str, roots))}"
     else:
@@ -38,10 +38,12 @@ def collect(cfg: Any, under: Path | None = None) -> Rollouts:
                 "report.source=store needs the tracking store, but tracking is off: set "
                 "tracking=local (or server), or report from run folders with report.source=folders."
             )
-        filters = [f for f in (r.where, under and _inside(under)) if f]
-        experiments = list(r.experiments) if r.experiments else None
+        filters = [f for f in (r.get("where"), under and _inside(under)) if f]
+        experiments = list(r["experiments"]) if r.get("experiments") else None
         found = from_store(tracking.uri, experiments, " AND ".join(filters) or None)
-        where = f"in the MLflow store {tracking.uri}" + (f" matching {r.where}" if r.where else "")
+        where = f"in the MLflow store {tracking.uri}" + (
+            f" matching {r['where']}" if r.get("where") else ""
+        )
     if found.empty:
         raise AconError(
             f"No finished rollouts {where}: run acon-rollout first, or point the report at "

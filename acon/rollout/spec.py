@@ -10,16 +10,21 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from acon.agent.config import AgentConfig
-from acon.compression.base import StrategyConfig
+from acon.compression.base import NoHistoryCompression, NoObservationCompression, StrategyConfig
 from acon.compression.labels import method_of
+from acon.compression.summary import (
+    GuidelineHistoryConfig,
+    GuidelineObservationConfig,
+    SummaryConfig,
+)
 from acon.config.build import typed
 from acon.config.naming import benchmark_name, flatten, to_plain
 from acon.environment import EnvConfig, Task
 from acon.errors import AconError
-from acon.guidelines import KINDS, text_sha
+from acon.guidelines import KINDS, GuidelineRef, text_sha
 from acon.guidelines.store import resolve
 from acon.llm.session import ModelSettings
 from acon.rollout.config import RolloutConfig
@@ -73,16 +78,50 @@ class RolloutSpec:
             config=to_plain(cfg),
         )
 
+    def with_strategy(self, kind: str, strategy: StrategyConfig) -> RolloutSpec:
+        """This rollout with `kind` compressed by `strategy` (its guideline pinned; the
+        record keeps the reference as given)."""
+        compression = {**self.config["compression"], kind: to_plain(OmegaConf.structured(strategy))}
+        return dataclasses.replace(
+            self,
+            strategies={**self.strategies, kind: _pinned(kind, strategy)},
+            config={**self.config, "compression": compression},
+        )
+
+    def uncompressed(self) -> RolloutSpec:
+        """This rollout with no compression of either kind."""
+        return self.with_strategy("history", NoHistoryCompression()).with_strategy(
+            "observation", NoObservationCompression()
+        )
+
+    def with_guideline(self, kind: str, ref: GuidelineRef) -> RolloutSpec:
+        """This rollout with `kind` following the guideline `ref`: the configured strategy
+        when it follows a guideline (guideline, prompting, hybrid, memento, offload), else
+        the `guideline` strategy with its defaults."""
+        current = self.strategies[kind]
+        if isinstance(current, SummaryConfig):
+            return self.with_strategy(kind, dataclasses.replace(current, guideline=ref))
+        return self.with_strategy(kind, GUIDELINE_CONFIGS[kind](guideline=ref))
+
+    def with_tasks(self, tasks: TaskSelection) -> RolloutSpec:
+        """This rollout on other tasks (a verb that picks its own: the optimizer's
+        training tasks, acon-main's test split)."""
+        ids = list(tasks.task_ids) if tasks.task_ids else None
+        run = dataclasses.replace(self.run, split=tasks.split, limit=tasks.limit, task_ids=ids)
+        chosen = {"split": tasks.split, "limit": tasks.limit, "task_ids": ids}
+        return dataclasses.replace(
+            self,
+            tasks=tasks,
+            run=run,
+            config={**self.config, "rollout": {**self.config["rollout"], **chosen}},
+        )
+
     @property
     def label(self) -> str:
-        """The row label of this rollout's method (acon.compression.labels)."""
+        """The row label of this rollout's method (acon.compression.labels), from its
+        record, as the report reads it back."""
         return method_of(
-            flatten(
-                {
-                    "compression": {k: dataclasses.asdict(s) for k, s in self.strategies.items()},
-                    "agent": dataclasses.asdict(self.agent),
-                }
-            )
+            flatten({"compression": self.config["compression"], "agent": self.config["agent"]})
         )
 
     def guidelines_used(self) -> list[dict[str, Any]]:
@@ -102,6 +141,12 @@ class RolloutSpec:
                     }
                 )
         return used
+
+
+GUIDELINE_CONFIGS: dict[str, type[SummaryConfig]] = {
+    "history": GuidelineHistoryConfig,
+    "observation": GuidelineObservationConfig,
+}
 
 
 def _pinned(kind: str, strategy: StrategyConfig) -> StrategyConfig:

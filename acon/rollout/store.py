@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import acon
+from acon.compression.base import StrategyConfig
 from acon.environment import EnvConfig
 from acon.guidelines import text_sha
 from acon.llm.config import resolve_role
@@ -92,7 +93,7 @@ def identity(spec: RolloutSpec) -> dict[str, Any]:
     }
 
 
-def _strategy(config: Any) -> dict[str, Any]:
+def _strategy(config: StrategyConfig) -> dict[str, Any]:
     fields = _outcome_fields(config)
     ref = getattr(config, "guideline", None)
     if ref is not None:  # the text decides, not where it is stored or what it is called

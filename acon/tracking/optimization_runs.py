@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from acon.config.naming import benchmark_name
+from acon.config.naming import ConfigRecord, benchmark_name
 from acon.guidelines import GuidelineStore, Lineage
 from acon.optimize.report import OptimizationReport
 from acon.run_folder import RunFolder
@@ -35,7 +35,7 @@ class LiveOptimization:
     on_candidate=live.candidate)`; an exception marks the run FAILED (KILLED on Ctrl-C),
     and a rerun into the folder continues it."""
 
-    def __init__(self, cfg: Any, folder: RunFolder):
+    def __init__(self, cfg: ConfigRecord, folder: RunFolder):
         self.cfg, self.folder = cfg, folder
         self.client: Any = None
         self.run_id: str | None = None
@@ -52,8 +52,8 @@ class LiveOptimization:
                 params=config_params(self.cfg),
                 tags={
                     "acon.benchmark": benchmark,
-                    "acon.guideline": self.cfg.optimizer.name,
-                    "acon.prompt": prompt_name(benchmark, self.cfg.optimizer.kind),
+                    "acon.guideline": self.cfg["optimizer"]["name"],
+                    "acon.prompt": prompt_name(benchmark, self.cfg["optimizer"]["kind"]),
                 },
             )
         return self
@@ -66,8 +66,8 @@ class LiveOptimization:
                 self.client,
                 self.run_id,
                 self.folder.guidelines,
-                self.cfg.optimizer.kind,
-                self.cfg.optimizer.name,
+                self.cfg["optimizer"]["kind"],
+                self.cfg["optimizer"]["name"],
             )
         except Exception as exc:  # log_optimization reports a lost store at the end
             log.warning("MLflow: live candidates stopped (%s: %s)", type(exc).__name__, exc)
@@ -79,7 +79,9 @@ class LiveOptimization:
             self.client.set_terminated(self.run_id, status=status)
 
 
-def log_optimization(cfg: Any, folder: RunFolder, report: OptimizationReport) -> str | None:
+def log_optimization(
+    cfg: ConfigRecord, folder: RunFolder, report: OptimizationReport
+) -> str | None:
     """Log the optimization in `folder`; the run's id, or None when tracking is off."""
     s = settings(cfg)
     if s is None:

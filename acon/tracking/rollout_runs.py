@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from acon.config.naming import benchmark_name
+from acon.config.naming import ConfigRecord, benchmark_name
 from acon.metrics import summarize
 from acon.run_folder import RunFolder
 from acon.tracking.params import config_params, plain_config
@@ -57,11 +57,12 @@ def summary_metrics(table: pd.DataFrame) -> dict[str, float]:
 
 
 class LiveRollout:
-    """`with LiveRollout(cfg, folder) as live: rollout(cfg, folder, llms, on_row=live.task)`:
+    """`with LiveRollout(spec.config, folder) as live: rollout(spec, folder, llms,
+    on_row=live.task)`:
     the run from the start, per-task metrics, then `log_rollout` at a clean exit; an
     exception marks the run FAILED (KILLED on Ctrl-C), and a rerun continues it."""
 
-    def __init__(self, cfg: Any, folder: RunFolder):
+    def __init__(self, cfg: ConfigRecord, folder: RunFolder):
         self.cfg, self.folder = cfg, folder
         self.client: Any = None
         self.run_id: str | None = None
@@ -115,7 +116,7 @@ def _latest(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({r["task_id"]: r for r in rows}.values())
 
 
-def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
+def log_rollout(cfg: ConfigRecord, folder: RunFolder) -> str | None:
     """Log the rollout in `folder` to the configured store; the run's id, or None when
     tracking is off."""
     s = settings(cfg)
@@ -150,7 +151,7 @@ def log_rollout(cfg: Any, folder: RunFolder) -> str | None:
     return run_id
 
 
-def log_folder_files(client: Any, run_id: str, folder: RunFolder, cfg: Any) -> None:
+def log_folder_files(client: Any, run_id: str, folder: RunFolder, cfg: ConfigRecord) -> None:
     """The run folder's record files, the resolved config and Hydra's own folder."""
     for path in folder.record_files():
         client.log_artifact(run_id, str(path))

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from acon.config.naming import benchmark_name
+from acon.config.naming import ConfigRecord, benchmark_name
 from acon.config.schemas import InvalidSetting, check_choice
 from acon.errors import AconError
 
@@ -52,16 +51,16 @@ class TrackingSettings:
         return self.uri.startswith("sqlite:")
 
 
-def settings(cfg: Any) -> TrackingSettings | None:
+def settings(cfg: ConfigRecord) -> TrackingSettings | None:
     """The run's tracking settings; None when tracking is off (or not configured)."""
     t = cfg.get("tracking")
     if t is None or t.get("mode", "off") == "off":
         return None
-    uri = str(t.uri)
+    uri = str(t["uri"])
     check_absolute(uri)
     artifacts = t.get("artifacts_dir")
     return TrackingSettings(
-        mode=str(t.mode),
+        mode=str(t["mode"]),
         uri=uri,
         experiment=str(t.get("experiment") or f"acon/{benchmark_name(cfg)}"),
         artifacts_dir=Path(artifacts).resolve() if artifacts else None,

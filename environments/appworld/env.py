@@ -53,6 +53,7 @@ def truncate(text: str, max_chars: int) -> str:
 class AppWorldEnv(Environment):
     name = "appworld"
     finish_tool = "complete_task"
+    config: AppWorldConfig
 
     def __init__(
         self,

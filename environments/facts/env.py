@@ -62,6 +62,7 @@ def normalize(text: str) -> str:
 class FactsEnv(Environment):
     name = "facts"
     finish_tool = "finish"
+    config: FactsConfig
 
     def __init__(self, config: FactsConfig | None = None, services: Services | None = None):
         super().__init__(config or FactsConfig(), services)

@@ -70,6 +70,7 @@ TOOLS = [
 
 class WebVoyagerEnv(Environment):
     finish_tool = "answer"
+    config: WebVoyagerConfig
 
     def __init__(self, config: WebVoyagerConfig, services: Services | None = None):
         super().__init__(config, services)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from acon.cli.distill import test_arms as distill_arms
 from acon.composition import compose
-from acon.distill.evaluate import arm_configs, comparison, write_comparison
+from acon.distill.evaluate import comparison, write_comparison
 from acon.run_folder import RunFolder
 
 
@@ -55,14 +56,14 @@ def test_table_means_parse_share_and_pairs(tmp_path):
 
 def test_arms_differ_only_in_the_compressor():
     cfg = compose(["+experiment=distill_compressor", "distill.name=student"])
-    arms = arm_configs(cfg)
-    assert arms["teacher"].llm.compressor.base_url == "local://qwen2.5-coder-1.5b"
-    assert arms["base_student"].llm.compressor.base_url == "local://qwen2.5-coder-0.5b"
-    assert arms["distilled_student"].llm.compressor.base_url == "local://student"
+    arms = distill_arms(cfg)
+    assert arms["teacher"].models.llm.compressor.base_url == "local://qwen2.5-coder-1.5b"
+    assert arms["base_student"].models.llm.compressor.base_url == "local://qwen2.5-coder-0.5b"
+    assert arms["distilled_student"].models.llm.compressor.base_url == "local://student"
     for arm in arms.values():
-        assert arm.rollout.split == "test" and arm.rollout.limit == cfg.distill.test_tasks
-        assert arm.llm.agent == arms["teacher"].llm.agent
-        assert arm.compression == arms["teacher"].compression
+        assert arm.tasks.split == "test" and arm.tasks.limit == cfg.distill.test_tasks
+        assert arm.models.llm.agent == arms["teacher"].models.llm.agent
+        assert arm.strategies == arms["teacher"].strategies
 
 
 def test_a_student_served_elsewhere_is_one_override_away():
@@ -75,7 +76,7 @@ def test_a_student_served_elsewhere_is_one_override_away():
             "distill.distilled_student.provider=vllm",
         ]
     )
-    compressor = arm_configs(cfg)["distilled_student"].llm.compressor
+    compressor = distill_arms(cfg)["distilled_student"].models.llm.compressor
     assert (compressor.base_url, compressor.model, compressor.provider) == (
         "http://127.0.0.1:8000/v1",
         "student",

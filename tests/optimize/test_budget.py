@@ -9,9 +9,8 @@ import pytest
 from acon.composition import compose
 from acon.llm import LLMSession, ModelSettings
 from acon.llm.usage import BudgetExceeded
-from acon.optimize import optimize
 from acon.run_folder import RunFolder
-from tests.support import optimizer_overrides
+from tests.support import optimize_composed, optimizer_overrides
 
 BUDGET = 10  # the 8 training rollouts (4 tasks, with and without compression) and a little
 
@@ -19,7 +18,7 @@ BUDGET = 10  # the 8 training rollouts (4 tasks, with and without compression) a
 def run(fake, tmp_path, name, *overrides):
     cfg = compose(optimizer_overrides(fake, tmp_path, *overrides))
     with LLMSession(ModelSettings.of(cfg), tmp_path / name) as llms:
-        return optimize(cfg, llms, RunFolder(tmp_path / name))
+        return optimize_composed(cfg, llms, RunFolder(tmp_path / name))
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from acon.config import typed
 from acon.llm import LLMSession, ModelSettings
 from acon.llm.client import LLMCallError
 from acon.llm.fake_server import FakeOpenAI
-from acon.optimize import optimize
 from acon.paths import CONF_DIR
 from acon.run_folder import RunFolder
+from tests.support import optimize_composed
 from tests.support.brain import KEEP, brain
 
 # local_quickstart is `local` with the quickstart's role models: its roles pin their own
@@ -55,12 +55,12 @@ def test_ut_co_and_gepa_run_on_every_preset_against_its_endpoints_rules(
     with FakeOpenAI(default=brain, rules=rules) as fake:
         cfg = preset_config(preset, fake, tmp_path, monkeypatch, "optimizer.n_candidates=2")
         with LLMSession(ModelSettings.of(cfg), tmp_path / "acon") as llms:
-            acon = optimize(cfg, llms, RunFolder(tmp_path / "acon"))
+            acon = optimize_composed(cfg, llms, RunFolder(tmp_path / "acon"))
         gepa_cfg = preset_config(
             preset, fake, tmp_path, monkeypatch, "optimizer=gepa", "optimizer.max_metric_calls=16"
         )
         with LLMSession(ModelSettings.of(gepa_cfg), tmp_path / "gepa") as llms:
-            gepa = optimize(gepa_cfg, llms, RunFolder(tmp_path / "gepa"))
+            gepa = optimize_composed(gepa_cfg, llms, RunFolder(tmp_path / "gepa"))
     assert fake.rejected == []  # every request was one this endpoint accepts
     ut, co = acon.steps
     assert ut.improved and co.improved and not ut.unusable and not co.unusable
@@ -96,5 +96,5 @@ def test_a_refused_optimizer_request_fails_the_run_with_the_parameter_named(
         )
         refused = pytest.raises(LLMCallError, match="'foo'")
         with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms, refused as err:
-            optimize(cfg, llms, RunFolder(tmp_path / "run"))
+            optimize_composed(cfg, llms, RunFolder(tmp_path / "run"))
     assert err.value.kind == "bad_request" and err.value.role == "optimizer"

@@ -8,11 +8,10 @@ import pytest
 from acon.composition import compose
 from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession, ModelSettings
-from acon.optimize import optimize
 from acon.run_folder import RunFolder
 from acon.tracking import log_optimization, prompt_name
 from acon.tracking.store import mlflow_client
-from tests.support import tracking_overrides
+from tests.support import optimize_composed, tracking_overrides
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +42,7 @@ def test_one_ut_step_on_qa_with_the_local_model_registers_a_new_version(
     )
     folder = RunFolder(tmp_path / "run")
     with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
-        report = optimize(cfg, llms, folder)
+        report = optimize_composed(cfg, llms, folder)
     (ut,) = report.steps
     if ut.skipped:  # every compressed run succeeded: honest, but nothing to register
         pytest.fail(f"UT had nothing to learn from with this seed: {ut.skipped}")

@@ -7,17 +7,16 @@ import pandas as pd
 
 from acon.composition import compose
 from acon.llm import LLMSession, ModelSettings
-from acon.optimize import optimize
 from acon.report.build import write_search
 from acon.run_folder import RunFolder
-from tests.support import optimizer_overrides
+from tests.support import optimize_composed, optimizer_overrides
 
 
 def test_each_method_s_search_is_one_curve(fake, tmp_path):
     for name, method in {"acon": ["optimizer.n_candidates=2"], "gepa": ["optimizer=gepa"]}.items():
         cfg = compose(optimizer_overrides(fake, tmp_path, *method))
         with LLMSession(ModelSettings.of(cfg), tmp_path / "runs" / name) as llms:
-            optimize(cfg, llms, RunFolder(tmp_path / "runs" / name))
+            optimize_composed(cfg, llms, RunFolder(tmp_path / "runs" / name))
     written = write_search([tmp_path / "runs"], tmp_path / "results")
     table = pd.read_csv(tmp_path / "results" / "optimizers" / "search.csv")
     assert set(table["optimizer"]) == {"acon (acon)", "gepa (gepa)"}

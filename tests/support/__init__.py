@@ -83,3 +83,13 @@ class OneRoleLLMs:
     def client(self, role: str) -> Any:
         assert role == self._role
         return self._client
+
+
+def optimize_composed(cfg: Any, llms: Any, folder: Any, **hooks: Any) -> Any:
+    """`acon.optimize.optimize` on a composed config, as acon-optimize calls it (the
+    rollout it optimizes, typed once; the method's config)."""
+    from acon.config.build import typed
+    from acon.optimize import optimize
+    from acon.rollout import RolloutSpec
+
+    return optimize(RolloutSpec.of(cfg), typed(cfg.optimizer), llms, folder, **hooks)

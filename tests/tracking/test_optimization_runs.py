@@ -6,11 +6,10 @@ from __future__ import annotations
 from acon.composition import compose
 from acon.guidelines import GuidelineStore
 from acon.llm import LLMSession, ModelSettings
-from acon.optimize import optimize
 from acon.run_folder import RunFolder
 from acon.tracking import LiveOptimization, load_registered_guideline, log_optimization
 from acon.tracking.store import mlflow_client
-from tests.support import optimizer_overrides, tracking_overrides
+from tests.support import optimize_composed, optimizer_overrides, tracking_overrides
 
 
 def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fake, store, tmp_path):
@@ -22,7 +21,7 @@ def test_an_optimization_logs_nested_candidates_and_registers_its_guidelines(fak
     )
     folder = RunFolder(tmp_path / "run")
     with LLMSession(ModelSettings.of(cfg), folder.path) as llms:
-        report = optimize(cfg, llms, folder)
+        report = optimize_composed(cfg, llms, folder)
     run_id = log_optimization(cfg, folder, report)
 
     root = folder.guidelines
@@ -91,7 +90,7 @@ def test_candidates_appear_in_mlflow_as_they_are_evaluated(fake, store, tmp_path
             scored = [c for c in children if "score" in c.data.metrics]
             seen.append((run.info.status, len(children), len(scored)))
 
-        report = optimize(cfg, llms, folder, on_candidate=on_candidate)
+        report = optimize_composed(cfg, llms, folder, on_candidate=on_candidate)
     versions = GuidelineStore(folder.guidelines).versions("history", "acon-opt")
     # the first proposal at once (beside the start), long before the last version existed
     assert seen[0][0] == "RUNNING" and 1 <= seen[0][1] < len(versions)

@@ -2,6 +2,6 @@
 
 A method is a class built from its typed config (a subclass of
 `acon.optimize.config.OptimizerConfig`, registered with `@schema("optimizer", name)`) and
-the run's services, with `run(cfg) -> OptimizationReport`. Adding one is a module here and
+the run's services, with `run(spec) -> OptimizationReport`. Adding one is a module here and
 a YAML file in `conf/optimizer/`.
 """

@@ -45,7 +45,7 @@ from acon.optimize.selection import (
     select_best,
     successes,
 )
-from acon.rollout import make_env
+from acon.rollout import RolloutSpec, make_env
 from acon.services import Services
 from acon.tokens import count_text
 
@@ -167,6 +167,8 @@ class AconConfig(OptimizerConfig):
 
 class AconMethod(OptimizerMethod):
     name = "acon"
+    label = "Acon"
+    rank = 100
     opt: AconConfig
     evaluator: CandidateEvaluator
 
@@ -181,13 +183,13 @@ class AconMethod(OptimizerMethod):
 
     # -- the loop -------------------------------------------------------------------------
 
-    def run(self, cfg: Any) -> OptimizationReport:
-        env = make_env(cfg.env)
+    def run(self, spec: RolloutSpec) -> OptimizationReport:
+        env = make_env(spec.env)
         self.tasks = env.tasks(self.opt.split)[: self.opt.n_tasks]
         env.close()
         self.instructions = {t.id: t.instruction for t in self.tasks}
         self.evaluator = CandidateEvaluator(
-            cfg, self.llms, self.kind, self.opt.rollouts_dir, self.opt.split, self.rollout_budget()
+            spec, self.llms, self.kind, self.opt.rollouts_dir, self.opt.split, self.rollout_budget()
         )
         self.stopped: str | None = None  # the rollout budget, when it ran out
         try:

@@ -1,12 +1,12 @@
 """What every optimizer method has: its config, the run's LLM session and folder, its
-progress and budget (acon.optimize.state), and `run(cfg) -> OptimizationReport`."""
+progress and budget (acon.optimize.state), and `run(spec) -> OptimizationReport`."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import ClassVar
 
 from acon.errors import AconError
 from acon.optimize.config import OptimizerConfig
@@ -14,11 +14,16 @@ from acon.optimize.contexts import context_budget
 from acon.optimize.evaluation import CandidateEvaluator
 from acon.optimize.report import OptimizationReport, StepOutcome
 from acon.optimize.state import OptimizerState
+from acon.rollout import RolloutSpec
 from acon.services import Services
 
 
 class OptimizerMethod(ABC):
-    name: str
+    name: ClassVar[str]  # recorded in each candidate's lineage (`method`)
+    # the row of a guideline it changed ("Acon (acon-opt v3)") and that row's place in the
+    # tables, after the guideline's own rows (acon.compression.labels reads both)
+    label: ClassVar[str]
+    rank: ClassVar[int]
 
     def __init__(self, config: OptimizerConfig, services: Services, plan: list[str]):
         if services.llms is None or services.run is None:
@@ -38,8 +43,9 @@ class OptimizerMethod(ABC):
         return None if limit is None else limit - int(self.state.spent_before.get("rollouts", 0))
 
     @abstractmethod
-    def run(self, cfg: Any) -> OptimizationReport:
-        """Optimize on `cfg`'s benchmark (its rollouts use `cfg`); resumes from the folder."""
+    def run(self, spec: RolloutSpec) -> OptimizationReport:
+        """Optimize the guideline `spec`'s rollouts follow (every candidate is `spec` with
+        another guideline, on the training tasks); resumes from the folder."""
 
     @cached_property
     def context_tokens(self) -> int | None:

@@ -35,7 +35,7 @@ from acon.optimize.evaluation import CandidateEvaluator, RolloutsSpent
 from acon.optimize.leakage import Leak, LeakageCheck, as_records, leakage_check
 from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport, StepOutcome
-from acon.rollout import make_env
+from acon.rollout import RolloutSpec, make_env
 from acon.services import Services
 from acon.tokens import count_text
 
@@ -217,21 +217,23 @@ class Reflection:
 
 class GepaMethod(OptimizerMethod):
     name = "gepa"
+    label = "GEPA"
+    rank = 101
     opt: GepaConfig
 
     def __init__(self, config: GepaConfig, services: Services):
         super().__init__(config, services, plan=["gepa"])
 
-    def run(self, cfg: Any) -> OptimizationReport:
+    def run(self, spec: RolloutSpec) -> OptimizationReport:
         import gepa
 
         opt = self.opt
-        env = make_env(cfg.env)
+        env = make_env(spec.env)
         tasks = env.tasks(opt.split)[: opt.n_tasks]
         env.close()
         budget = self.rollout_budget()
         evaluator = CandidateEvaluator(
-            cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split, budget
+            spec, self.llms, opt.kind, opt.rollouts_dir, opt.split, budget
         )
         self.evaluator = evaluator
         baseline = evaluator.baseline(tasks)

@@ -38,7 +38,7 @@ from acon.optimize.methods.base import OptimizerMethod
 from acon.optimize.report import OptimizationReport, StepOutcome, change
 from acon.optimize.rules import HEADER, Rule, rules_of, with_rule
 from acon.optimize.selection import contrastive_set, scored
-from acon.rollout import make_env
+from acon.rollout import RolloutSpec, make_env
 from acon.services import Services
 
 if TYPE_CHECKING:
@@ -165,6 +165,8 @@ class Playbook:
 
 class PlaybookMethod(OptimizerMethod):
     name = "playbook"
+    label = "Playbook"
+    rank = 102
     opt: PlaybookConfig
     evaluator: CandidateEvaluator
 
@@ -178,7 +180,7 @@ class PlaybookMethod(OptimizerMethod):
         self.leakage: LeakageCheck | None = None
         self.name_in_store = f"{config.name}-playbook"  # its rows and registry entries its own
 
-    def run(self, cfg: Any) -> OptimizationReport:
+    def run(self, spec: RolloutSpec) -> OptimizationReport:
         opt = self.opt
         if self.state.steps:  # an earlier attempt in this folder: replayed from the start
             log.info(
@@ -187,11 +189,11 @@ class PlaybookMethod(OptimizerMethod):
             )
             self.state.steps = []
             self.state.spent_before = {**self.state.spent_before, "rollouts": 0}
-        env = make_env(cfg.env)
+        env = make_env(spec.env)
         self.tasks = env.tasks(opt.split)[: opt.n_tasks]
         env.close()
         self.evaluator = CandidateEvaluator(
-            cfg, self.llms, opt.kind, opt.rollouts_dir, opt.split, self.rollout_budget()
+            spec, self.llms, opt.kind, opt.rollouts_dir, opt.split, self.rollout_budget()
         )
         start = resolve(opt.kind, opt.start)
         playbook = Playbook.of(start.text, opt.kinds())

@@ -14,12 +14,11 @@ from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
 from acon.llm.usage import BudgetExceeded
-from acon.optimize import optimize as run_optimizer
 from acon.optimize.proposal import StepFailed
 from acon.run_folder import RunFolder
 from environments.facts.config import FactsConfig
 from environments.facts.env import FactsEnv
-from tests.support import optimizer_overrides
+from tests.support import optimize_composed, optimizer_overrides
 from tests.support.brain import KEEP, brain
 
 
@@ -29,7 +28,7 @@ def config(fake, tmp_path, *overrides):
 
 def optimize(cfg, run_dir):
     with LLMSession(ModelSettings.of(cfg), run_dir) as llms:
-        report = run_optimizer(cfg, llms, RunFolder(run_dir))
+        report = optimize_composed(cfg, llms, RunFolder(run_dir))
         return report.to_dict(), llms.ledger.total()
 
 

@@ -7,9 +7,8 @@ from acon.estimate.plan import estimate
 from acon.guidelines import GuidelineStore, load_guideline
 from acon.llm import LLMSession, ModelSettings
 from acon.llm.fake_server import FakeOpenAI
-from acon.optimize import optimize
 from acon.run_folder import RunFolder
-from tests.support import optimizer_overrides
+from tests.support import optimize_composed, optimizer_overrides
 from tests.support.brain import KEEP, brain
 
 
@@ -28,7 +27,7 @@ def gepa_config(fake, tmp_path):
 def run_gepa(fake, tmp_path):
     cfg = gepa_config(fake, tmp_path)
     with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
-        return optimize(cfg, llms, RunFolder(tmp_path / "run"))
+        return optimize_composed(cfg, llms, RunFolder(tmp_path / "run"))
 
 
 def test_gepa_finds_the_record_keeping_guideline(fake, tmp_path):

@@ -10,11 +10,10 @@ from acon.composition import compose
 from acon.estimate.plan import estimate
 from acon.guidelines import load_guideline
 from acon.llm import LLMSession, ModelSettings
-from acon.optimize import optimize
 from acon.optimize.methods.playbook import Playbook
 from acon.optimize.rules import HEADER, RULE_KINDS, Rule
 from acon.run_folder import RunFolder
-from tests.support import optimizer_overrides
+from tests.support import optimize_composed, optimizer_overrides
 
 START = "Summarize the history."
 KINDS = "{records:'KEEP RECORDS: every Employee line',tone:'the tone of the replies'}"
@@ -50,7 +49,7 @@ def test_the_playbook_finds_the_record_keeping_rule(fake, tmp_path):
         optimizer_overrides(fake, tmp_path, "optimizer=playbook", f"+optimizer.rule_kinds={KINDS}")
     )
     with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
-        report = optimize(cfg, llms, RunFolder(tmp_path / "run"))
+        report = optimize_composed(cfg, llms, RunFolder(tmp_path / "run"))
     root = tmp_path / "run" / "guidelines"
     best = load_guideline("history", report.name, "best", root)
     assert report.method == "playbook" and best.version == report.best_version
@@ -71,7 +70,7 @@ def test_a_rerun_replays_from_the_caches_and_reports_one_attempt(fake, tmp_path)
     reports = []
     for _ in range(2):
         with LLMSession(ModelSettings.of(cfg), tmp_path / "run") as llms:
-            reports.append(optimize(cfg, llms, RunFolder(tmp_path / "run")))
+            reports.append(optimize_composed(cfg, llms, RunFolder(tmp_path / "run")))
             live = llms.ledger.total()
     first, again = reports
     assert len(again.steps) == len(first.steps)
