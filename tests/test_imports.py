@@ -88,3 +88,16 @@ def test_the_packages_form_layers():
                 graph.add_edge(subsystem(name), subsystem(target))
     cycles = sorted(nx.simple_cycles(graph), key=len)
     assert cycles == [], f"{len(cycles)} package cycles, e.g. {' -> '.join(cycles[0])}"
+
+
+def test_each_class_name_is_used_once():
+    """One name per class across the harness and its benchmarks: a reader (and a traceback)
+    never has to ask which `ExportConfig` or `Turn` is meant."""
+    files, _ = python_files()
+    defined: dict[str, list[str]] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                defined.setdefault(node.name, []).append(module_name(path))
+    twice = {name: where for name, where in defined.items() if len(where) > 1}
+    assert twice == {}, f"classes defined more than once: {twice}"

@@ -129,7 +129,7 @@ class VerifyConfig:
 
 
 @dataclass
-class ExportConfig:
+class PairExportConfig:
     """Kept pairs as fine-tuning data and as a long-context evaluation set."""
 
     val_fraction: float = 0.2  # of the sessions (a session is on one side only)
@@ -163,7 +163,7 @@ class CompilationConfig:
     # the store: a SQLAlchemy URL; null: sqlite in the run folder (pairs.db)
     store: str | None = None
     force: bool = False  # recompile trajectories already in the store (their pairs replaced)
-    export: ExportConfig = field(default_factory=ExportConfig)
+    export: PairExportConfig = field(default_factory=PairExportConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
 
     def __post_init__(self) -> None:

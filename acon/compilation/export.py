@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from acon.compilation.config import ExportConfig
-from acon.compilation.records import Turn, render_turns
+from acon.compilation.config import PairExportConfig
+from acon.compilation.records import RecordTurn, render_turns
 from acon.distill.data import split_tasks, token_lengths, write_jsonl
 
 SYSTEM = (
@@ -30,7 +30,7 @@ SYSTEM = (
 
 def context_of(row: dict[str, Any]) -> str:
     """A stored pair's context: its trajectory's task and turns."""
-    turns = [Turn(t["id"], t["text"], t.get("tool"), t.get("time")) for t in row["turns"]]
+    turns = [RecordTurn(t["id"], t["text"], t.get("tool"), t.get("time")) for t in row["turns"]]
     task = f"Task: {row['task']}\n\n" if row.get("task") else ""
     return task + render_turns(turns)
 
@@ -58,7 +58,7 @@ def eval_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def export(rows: list[dict[str, Any]], config: ExportConfig, out: Path) -> dict[str, Any]:
+def export(rows: list[dict[str, Any]], config: PairExportConfig, out: Path) -> dict[str, Any]:
     """Write the kept pairs `rows` (PairStore.pairs()) to `out`; the card."""
     out.mkdir(parents=True, exist_ok=True)
     sessions = {f"{r['source']}|{r['session']}" for r in rows}

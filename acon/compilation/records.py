@@ -15,7 +15,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Turn:
+class RecordTurn:
     id: int  # 1-based position in the session
     text: str  # what the turn says: the call (tool, arguments) and its response
     tool: str | None = None
@@ -26,7 +26,7 @@ class Turn:
 class Trajectory:
     source: str  # "run:<folder>" or "audit:<location>"
     session: str  # a task id or a session id
-    turns: tuple[Turn, ...]
+    turns: tuple[RecordTurn, ...]
     task: str | None = None  # the task the agent was given, where known
     window: int = 0  # 0 unless a long session was cut into windows
     meta: dict[str, Any] = field(default_factory=dict, compare=False)  # cost, duration, ...
@@ -41,11 +41,11 @@ class Trajectory:
         body = json.dumps([self.task, [asdict(t) for t in self.turns]], sort_keys=True)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
-    def turn(self, turn_id: int) -> Turn | None:
+    def turn(self, turn_id: int) -> RecordTurn | None:
         return next((t for t in self.turns if t.id == turn_id), None)
 
 
-def render_turns(turns: tuple[Turn, ...] | list[Turn]) -> str:
+def render_turns(turns: tuple[RecordTurn, ...] | list[RecordTurn]) -> str:
     """Turns as a model reads them: one `[turn N]` block each."""
     return "\n\n".join(
         f"[turn {t.id}]" + (f" {t.tool}" if t.tool else "") + f"\n{t.text}" for t in turns

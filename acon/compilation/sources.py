@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 
 from acon.compilation.config import AuditColumns, AuditSource, SourcesConfig
-from acon.compilation.records import Trajectory, Turn
+from acon.compilation.records import RecordTurn, Trajectory
 from acon.distill.data import rollout_folders
 from acon.errors import AconError
 from acon.llm.client import reply_json
@@ -142,7 +142,7 @@ def task_trajectory(
             text += f"\nResult: {observation}"
         elif position < len(calls):  # only the last step has no observation by design
             missing.append(position)
-        turns.append(Turn(id=position, text=text, tool=_tool(reply, call)))
+        turns.append(RecordTurn(id=position, text=text, tool=_tool(reply, call)))
     meta: dict[str, Any] = {k: row.get(k) for k in ("score", "success", "end_reason")}
     if missing:  # dropped from every later input (FIFO, a summary) and never compressed
         meta["missing_observations"] = missing
@@ -362,7 +362,9 @@ def _audit_trajectory(
             f"{_text(row[columns.response])}"
         )
         tool = None if tool is None else str(tool)
-        turns.append(Turn(id=position, text=text, tool=tool, time=_time_text(row[columns.time])))
+        turns.append(
+            RecordTurn(id=position, text=text, tool=tool, time=_time_text(row[columns.time]))
+        )
     meta = {"cost": _total(rows, columns.cost), "duration": _total(rows, columns.duration)}
     return Trajectory(source=source, session=session, turns=tuple(turns), meta=meta)
 
@@ -402,8 +404,8 @@ def windows(
     `max_turn_tokens` is cut to its head and tail. Turn ids stay the session's; windows are
     numbered 0, 1, ... A turn alone over `max_tokens` gets a window of its own."""
     turns = [_clip(t, max_turn_tokens) for t in trajectory.turns]
-    chunks: list[list[Turn]] = []
-    current: list[Turn] = []
+    chunks: list[list[RecordTurn]] = []
+    current: list[RecordTurn] = []
     tokens = 0
     for turn in turns:
         size = count_text(turn.text)
@@ -425,7 +427,7 @@ def windows(
     ]
 
 
-def _clip(turn: Turn, max_tokens: int) -> Turn:
+def _clip(turn: RecordTurn, max_tokens: int) -> RecordTurn:
     if count_text(turn.text) <= max_tokens:
         return turn
     # leave room for the marker, so the cut text stays about within the limit

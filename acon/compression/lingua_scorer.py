@@ -179,7 +179,7 @@ def compress_tokens(
 # ---------------------------------------------------------------- compressors
 
 
-class Compressor(Protocol):
+class TextCompressor(Protocol):
     def compress(self, text: str) -> tuple[str, dict[str, Any]]:
         """The compressed text and a small record (token counts) for the run log."""
         ...

@@ -27,9 +27,9 @@ from acon.compression.lingua_scorer import (
     DEFAULT_LLMLINGUA2,
     SCORERS,
     UNITS,
-    Compressor,
     LLMLingua2Compressor,
     ScoringCompressor,
+    TextCompressor,
     TokenScorer,
     llmlingua2_problem,
     start_local_scorer,
@@ -106,7 +106,7 @@ class LinguaObservationConfig(LinguaConfig):
 
 def build_compressor(
     config: LinguaConfig, services: Services, scorer: TokenScorer | None = None
-) -> Compressor:
+) -> TextCompressor:
     """The compressor `config` asks for; `scorer` replaces the local one (tests)."""
     if config.scorer == "llmlingua2":
         return LLMLingua2Compressor(

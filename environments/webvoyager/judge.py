@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any, Protocol
+from typing import Any
 
 from acon.errors import AconError
-from acon.llm.client import ChatResult
+from acon.llm.client import ChatClient
 
 TEMPLATE = Path(__file__).resolve().parent / "judge.md"
 VERDICT_SCHEMA: dict[str, Any] = {
@@ -35,10 +35,6 @@ _FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
 
 class JudgeError(AconError):
     """The judge's reply held no verdict: the task cannot be scored."""
-
-
-class ChatClient(Protocol):
-    def chat(self, messages: list[dict[str, Any]], **params: Any) -> ChatResult: ...
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 
-from acon.compilation.config import ExportConfig
+from acon.compilation.config import PairExportConfig
 from acon.compilation.export import export
-from acon.compilation.records import QAPair, Trajectory, Turn
+from acon.compilation.records import QAPair, RecordTurn, Trajectory
 from acon.compilation.store import PairStore, store_url
 
 
 def stored(tmp_path, sessions=4, per_session=2):
     store = PairStore(store_url(None, tmp_path))
     for s in range(sessions):
-        t = Trajectory("audit:log", f"s{s}", (Turn(1, f"x{s}"), Turn(2, "y"), Turn(3, "z")))
+        t = Trajectory(
+            "audit:log", f"s{s}", (RecordTurn(1, f"x{s}"), RecordTurn(2, "y"), RecordTurn(3, "z"))
+        )
         found = [
             QAPair(f"q{s}-{i}?", f"a{s}-{i}", [1, 3], verdicts={"overlap": True})
             for i in range(per_session)
@@ -28,7 +30,7 @@ def read(path):
 
 
 def test_chat_examples_hold_the_whole_context_then_the_question(tmp_path):
-    card = export(stored(tmp_path), ExportConfig(val_fraction=0.25), tmp_path / "out")
+    card = export(stored(tmp_path), PairExportConfig(val_fraction=0.25), tmp_path / "out")
     train = read(tmp_path / "out" / "longcontext_train.jsonl")
     val = read(tmp_path / "out" / "longcontext_val.jsonl")
     assert len(train) + len(val) == 8 and len(val) == 2  # one session of four
@@ -43,7 +45,7 @@ def test_chat_examples_hold_the_whole_context_then_the_question(tmp_path):
 def test_a_session_is_on_one_side_only(tmp_path):
     export(
         stored(tmp_path, sessions=6, per_session=3),
-        ExportConfig(val_fraction=0.3),
+        PairExportConfig(val_fraction=0.3),
         tmp_path / "out",
     )
 
@@ -54,7 +56,7 @@ def test_a_session_is_on_one_side_only(tmp_path):
 
 
 def test_the_evaluation_set_carries_reference_and_evidence(tmp_path):
-    export(stored(tmp_path, sessions=1, per_session=1), ExportConfig(), tmp_path / "out")
+    export(stored(tmp_path, sessions=1, per_session=1), PairExportConfig(), tmp_path / "out")
     (item,) = read(tmp_path / "out" / "longcontext_eval.jsonl")
     assert item["question"] == "q0-0?" and item["answer"] == "a0-0"
     assert item["supporting_turns"] == [1, 3] and "[turn 2]\ny" in item["context"]
@@ -65,7 +67,7 @@ def test_the_distillation_trainer_reads_the_export(tmp_path):
     """acon-distill's trainer opens <data>/<data name>_{train,val}.jsonl and the card."""
     from acon.distill.config import LoraTrainConfig
 
-    export(stored(tmp_path), ExportConfig(val_fraction=0.25), tmp_path / "out")
+    export(stored(tmp_path), PairExportConfig(val_fraction=0.25), tmp_path / "out")
     name = LoraTrainConfig(data="longcontext").data
     for part in ("train", "val"):
         assert (tmp_path / "out" / f"{name}_{part}.jsonl").is_file()

@@ -101,9 +101,9 @@ def test_an_audit_log_in_postgres_is_read_by_url(postgres_url):
 
 
 def test_the_pair_store_in_postgres_is_idempotent(postgres_url):
-    from acon.compilation.records import Trajectory, Turn
+    from acon.compilation.records import RecordTurn, Trajectory
 
-    t = Trajectory("audit:x", "s", (Turn(1, "a"), Turn(2, "b"), Turn(3, "c")))
+    t = Trajectory("audit:x", "s", (RecordTurn(1, "a"), RecordTurn(2, "b"), RecordTurn(3, "c")))
     store = PairStore(postgres_url)
     for _ in range(2):
         store.save(

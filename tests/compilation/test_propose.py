@@ -9,7 +9,7 @@ import json
 import pytest
 
 from acon.compilation.propose import propose
-from acon.compilation.records import Trajectory, Turn
+from acon.compilation.records import RecordTurn, Trajectory
 from acon.llm.client import LLMCallError, LLMClient
 from acon.llm.config import RoleConfig
 from acon.llm.fake_server import FakeOpenAI
@@ -17,7 +17,7 @@ from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 
 TRAJECTORY = Trajectory(
-    "audit:x", "s", tuple(Turn(i, f"turn {i} text") for i in range(1, 6)), task="find things"
+    "audit:x", "s", tuple(RecordTurn(i, f"turn {i} text") for i in range(1, 6)), task="find things"
 )
 
 
@@ -87,7 +87,7 @@ def test_given_evidence_draws_non_adjacent_turn_pairs_the_same_way_each_time():
     drawn = evidence_pairs(TRAJECTORY, 5, min_gap=2)
     assert len(set(drawn)) == 5 and all(b - a >= 2 for a, b in drawn)
     assert drawn == evidence_pairs(TRAJECTORY, 5, min_gap=2)  # seeded by the trajectory
-    longer = Trajectory("audit:x", "s", tuple(Turn(i, "t") for i in range(1, 11)))
+    longer = Trajectory("audit:x", "s", tuple(RecordTurn(i, "t") for i in range(1, 11)))
     assert evidence_pairs(longer, 5, 2) != evidence_pairs(longer, 5, 2, sample=1)
     # five turns have six pairs two or more apart: (1,3) (1,4) (1,5) (2,4) (2,5) (3,5)
     assert len(evidence_pairs(TRAJECTORY, 50, min_gap=2)) == 6

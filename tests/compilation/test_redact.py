@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from acon.compilation.config import RedactionConfig
-from acon.compilation.records import Trajectory, Turn
+from acon.compilation.records import RecordTurn, Trajectory
 from acon.compilation.redact import Redactor
 from acon.errors import AconError
 
@@ -79,51 +79,51 @@ ORDINARY = (
 def planted_trajectory(session: str = "s1") -> Trajectory:
     call = json.dumps
     turns = (
-        Turn(
+        RecordTurn(
             1,
             f"shell.run {call({'command': f'export OPENAI_API_KEY={OPENAI_KEY}; env'})}\n"
             f"-> OPENAI_API_KEY={OPENAI_KEY}",
             tool="shell.run",
             time="2024-05-01T09:00:00Z",
         ),
-        Turn(
+        RecordTurn(
             2,
             f"file.read {call({'path': '~/.aws/credentials'})}\n-> [default]\n"
             f"aws_access_key_id = {AWS_KEY_ID}\naws_secret_access_key = {AWS_SECRET}",
             tool="file.read",
         ),
-        Turn(
+        RecordTurn(
             3,
             f"http.get {call({'url': 'https://docs.example.com/api/v1/users/17'})}\n"
             f"-> owner {ALICE}, phone {US_PHONE}; task a1b2c3 finished 2024-05-01 with "
             f"42 points (3.5 stars)",
             tool="http.get",
         ),
-        Turn(
+        RecordTurn(
             4,
             f"git.push {call({'remote': 'origin'})}\n-> GITHUB_TOKEN={GITHUB_TOKEN} "
             f"rejected; contact {BOB} or {UK_PHONE}",
             tool="git.push",
         ),
-        Turn(
+        RecordTurn(
             5,
             f"db.query {call({'arguments': call({'user': 'root', 'password': JSON_PASSWORD})})}"
             f"\n-> ok",
             tool="db.query",
         ),
-        Turn(
+        RecordTurn(
             6,
             f"shell.run {call({'command': f'mysql -u root --password={PASSWORD} -e status'})}"
             f"\n-> session {JWT} (posted with {SLACK_TOKEN})",
             tool="shell.run",
         ),
-        Turn(
+        RecordTurn(
             7,
             f"file.write {call({'path': 'id_rsa', 'content': 'KEY'})}".replace("KEY", PRIVATE_KEY)
             + f"\n-> saved; reply to {ALICE}",
             tool="file.write",
         ),
-        Turn(
+        RecordTurn(
             8,
             f"llm.call {call({'api_key': ENV_SECRET, 'max_tokens': 512})}\n-> "
             f"commit 11f6ad8ec52a2984abaafd7c3b516503785c2072, request "
@@ -191,7 +191,9 @@ def test_counts_are_exact_per_trajectory_and_cumulative():
 
 def test_numbering_starts_again_in_each_trajectory(redactor):
     first, _ = redactor.trajectory(planted_trajectory())
-    other = Trajectory("run:/runs/x", "s3", (Turn(1, f"mail {BOB}"), Turn(2, f"cc {ALICE}")))
+    other = Trajectory(
+        "run:/runs/x", "s3", (RecordTurn(1, f"mail {BOB}"), RecordTurn(2, f"cc {ALICE}"))
+    )
     second, _ = redactor.trajectory(other)
     assert "contact <EMAIL_2>" in first.turns[3].text  # bob, second in the first trajectory
     assert [t.text for t in second.turns] == ["mail <EMAIL_1>", "cc <EMAIL_2>"]
@@ -207,20 +209,20 @@ def test_ordinary_content_is_left_alone(redactor):
         "run:/runs/x",
         "s4",
         (
-            Turn(
+            RecordTurn(
                 1,
                 'shell.run {"command": "pytest -q tests/test_x.py", "timeout": 600}\n'
                 "-> 42 passed in 3.5s on 2024-05-01T12:30:45Z",
                 tool="shell.run",
             ),
-            Turn(
+            RecordTurn(
                 2,
                 'http.get {"url": "https://api.example.com/v1/users/17/orders?page=2"}\n'
                 '-> {"id": "a1b2c3", "doc_id": "wiki_Albert_Einstein_1879", "total": 1234.56,'
                 ' "created": 1714550400, "sha": "a1fce4363854ff888cff4b8e7875d600c2682390412'
                 'a8cf79b37d0b11148b0fa"}',
             ),
-            Turn(
+            RecordTurn(
                 3,
                 'llm.call {"model": "Qwen2.5-Coder-1.5B-Instruct", "max_tokens": 512, '
                 '"password": null}\n-> Password: Please enter it at 10.0.0.1 or 127.0.0.1',
@@ -247,9 +249,9 @@ def test_text_shares_placeholders_across_calls(redactor):
 
 def test_a_secret_found_once_is_replaced_everywhere_in_the_trajectory(redactor):
     turns = (
-        Turn(1, "login as root with admin"),
-        Turn(2, '{"password": "admin"}'),
-        Turn(3, "the administrator logged in"),
+        RecordTurn(1, "login as root with admin"),
+        RecordTurn(2, '{"password": "admin"}'),
+        RecordTurn(3, "the administrator logged in"),
     )
     out, counts = redactor.trajectory(Trajectory("audit:x", "s5", turns))
     # before it was found too; a short value only as a whole word
@@ -312,7 +314,10 @@ def test_names_and_places_with_a_rule_based_pipeline(tmp_path):
     nlp.to_disk(tmp_path / "model")
     redactor = Redactor(RedactionConfig(ner_model=str(tmp_path / "model")))
     assert redactor.detects_names
-    turns = (Turn(1, "Ada Lovelace met Alan Turing in London."), Turn(2, "Ada Lovelace left."))
+    turns = (
+        RecordTurn(1, "Ada Lovelace met Alan Turing in London."),
+        RecordTurn(2, "Ada Lovelace left."),
+    )
     out, counts = redactor.trajectory(Trajectory("audit:x", "s6", turns))
     assert [t.text for t in out.turns] == [
         "<PERSON_1> met <PERSON_2> in <LOCATION_1>.",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from acon.agent.react import MessageIds
 from acon.compilation.config import AuditColumns, AuditSource, SourcesConfig
-from acon.compilation.records import Trajectory, Turn
+from acon.compilation.records import RecordTurn, Trajectory
 from acon.compilation.sources import (
     SourceCounts,
     audit_trajectories,
@@ -339,8 +339,8 @@ def test_a_database_url_never_shows_its_password(tmp_path):
 
 def _long_session():
     words = " ".join(f"word{i}" for i in range(3000))
-    turns = [Turn(i, f"turn {i}: " + "lorem ipsum dolor " * 10, "tool") for i in range(1, 12)]
-    turns[4] = Turn(5, f"HEAD {words} TAIL", "tool")  # about 6000 tokens
+    turns = [RecordTurn(i, f"turn {i}: " + "lorem ipsum dolor " * 10, "tool") for i in range(1, 12)]
+    turns[4] = RecordTurn(5, f"HEAD {words} TAIL", "tool")  # about 6000 tokens
     return Trajectory("audit:x", "s", tuple(turns), meta={"cost": 1.0})
 
 

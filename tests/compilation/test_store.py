@@ -9,11 +9,13 @@ import dataclasses
 import pytest
 import sqlalchemy as sa
 
-from acon.compilation.records import QAPair, Trajectory, Turn
+from acon.compilation.records import QAPair, RecordTurn, Trajectory
 from acon.compilation.store import PairStore, store_url
 from acon.errors import AconError
 
-TRAJECTORY = Trajectory("run:/r", "t1", (Turn(1, "a"), Turn(2, "b"), Turn(3, "c")), task="T")
+TRAJECTORY = Trajectory(
+    "run:/r", "t1", (RecordTurn(1, "a"), RecordTurn(2, "b"), RecordTurn(3, "c")), task="T"
+)
 
 
 def pairs(*answers):
@@ -65,7 +67,7 @@ def test_a_trajectory_is_compiled_once_per_content_and_settings(tmp_path):
     save(store, TRAJECTORY, "s1", pairs("a"))
     assert store.compiled(TRAJECTORY, "s1")
     assert not store.compiled(TRAJECTORY, "s2")
-    changed = dataclasses.replace(TRAJECTORY, turns=(*TRAJECTORY.turns, Turn(4, "d")))
+    changed = dataclasses.replace(TRAJECTORY, turns=(*TRAJECTORY.turns, RecordTurn(4, "d")))
     assert changed.key == TRAJECTORY.key and not store.compiled(changed, "s1")
 
 

@@ -8,18 +8,18 @@ import json
 import pytest
 
 from acon.compilation.config import VerifyConfig
-from acon.compilation.records import QAPair, Trajectory, Turn
+from acon.compilation.records import QAPair, RecordTurn, Trajectory
 from acon.compilation.verify import Verifier, non_adjacent, overlap, turns_exist
 
 TRAJECTORY = Trajectory(
     source="audit:test",
     session="s1",
     turns=(
-        Turn(1, 'search_people(name="Ada") -> Ada Lovelace works in the Leeds office'),
-        Turn(2, "list_offices() -> Leeds, Oslo, Lima"),
-        Turn(3, 'get_office(city="Leeds") -> the Leeds office manager is Grace Hopper'),
-        Turn(4, "get_weather(city=Oslo) -> rain"),
-        Turn(5, 'get_budget(office="Leeds") -> budget 4,200 EUR for 2025'),
+        RecordTurn(1, 'search_people(name="Ada") -> Ada Lovelace works in the Leeds office'),
+        RecordTurn(2, "list_offices() -> Leeds, Oslo, Lima"),
+        RecordTurn(3, 'get_office(city="Leeds") -> the Leeds office manager is Grace Hopper'),
+        RecordTurn(4, "get_weather(city=Oslo) -> rain"),
+        RecordTurn(5, 'get_budget(office="Leeds") -> budget 4,200 EUR for 2025'),
     ),
 )
 
