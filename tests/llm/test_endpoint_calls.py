@@ -15,7 +15,7 @@ from acon.llm.cache import ResponseCache
 from acon.llm.client import ERROR_KINDS, LLMCallError, LLMClient
 from acon.llm.config import ROLES, resolve_role
 from acon.llm.dspy_bridge import dspy_lm
-from acon.llm.fake_server import FakeOpenAI
+from acon.llm.fake_server import RULES, FakeOpenAI
 from acon.llm.pricing import PriceTable
 from acon.llm.usage import UsageLedger
 from acon.paths import CONF_DIR
@@ -255,8 +255,32 @@ PRESETS = {
 }
 
 
+# Presets for an endpoint the user names (`provider: auto`): their requests must pass every
+# stand-in's rules, since the address, not the preset, says which endpoint it is.
+ANY_ENDPOINT = ("api",)
+
+
 def test_every_shipped_preset_is_covered():
-    assert {p.stem for p in Path(CONF_DIR, "llm").glob("*.yaml")} == set(PRESETS)
+    shipped = {p.stem for p in Path(CONF_DIR, "llm").glob("*.yaml")}
+    assert shipped == set(PRESETS) | set(ANY_ENDPOINT)
+
+
+@pytest.mark.parametrize("rules", RULES)
+@pytest.mark.parametrize("preset", ANY_ENDPOINT)
+def test_a_preset_for_any_endpoint_works_against_every_endpoints_rules(preset, rules, monkeypatch):
+    monkeypatch.setenv("ACON_API_KEY", "test-key")
+    with FakeOpenAI(rules=rules) as fake:
+        cfg = compose([f"llm={preset}", f"llm.common.base_url={fake.base_url}"])
+        assert cfg.llm.common.provider == "auto"
+        ledger, prices = UsageLedger(), PriceTable({})
+        for role in ROLES:
+            client = LLMClient(role, resolve_role(cfg.llm, role), ledger=ledger, prices=prices)
+            client.chat(MSGS)
+            client.chat(MSGS, response_format=STRICT)
+            if role == "optimizer":
+                client.chat(MSGS, temperature=0.7)
+    assert fake.rejected == []
+    assert len(fake.requests) == 2 * len(ROLES) + 1
 
 
 @pytest.mark.parametrize(("preset", "rules"), PRESETS.items())

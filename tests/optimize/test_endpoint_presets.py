@@ -25,6 +25,7 @@ PRESETS = sorted(p.stem for p in (CONF_DIR / "llm").glob("*.yaml") if p.stem != 
 def preset_config(preset, fake, tmp_path, monkeypatch, *more):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-presets-0123456789")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-test-key-0123456789")
+    monkeypatch.setenv("ACON_API_KEY", "acon-test-key-0123456789")
     return compose(
         [
             f"llm={preset}",
@@ -44,7 +45,10 @@ def preset_config(preset, fake, tmp_path, monkeypatch, *more):
 
 
 def provider_of(cfg):
-    return typed(cfg.llm).common.provider
+    """The stand-in rules a preset's endpoint keeps; `llm=api` (any compatible endpoint,
+    `provider: auto`) is checked against OpenAI's, the strictest."""
+    provider = typed(cfg.llm).common.provider
+    return "openai" if provider == "auto" else provider
 
 
 @pytest.mark.parametrize("preset", PRESETS)
