@@ -13,3 +13,16 @@ class IncompleteRun(Exception):  # noqa: N818 - reads as the outcome it reports
 
     Entry points print the message (how many, why, how to retry) and exit with code 1.
     """
+
+
+def require_extra(extra: str, modules: list[str], what: str, torch_first: bool = False) -> None:
+    """Stop with one sentence naming the extra to install when any of `modules` is not
+    installed (checked without importing them: torch alone takes seconds)."""
+    import importlib.util
+
+    if all(importlib.util.find_spec(m) is not None for m in modules):
+        return
+    torch = "pip install torch==2.13.0 (the CPU build) and then " if torch_first else ""
+    raise AconError(
+        f"{what} needs the {extra} extra: {torch}pip install -e '.[{extra}]' (or make setup)."
+    )

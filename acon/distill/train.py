@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from acon.distill.config import LoraTrainConfig
-from acon.errors import AconError
+from acon.errors import AconError, require_extra
 
 log = logging.getLogger(__name__)
 OnLog = Callable[[int, dict[str, float]], None]  # (global step, logged values)
@@ -71,6 +71,9 @@ def train(
     on_log: OnLog | None = None,
 ) -> dict[str, Any]:
     """Train (or resume training) the LoRA adapter; a summary of what was done."""
+    require_extra(
+        "distill", ["torch", "transformers", "peft", "trl", "datasets"], "LoRA training", True
+    )
     import torch
     from datasets import load_dataset
     from peft import LoraConfig

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from acon.environment import Action, Environment, Evaluation, StepResult, Task, Tool
+from acon.errors import require_extra
 from acon.services import Services
 from environments.officebench.apps import (
     FINISH_TOOL,
@@ -33,6 +34,11 @@ class OfficeBenchEnv(Environment):
 
     def __init__(self, config: OfficeBenchConfig, services: Services | None = None):
         super().__init__(config, services)
+        require_extra(
+            "officebench",
+            ["docx", "openpyxl", "pypdf", "reportlab", "pypdfium2", "icalendar", "PIL"],
+            "OfficeBench (its office apps)",
+        )
         self.data = OfficeBenchData(config.data_dir)
         self.prompt = config.prompt
         self.ocr_tasks = config.ocr_tasks
