@@ -59,9 +59,17 @@ def propose(
             lm.unusable.append(f"{signature.__name__}: an empty guideline")
         if not text:
             unusable += 1
-        elif text != parent_text.strip() and text not in texts:
+        elif _words(text) in {_words(t) for t in (parent_text, *texts)}:
+            log.info("%s sample %d: the parent or an earlier candidate again", step.upper(), i)
+        else:
             texts.append(text)
     return _kept(lm, texts, n, unusable, step)
+
+
+def _words(text: str) -> str:
+    """A text as its words: a reply that only re-wraps the parent's lines is the parent
+    (a small optimizer model echoes a guideline with its line breaks removed)."""
+    return " ".join(text.split())
 
 
 def propose_rules(
