@@ -40,16 +40,19 @@ def propose(
     seed: str,
     temperature: float,
     step: str,
+    first_sample: int = 0,
 ) -> list[str]:
-    """Up to `n` distinct texts that differ from the parent. Raises StepFailed when not one
-    of the `n` replies was usable (a configuration problem, not bad luck)."""
+    """Up to `n` distinct texts that differ from the parent, from samples `first_sample`
+    onwards (a later round asks for new samples: the same ones would be the same replies,
+    from the response cache). Raises StepFailed when not one of the `n` replies was usable
+    (a configuration problem, not bad luck)."""
     rng = random.Random(seed)
     texts: list[str] = []
     unusable = 0
     for i in range(n):
         pred = lm.predict(
             signature,
-            sample=i,
+            sample=first_sample + i,
             temperature=temperature,
             guideline=parent_text,
             **{field_name: _sampled(items, sample_size, rng)},
@@ -83,10 +86,11 @@ def propose_rules(
     sample_size: int | None,
     seed: str,
     temperature: float,
+    first_sample: int = 0,
 ) -> list[str]:
     """Up to `n` candidates, each the parent with one rule set (acon.optimize.rules): sample
-    i picks a kind and a treatment among those the earlier samples left. Raises StepFailed
-    as `propose` does."""
+    i picks a kind and a treatment among those the earlier samples left (samples from
+    `first_sample` on, as `propose`). Raises StepFailed as `propose` does."""
     from acon.optimize.rules import MEANINGS, TREATMENTS, Rule, choices, with_rule
     from acon.optimize.signatures import rule_edit
 
@@ -106,7 +110,7 @@ def propose_rules(
         )
         pred = lm.predict(
             rule_edit(step, list(offered), hows),
-            sample=i,
+            sample=first_sample + i,
             temperature=temperature,
             guideline=parent_text,
             options=options,

@@ -19,8 +19,10 @@ class ScriptedLM:
     def __init__(self, replies: list[str]):
         self.replies = list(replies)
         self.unusable: list[str] = []
+        self.samples: list[int] = []
 
-    def predict(self, signature, **inputs):
+    def predict(self, signature, sample, **inputs):
+        self.samples.append(sample)
         return dspy.Prediction(new_guideline=self.replies.pop(0))
 
 
@@ -47,3 +49,23 @@ def test_a_rewrapped_parent_is_not_a_new_candidate():
 def test_a_changed_word_is_a_candidate_once():
     changed = "Keep the answers found so far, verbatim.\n\nKeep the plan."
     assert proposed([changed, changed.replace("\n\n", " ")]) == [changed]
+
+
+def test_a_later_round_asks_for_new_samples():
+    """Round 2 from an unchanged parent: samples 2 and 3, not 0 and 1 again (measured: with
+    the same samples every program's second round repeated its first, from the cache)."""
+    lm = ScriptedLM(["Keep the plan.", "Keep the errors."])
+    propose(
+        lm,  # type: ignore[arg-type]
+        ProposeGuideline,
+        PARENT,
+        "feedback",
+        ["the summary dropped the answer"],
+        n=2,
+        sample_size=None,
+        seed="s",
+        temperature=0.7,
+        step="ut",
+        first_sample=2,
+    )
+    assert lm.samples == [2, 3]

@@ -334,6 +334,7 @@ class AconMethod(OptimizerMethod):
 
         o = self.opt
         n, sample, seed = o.n_candidates, o.feedback_sample, f"{o.seed}-{rnd}-{position}-{step}"
+        first = (rnd - 1) * n  # a later round from the same parent asks for new samples
         if program is None:
             return propose_rules(
                 self.lm,
@@ -345,6 +346,7 @@ class AconMethod(OptimizerMethod):
                 sample_size=sample,
                 seed=seed,
                 temperature=o.temperature,
+                first_sample=first,
             )
         return propose(
             self.lm,
@@ -357,6 +359,7 @@ class AconMethod(OptimizerMethod):
             seed=seed,
             temperature=o.temperature,
             step=step,
+            first_sample=first,
         )
 
     def _subset(self, step: str, on: list[str]) -> list[Any]:
