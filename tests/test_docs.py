@@ -6,6 +6,7 @@ the Makefile; any other program is installed."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -94,7 +95,7 @@ def test_each_documented_command_is_valid(page: str, line: str) -> None:
     elif program == "make":
         assert set(words[1:]) <= _make_targets(), f"{page}: {line}"
     elif program not in BUILTINS:
-        search = f"{Path(sys.executable).parent}:{shutil.os.environ.get('PATH', '')}"
+        search = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
         assert shutil.which(program, path=search), f"{page}: {program} is not installed"
 
 
