@@ -35,7 +35,6 @@ NAMES = {
 # are "Guideline (<name>)".
 SHIPPED_LABELS = {"prompting": "Prompting", "one_line": "One-line prompt"}
 # LLMLingua's scorers: the paper's encoder (LLMLingua-2) or the local model's perplexity
-# The optimizer method that wrote an optimized guideline, by its lineage's `method`
 LINGUA_LABELS = {"llmlingua2": "LLMLingua-2", "local_perplexity": "LLMLingua (local perplexity)"}
 
 

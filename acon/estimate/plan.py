@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import dspy
 from omegaconf import DictConfig
 
-from acon.agent.config import AgentConfig
 from acon.config.build import typed
 from acon.estimate.config import EstimateConfig
 from acon.estimate.measured import measured
@@ -95,7 +94,6 @@ class Planner:
             self.profile = measured(conf.profile, conf.measured_from)
             self.source = "measured from " + ", ".join(conf.measured_from)
         self.split_sizes = dict(conf.split_sizes)
-        self.agent: AgentConfig = self.spec.agent
         self.bill = Bill()
         self.stages: dict[str, float] = {}
 
@@ -115,7 +113,7 @@ class Planner:
         """`n` task rollouts with `arm`'s compression; one task's bill."""
         strategies = arm.strategies
         one = simulate_task(
-            self.profile, self.agent, strategies["history"], strategies["observation"]
+            self.profile, arm.agent, strategies["history"], strategies["observation"]
         )
         self.bill.add(one, n)
         self.stages[stage] = self.stages.get(stage, 0) + n
